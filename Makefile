@@ -1,0 +1,47 @@
+# reseller-api: `make run` starts the server, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+PG_TESTS ?= 1
+
+.PHONY: run test lint typecheck unit bench clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP)
+
+run: $(STAMP)  ## install, migrate and serve on http://127.0.0.1:8000 (SQLite, embedded jobs)
+	$(BIN)/reseller-api serve --host 127.0.0.1 --port 8000
+
+lint: $(DEV_STAMP)  ## ruff and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: $(DEV_STAMP) lint  ## install with dev extras; lint, then every test on SQLite and again on PostgreSQL
+	$(BIN)/python -m pytest
+ifeq ($(PG_TESTS),1)
+	$(BIN)/python -m pytest tests/api tests/integration --db postgresql
+endif
+
+unit: $(DEV_STAMP)  ## only the fast tests
+	$(BIN)/python -m pytest tests/unit tests/api -q
+
+bench: $(DEV_STAMP)  ## the benchmarks under bench/ (see README: Performance)
+	$(BIN)/python bench/signed_get.py
+
+clean:  ## remove the virtualenv and local data
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

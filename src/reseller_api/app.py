@@ -1,0 +1,109 @@
+"""``create_app(settings)``: the ASGI application, gate included.
+
+The returned object is the :class:`~reseller_api.conventions.gate.Gate` around the
+Litestar app; ``.litestar`` and ``.context`` are there for tests and the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Server
+
+from reseller_api import __version__, docs
+from reseller_api.backends import build_backends
+from reseller_api.context import AppContext, provide_context, provide_credential
+from reseller_api.conventions.errors import EXCEPTION_HANDLERS
+from reseller_api.conventions.gate import Gate
+from reseller_api.conventions.nonces import MemoryNonceStore
+from reseller_api.conventions.paging import provide_page
+from reseller_api.conventions.ratelimit import RateLimiter
+from reseller_api.credentials.cache import KeyCache
+from reseller_api.crypto import SecretBox
+from reseller_api.jobs.runner import Runner
+from reseller_api.resources.accounts.routes import AccountController
+from reseller_api.resources.provisioningjobs.routes import ProvisioningJobController
+from reseller_api.resources.servicepacks.routes import ServicepackController
+from reseller_api.settings import Settings, parse_rate_limit
+from reseller_api.store.database import Database
+
+log = logging.getLogger("reseller_api")
+
+CONTROLLERS = [AccountController, ProvisioningJobController, ServicepackController]
+
+DESCRIPTION = """\
+This API allows resellers to manage their resources in a simple, programmatic way using
+HTTP requests. Every request under `/v2` is authenticated with an HMAC `Authorization`
+header (`hmac apikey:signature:nonce:timestamp`), limited per API key, and restricted to
+the key's whitelisted IP addresses. Error codes: [/v2/documentation/errorcodes](/v2/documentation/errorcodes).
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    run_jobs: bool = True,
+    clock: Callable[[], float] = time.time,
+) -> Gate:
+    database = database or Database(settings.database_url)
+    box = SecretBox.from_settings(settings)
+    backends = build_backends(settings, database)
+    runner = Runner(database, backends)
+    context = AppContext(settings, database, box, backends, runner)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        if run_jobs:
+            await runner.start(sole_runner=True)
+        try:
+            yield
+        finally:
+            await runner.stop()
+
+    api = Router(path="/v2", route_handlers=CONTROLLERS)
+    litestar = Litestar(
+        route_handlers=[api, docs.redoc_js, docs.openapi_json, docs.error_codes],
+        dependencies={
+            "context": Provide(provide_context, sync_to_thread=False),
+            "credential": Provide(provide_credential, sync_to_thread=False),
+            "page": Provide(provide_page, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Public Api",
+            version="v2",
+            description=DESCRIPTION,
+            path="/v2/documentation",
+            servers=[Server(url="/")],
+            render_plugins=[docs.redoc_plugin()],
+            use_handler_docstrings=True,
+        ),
+        lifespan=[lifespan],
+        logging_config=None,
+        debug=False,
+    )
+    litestar.state.context = context
+    gate = Gate(
+        litestar,
+        keys=KeyCache(database, box, settings.rate_limit),
+        nonces=MemoryNonceStore(window_seconds=2 * settings.signature_max_age),
+        limiter=RateLimiter("memory://"),
+        failure_limit=parse_rate_limit(settings.auth_failure_limit),
+        max_age=settings.signature_max_age,
+        max_body=settings.max_body_bytes,
+        trusted_proxies=settings.trusted_proxies,
+        clock=clock,
+    )
+    gate.litestar = litestar  # type: ignore[attr-defined]
+    gate.context = context  # type: ignore[attr-defined]
+    return gate
+
+
+__all__ = ["__version__", "create_app"]

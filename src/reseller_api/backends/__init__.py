@@ -1,0 +1,32 @@
+"""Backends: the interfaces jobs call, and the set selected by settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reseller_api.backends.base import DnsBackend, HostingBackend, MailBackend
+from reseller_api.settings import Settings
+from reseller_api.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Backends:
+    hosting: HostingBackend
+    dns: DnsBackend
+    mail: MailBackend
+    name_servers: tuple[str, ...]
+    # How long a provisioning step takes; the simulated world takes RESELLER_API_JOB_DURATION.
+    step_duration: float
+
+
+def build_backends(settings: Settings, database: Database) -> Backends:
+    from reseller_api.backends.simulated import SimulatedWorld
+
+    world = SimulatedWorld(database)
+    return Backends(
+        hosting=world,
+        dns=world,
+        mail=world,
+        name_servers=settings.name_servers,
+        step_duration=settings.job_duration,
+    )

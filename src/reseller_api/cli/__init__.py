@@ -1,0 +1,1 @@
+"""The ``reseller-api`` command: serve, worker, migrate, admin."""

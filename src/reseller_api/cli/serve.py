@@ -1,0 +1,83 @@
+"""``serve`` and ``worker``: the long-running processes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import uvicorn
+
+from reseller_api.backends import build_backends
+from reseller_api.credentials.service import CredentialsService
+from reseller_api.crypto import SecretBox
+from reseller_api.jobs.runner import Runner
+from reseller_api.settings import Settings
+from reseller_api.store import migrate
+from reseller_api.store.database import Database
+
+log = logging.getLogger("reseller_api")
+REASON_429 = b"Too many requests, retry later"
+
+
+def use_api_reason_phrases() -> None:
+    """The API text promises the reason phrase 'Too many requests, retry later' on 429.
+
+    ASGI has no way to set a reason phrase, so we set it in uvicorn's status-line tables
+    (httptools and h11 implementations), once, before the server starts.
+    """
+    from uvicorn.protocols.http import h11_impl, httptools_impl
+
+    httptools_impl.STATUS_LINE[429] = b"HTTP/1.1 429 " + REASON_429 + b"\r\n"
+    h11_impl.STATUS_PHRASES[429] = REASON_429
+
+
+def print_bootstrap(settings: Settings, database: Database) -> None:
+    created = CredentialsService(database, SecretBox.from_settings(settings)).bootstrap(settings.bootstrap_file)
+    if created is None:
+        return
+    banner = (
+        "\nFirst start: created reseller 'default' with an API key allowed from 127.0.0.1 and ::1.\n"
+        f"  api_key:    {created.api_key}\n"
+        f"  api_secret: {created.api_secret}\n"
+        f"Saved to {settings.bootstrap_file} (mode 0600). The secret is not shown again.\n"
+    )
+    sys.stderr.write(banner)
+
+
+def serve(settings: Settings, database: Database, host: str, port: int) -> int:
+    from reseller_api.app import create_app
+
+    migrate.upgrade(database)
+    print_bootstrap(settings, database)
+    use_api_reason_phrases()
+    app = create_app(settings, database=database)
+    log.info("serving the Public API v2 on http://%s:%d/v2 (docs: /v2/documentation)", host, port)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        server_header=False,
+        lifespan="on",
+    )
+    return 0
+
+
+async def worker(settings: Settings, database: Database) -> int:
+    """Run jobs alongside ``serve`` processes (which then run none: RESELLER_API_JOB_RUNNER=worker)."""
+    import reseller_api.app  # noqa: F401 - imports every resource package, registering job handlers
+
+    migrate.upgrade(database)
+    runner = Runner(database, build_backends(settings, database))
+    await runner.start(sole_runner=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker running provisioning jobs; Ctrl-C to stop")
+    await stop.wait()
+    await runner.stop()
+    return 0

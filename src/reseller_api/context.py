@@ -1,0 +1,48 @@
+"""The objects one server process shares, built once by ``create_app`` and injected into handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Dependency
+from litestar.params import SkipValidationMarker
+
+from reseller_api.backends import Backends
+from reseller_api.conventions.paging import Page
+from reseller_api.credentials.cache import Credential
+from reseller_api.crypto import SecretBox
+from reseller_api.jobs.runner import Runner
+from reseller_api.settings import Settings
+from reseller_api.store.database import Database
+
+
+@dataclass(slots=True)
+class AppContext:
+    settings: Settings
+    database: Database
+    box: SecretBox
+    backends: Backends
+    runner: Runner
+
+
+def provide_context(state: State) -> AppContext:
+    context: AppContext = state.context
+    return context
+
+
+def provide_credential(request: Request[Any, Any, Any]) -> Credential:
+    """The authenticated key, put in the scope by the gate (every /v2 route is behind it)."""
+    from reseller_api.conventions.gate import CREDENTIAL_SCOPE_KEY
+
+    credential: Credential = request.scope[CREDENTIAL_SCOPE_KEY]  # type: ignore[literal-required]
+    return credential
+
+
+# What handlers declare: explicit named dependencies (as Litestar 3 requires), not
+# re-validated per request, since we build these objects ourselves.
+Context = Annotated[AppContext, Dependency(kind="named"), SkipValidationMarker()]
+Caller = Annotated[Credential, Dependency(kind="named"), SkipValidationMarker()]
+Paging = Annotated[Page, Dependency(kind="named"), SkipValidationMarker()]

@@ -1,0 +1,1 @@
+"""The conventions every endpoint shares: authentication, rate limits, paging, errors."""

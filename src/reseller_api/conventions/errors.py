@@ -1,0 +1,122 @@
+"""Map every exception to the API's error bodies, in one place.
+
+- :class:`ApiProblem` -> its status, ``{"error_code", "error_text"}``
+- :class:`ValidationFailed` and the framework's own validation errors -> 400
+  ``{"validation_errors": [...]}``
+- unknown routes 404, wrong methods 405 (with ``Allow``), database outages 503
+- anything else -> 500 with a correlation id that is logged with the traceback;
+  nothing internal reaches the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from reseller_api import errors
+
+log = logging.getLogger("reseller_api.errors")
+
+
+def _error(status: int, code: str, text: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        {"error_code": code, "error_text": text},
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def _validation(problems: list[dict[str, str]]) -> Response[Any]:
+    return Response({"validation_errors": problems}, status_code=400, media_type=MediaType.JSON)
+
+
+def on_problem(_: Request[Any, Any, Any], exc: errors.ApiProblem) -> Response[Any]:
+    return _error(exc.error.status, exc.error.code, exc.text)
+
+
+def on_validation_failed(_: Request[Any, Any, Any], exc: errors.ValidationFailed) -> Response[Any]:
+    return _validation([{"error_code": p.error_code, "error_text": p.error_text} for p in exc.problems])
+
+
+def on_framework_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Translate the framework's decode/parameter errors into our codes and plain words."""
+    problems = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
+        source = item.get("source") if isinstance(item, dict) else None
+        key = item.get("key") if isinstance(item, dict) else None
+        if source in ("query", "path", "header", "cookie"):
+            missing = "missing" in message.lower()
+            error = errors.PARAMETER_MISSING if missing else errors.PARAMETER_INVALID
+            text = f"{key}: {message}" if key else message
+        elif "unknown field" in message:
+            error, text = errors.BODY_UNKNOWN_FIELD, message
+        elif "malformed" in message.lower() or "json" in message.lower() and "invalid" in message.lower():
+            error, text = errors.BODY_INVALID_JSON, errors.BODY_INVALID_JSON.text
+        else:
+            error, text = errors.BODY_INVALID, message
+        problems.append({"error_code": error.code, "error_text": text})
+    if not problems:
+        detail = str(exc.detail or "")
+        error = errors.BODY_INVALID_JSON if "malformed" in detail.lower() else errors.BODY_INVALID
+        problems.append({"error_code": error.code, "error_text": error.text})
+    return _validation(problems)
+
+
+def on_not_found(_: Request[Any, Any, Any], __: NotFoundException) -> Response[Any]:
+    return _error(404, errors.NOT_FOUND.code, errors.NOT_FOUND.text)
+
+
+def on_method_not_allowed(_: Request[Any, Any, Any], exc: MethodNotAllowedException) -> Response[Any]:
+    return _error(405, errors.METHOD_NOT_ALLOWED.code, errors.METHOD_NOT_ALLOWED.text, exc.headers)
+
+
+def on_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code == 400:
+        return _validation([{"error_code": errors.BODY_INVALID.code, "error_text": str(exc.detail)}])
+    if exc.status_code == 415:
+        return _error(415, errors.UNSUPPORTED_MEDIA.code, errors.UNSUPPORTED_MEDIA.text)
+    if exc.status_code < 500:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+    return on_unexpected(_, exc)
+
+
+def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _error(503, errors.UNAVAILABLE.code, errors.UNAVAILABLE.text, {"Retry-After": "5"})
+    return on_unexpected(request, exc)
+
+
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    reference = uuid.uuid4().hex
+    log.error("unexpected error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
+    return _error(
+        500,
+        errors.INTERNAL.code,
+        f"{errors.INTERNAL.text} Reference: {reference}.",
+        {"X-Correlation-Id": reference},
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    errors.ApiProblem: on_problem,
+    errors.ValidationFailed: on_validation_failed,
+    ValidationException: on_framework_validation,
+    NotFoundException: on_not_found,
+    MethodNotAllowedException: on_method_not_allowed,
+    HTTPException: on_http_exception,
+    DBAPIError: on_database_error,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,163 @@
+"""The gate every ``/v2`` request passes: HMAC, nonce, IP whitelist, rate limit.
+
+It wraps the whole ASGI app (not a framework middleware) so that it runs before routing:
+unknown paths and wrong methods are authenticated and carry the rate-limit headers too,
+as clients that read ``x-ratelimit-*`` on every response expect. It reads the body once
+(the signature covers it), then replays it to the app.
+
+Order matters: the signature is checked before the IP whitelist and the nonce, so an
+unauthenticated caller learns nothing about a key's whitelist and cannot burn nonces.
+Every failure is counted against the caller's IP; past ``RESELLER_API_AUTH_FAILURE_LIMIT``
+that IP gets 429 before any cryptography is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from limits import RateLimitItem
+
+from reseller_api import errors
+from reseller_api.conventions.hmac import parse_authorization, signature_matches
+from reseller_api.conventions.network import IPNetwork, client_address
+from reseller_api.conventions.nonces import NonceStore
+from reseller_api.conventions.ratelimit import Decision, RateLimiter
+from reseller_api.conventions.responses import send_json_error
+from reseller_api.credentials.cache import Credential, KeyCache
+
+ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
+
+CREDENTIAL_SCOPE_KEY = "reseller_api.credential"
+PUBLIC_PREFIXES = ("/v2/openapi.json", "/v2/documentation")
+log = logging.getLogger("reseller_api.auth")
+
+
+class _Refused(Exception):
+    def __init__(self, error: errors.ErrorCode) -> None:
+        self.error = error
+
+
+class Gate:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        keys: KeyCache,
+        nonces: NonceStore,
+        limiter: RateLimiter,
+        failure_limit: RateLimitItem,
+        max_age: int,
+        max_body: int,
+        trusted_proxies: tuple[IPNetwork, ...],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.app = app
+        self.keys = keys
+        self.nonces = nonces
+        self.limiter = limiter
+        self.failure_limit = failure_limit
+        self.max_age = max_age
+        self.max_body = max_body
+        self.trusted_proxies = trusted_proxies
+        self.clock = clock
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/v2") or path.startswith(PUBLIC_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        now = self.clock()
+        address = client_address(scope, self.trusted_proxies)
+        ip_identity = f"ip:{address}"
+        # A flood of bad signatures from one address stops costing us anything here.
+        blocked = self.limiter.peek(self.failure_limit, ip_identity, now)
+        if not blocked.allowed:
+            await send_json_error(send, errors.RATE_LIMITED, blocked.headers())
+            return
+
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body:
+                await send_json_error(send, errors.BODY_TOO_LARGE, blocked.headers())
+                return
+
+        try:
+            credential = self._authenticate(scope, bytes(body), now, address)
+        except _Refused as refused:
+            failures = self.limiter.hit(self.failure_limit, ip_identity, now)
+            log.info("refused %s %s from %s: %s", scope["method"], path, address, refused.error.code)
+            if not failures.allowed:
+                await send_json_error(send, errors.RATE_LIMITED, failures.headers())
+            else:
+                await send_json_error(send, refused.error, failures.headers())
+            return
+
+        decision = self.limiter.hit(credential.rate_limit, f"key:{credential.key_id}", now)
+        if not decision.allowed:
+            await send_json_error(send, errors.RATE_LIMITED, decision.headers())
+            return
+        scope[CREDENTIAL_SCOPE_KEY] = credential
+        await self.app(scope, _replay(bytes(body), receive), _with_headers(send, decision))
+
+    def _authenticate(
+        self, scope: dict[str, Any], body: bytes, now: float, address: Any
+    ) -> Credential:
+        header = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                header = value.decode("latin-1")
+                break
+        if header is None:
+            raise _Refused(errors.AUTH_HEADER_MISSING)
+        parsed = parse_authorization(header)
+        if parsed is None:
+            raise _Refused(errors.AUTH_HEADER_INVALID)
+        credential = self.keys.get(parsed.api_key)
+        if credential is None:
+            raise _Refused(errors.AUTH_KEY_UNKNOWN)
+        if abs(now - parsed.timestamp) > self.max_age:
+            raise _Refused(errors.AUTH_TIMESTAMP)
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        target = raw_path.decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        if not signature_matches(parsed, credential.secret, scope["method"], target, body):
+            raise _Refused(errors.AUTH_HMAC_INVALID)
+        if not credential.allows(address):
+            raise _Refused(errors.AUTH_IP_NOT_WHITELISTED)
+        if not self.nonces.use(parsed.api_key, parsed.nonce, now):
+            raise _Refused(errors.AUTH_NONCE_REUSED)
+        return credential
+
+
+def _replay(body: bytes, receive: Any) -> Callable[[], Awaitable[dict[str, Any]]]:
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return dict(await receive())
+
+    return replay
+
+
+def _with_headers(send: Any, decision: Decision) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    extra = decision.headers()
+
+    async def send_with_headers(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), *extra]}
+        await send(message)
+
+    return send_with_headers

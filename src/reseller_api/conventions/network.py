@@ -1,0 +1,45 @@
+"""Who is calling: the peer address, or the client behind a trusted proxy."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from typing import Any
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _address(text: str) -> IPAddress | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # "[::1]:443" as some proxies write it
+        text = text[1 : text.index("]")]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def client_address(scope: dict[str, Any], trusted: Sequence[IPNetwork]) -> IPAddress | None:
+    """The caller's address. ``X-Forwarded-For`` counts only when the peer is a trusted proxy.
+
+    We walk the forwarded chain from the right and stop at the first hop that is not
+    itself a trusted proxy: everything left of it could have been written by the client.
+    """
+    client = scope.get("client")
+    peer = _address(client[0]) if client else None
+    if peer is None or not trusted or not any(peer in net for net in trusted):
+        return peer
+    forwarded: list[str] = []
+    for name, value in scope["headers"]:
+        if name == b"x-forwarded-for":
+            forwarded.extend(value.decode("latin-1").split(","))
+    address = peer
+    for hop in reversed(forwarded):
+        hop_address = _address(hop)
+        if hop_address is None:
+            break
+        address = hop_address
+        if not any(hop_address in net for net in trusted):
+            break
+    return address

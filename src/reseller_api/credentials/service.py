@@ -1,0 +1,252 @@
+"""Operator actions on resellers and API keys. Every change bumps the credentials generation."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from reseller_api.crypto import SecretBox
+from reseller_api.errors import ApiProblem, define
+from reseller_api.settings import SettingsError, parse_rate_limit
+from reseller_api.store.database import Database
+from reseller_api.store.tables import api_key_networks, api_keys, credentials_generation, resellers
+
+RESELLER_NAME_INVALID = define(
+    "reseller_name_invalid", 400, "Reseller names are 1-64 lowercase letters, digits, '.', '_' or '-'."
+)
+RESELLER_EXISTS = define("reseller_exists", 400, "A reseller with this name already exists.")
+RESELLER_NOT_FOUND = define("reseller_not_found", 404, "No reseller has this name.")
+API_KEY_NOT_FOUND = define("api_key_not_found", 404, "No API key has this value.")
+NETWORK_INVALID = define("ip_network_invalid", 400, "Expected an IPv4 or IPv6 address or CIDR.")
+RATE_LIMIT_INVALID = define("rate_limit_invalid", 400, "Expected a rate limit such as 1000/minute.")
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+LOCALHOST = ("127.0.0.1/32", "::1/128")
+
+
+@dataclass(frozen=True, slots=True)
+class NewCredentials:
+    """What ``key create`` prints once: the only time the secret is ever shown."""
+
+    reseller: str
+    api_key: str
+    api_secret: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"reseller": self.reseller, "api_key": self.api_key, "api_secret": self.api_secret}
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    reseller: str
+    api_key: str
+    created_at: float
+    last_used_at: float | None
+    rate_limit: str | None
+    revoked: bool
+    networks: tuple[str, ...]
+
+
+def parse_network(value: str) -> str:
+    """Canonical CIDR text for an address or network (``10.0.0.1`` -> ``10.0.0.1/32``)."""
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise ApiProblem(NETWORK_INVALID, f"{value!r} is not an IPv4 or IPv6 address or CIDR.") from None
+
+
+def _check_rate_limit(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parse_rate_limit(value)
+    except SettingsError as exc:
+        raise ApiProblem(RATE_LIMIT_INVALID, str(exc)) from None
+    return value
+
+
+def _bump_generation(conn: Connection) -> None:
+    conn.execute(
+        update(credentials_generation)
+        .where(credentials_generation.c.id == 1)
+        .values(generation=credentials_generation.c.generation + 1)
+    )
+
+
+class CredentialsService:
+    def __init__(self, database: Database, box: SecretBox) -> None:
+        self.db = database
+        self.box = box
+
+    # -- resellers -------------------------------------------------------------------
+
+    def create_reseller(self, name: str) -> int:
+        if not _NAME.match(name):
+            raise ApiProblem(RESELLER_NAME_INVALID)
+        with self.db.transaction() as conn:
+            if conn.execute(select(resellers.c.id).where(resellers.c.name == name)).first():
+                raise ApiProblem(RESELLER_EXISTS, f"A reseller named {name!r} already exists.")
+            return int(
+                conn.execute(
+                    insert(resellers).values(name=name, created_at=time.time()).returning(resellers.c.id)
+                ).scalar_one()
+            )
+
+    def reseller_id(self, conn: Connection, name: str, *, create: bool = False) -> int:
+        found = conn.execute(select(resellers.c.id).where(resellers.c.name == name)).scalar()
+        if found is not None:
+            return int(found)
+        if not create:
+            raise ApiProblem(RESELLER_NOT_FOUND, f"No reseller is named {name!r}.")
+        if not _NAME.match(name):
+            raise ApiProblem(RESELLER_NAME_INVALID)
+        return int(
+            conn.execute(
+                insert(resellers).values(name=name, created_at=time.time()).returning(resellers.c.id)
+            ).scalar_one()
+        )
+
+    def list_resellers(self) -> list[tuple[int, str]]:
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(select(resellers.c.id, resellers.c.name).order_by(resellers.c.id))
+            return [(int(r.id), str(r.name)) for r in rows]
+
+    def count_resellers(self) -> int:
+        with self.db.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(resellers)).scalar_one())
+
+    # -- keys ------------------------------------------------------------------------
+
+    def create_key(
+        self, reseller: str, networks: list[str] | tuple[str, ...] = (), rate_limit: str | None = None
+    ) -> NewCredentials:
+        """Create a key (and the reseller if missing); the secret is returned here only."""
+        cidrs = sorted({parse_network(n) for n in networks})
+        _check_rate_limit(rate_limit)
+        api_key = secrets.token_hex(16)
+        api_secret = secrets.token_urlsafe(32)
+        with self.db.transaction() as conn:
+            reseller_id = self.reseller_id(conn, reseller, create=True)
+            key_id = conn.execute(
+                insert(api_keys)
+                .values(
+                    reseller_id=reseller_id,
+                    key=api_key,
+                    secret_encrypted=self.box.encrypt(api_secret),
+                    rate_limit=rate_limit,
+                    revoked=False,
+                    created_at=time.time(),
+                )
+                .returning(api_keys.c.id)
+            ).scalar_one()
+            for cidr in cidrs:
+                conn.execute(insert(api_key_networks).values(api_key_id=key_id, cidr=cidr))
+            _bump_generation(conn)
+        return NewCredentials(reseller, api_key, api_secret)
+
+    def list_keys(self, reseller: str | None = None) -> list[KeyInfo]:
+        query = (
+            select(api_keys, resellers.c.name.label("reseller"))
+            .join(resellers, resellers.c.id == api_keys.c.reseller_id)
+            .order_by(api_keys.c.id)
+        )
+        with self.db.engine.connect() as conn:
+            if reseller is not None:
+                self.reseller_id(conn, reseller)
+                query = query.where(resellers.c.name == reseller)
+            rows = conn.execute(query).all()
+            nets: dict[int, list[str]] = {}
+            for key_id, cidr in conn.execute(
+                select(api_key_networks.c.api_key_id, api_key_networks.c.cidr).order_by(api_key_networks.c.id)
+            ):
+                nets.setdefault(int(key_id), []).append(str(cidr))
+        return [
+            KeyInfo(
+                reseller=r.reseller,
+                api_key=r.key,
+                created_at=r.created_at,
+                last_used_at=r.last_used_at,
+                rate_limit=r.rate_limit,
+                revoked=bool(r.revoked),
+                networks=tuple(nets.get(r.id, ())),
+            )
+            for r in rows
+        ]
+
+    def _key_row(self, conn: Connection, api_key: str) -> tuple[int, str]:
+        row = conn.execute(
+            select(api_keys.c.id, resellers.c.name)
+            .join(resellers, resellers.c.id == api_keys.c.reseller_id)
+            .where(api_keys.c.key == api_key)
+        ).first()
+        if row is None:
+            raise ApiProblem(API_KEY_NOT_FOUND, f"No API key {api_key!r}.")
+        return int(row[0]), str(row[1])
+
+    def revoke_key(self, api_key: str) -> None:
+        with self.db.transaction() as conn:
+            key_id, _ = self._key_row(conn, api_key)
+            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked=True))
+            _bump_generation(conn)
+
+    def rotate_key(self, api_key: str) -> NewCredentials:
+        """A new secret for the same key; the old secret stops working at once."""
+        api_secret = secrets.token_urlsafe(32)
+        with self.db.transaction() as conn:
+            key_id, reseller = self._key_row(conn, api_key)
+            conn.execute(
+                update(api_keys)
+                .where(api_keys.c.id == key_id)
+                .values(secret_encrypted=self.box.encrypt(api_secret))
+            )
+            _bump_generation(conn)
+        return NewCredentials(reseller, api_key, api_secret)
+
+    def allow_ip(self, api_key: str, network: str) -> str:
+        cidr = parse_network(network)
+        with self.db.transaction() as conn:
+            key_id, _ = self._key_row(conn, api_key)
+            exists = conn.execute(
+                select(api_key_networks.c.id).where(
+                    api_key_networks.c.api_key_id == key_id, api_key_networks.c.cidr == cidr
+                )
+            ).first()
+            if not exists:
+                conn.execute(insert(api_key_networks).values(api_key_id=key_id, cidr=cidr))
+                _bump_generation(conn)
+        return cidr
+
+    def deny_ip(self, api_key: str, network: str) -> str:
+        cidr = parse_network(network)
+        with self.db.transaction() as conn:
+            key_id, _ = self._key_row(conn, api_key)
+            conn.execute(
+                api_key_networks.delete().where(
+                    api_key_networks.c.api_key_id == key_id, api_key_networks.c.cidr == cidr
+                )
+            )
+            _bump_generation(conn)
+        return cidr
+
+    # -- first start -----------------------------------------------------------------
+
+    def bootstrap(self, credentials_file: Path) -> NewCredentials | None:
+        """On an empty database: reseller ``default`` with a key for localhost, saved 0600."""
+        if self.count_resellers() > 0:
+            return None
+        created = self.create_key("default", LOCALHOST)
+        credentials_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(credentials_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(created.as_dict(), handle, indent=2)
+            handle.write("\n")
+        os.chmod(credentials_file, 0o600)
+        return created

@@ -1,0 +1,97 @@
+"""Domain errors: what went wrong, in words a reseller can act on. Nothing here knows HTTP.
+
+Every machine-readable code lives in :data:`CATALOGUE` with the status it maps to, so
+the catalogue served at ``/v2/documentation/errorcodes`` is complete by construction.
+Services raise :class:`ApiProblem` (one error) or :class:`ValidationFailed` (a list of
+field problems); ``conventions.errors`` turns both into the API's JSON bodies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    code: str
+    status: int
+    text: str
+
+
+CATALOGUE: dict[str, ErrorCode] = {}
+
+
+def define(code: str, status: int, text: str) -> ErrorCode:
+    """Register an error code once; resource packages call this at import time."""
+    if code in CATALOGUE and CATALOGUE[code] != ErrorCode(code, status, text):
+        raise RuntimeError(f"error code {code!r} defined twice with different meanings")
+    CATALOGUE[code] = ErrorCode(code, status, text)
+    return CATALOGUE[code]
+
+
+class ApiProblem(Exception):
+    """A single error with a code from the catalogue; ``text`` may add specifics."""
+
+    def __init__(self, error: ErrorCode, text: str | None = None) -> None:
+        self.error = error
+        self.text = text or error.text
+        super().__init__(f"{error.code}: {self.text}")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    error_code: str
+    error_text: str
+
+
+class ValidationFailed(Exception):
+    """One or more rules refused the input; answered as 400 ``validation_errors``."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.error_code}: {p.error_text}" for p in problems))
+
+
+def invalid(error: ErrorCode, text: str | None = None) -> ValidationFailed:
+    """Shorthand for a validation failure with one problem."""
+    return ValidationFailed([FieldProblem(error.code, text or error.text)])
+
+
+# Conventions shared by every endpoint.
+AUTH_HEADER_MISSING = define(
+    "authorization_header_missing", 401, "The Authorization header is missing."
+)
+AUTH_HEADER_INVALID = define(
+    "auth_authorization_header_invalid_format", 401, "The authorization header is in an invalid format."
+)
+AUTH_KEY_UNKNOWN = define(
+    "authorization_api_key_invalid", 401, "The api key is unknown or has been revoked."
+)
+AUTH_HMAC_INVALID = define(
+    "authorization_hmac_invalid", 401, "The hmac signature does not match the request."
+)
+AUTH_TIMESTAMP = define(
+    "authorization_timestamp_invalid",
+    401,
+    "The timestamp is too far from the server's clock; send unix seconds of the current time.",
+)
+AUTH_NONCE_REUSED = define(
+    "authorization_nonce_reused", 401, "The nonce was already used with this api key; send a fresh nonce."
+)
+AUTH_IP_NOT_WHITELISTED = define(
+    "authorization_ip_not_whitelisted", 401, "Requests from this IP address are not whitelisted for this api key."
+)
+RATE_LIMITED = define("rate_limit_exceeded", 429, "Too many requests, retry later.")
+NOT_FOUND = define("not_found", 404, "The resource cannot be found.")
+METHOD_NOT_ALLOWED = define("method_not_allowed", 405, "The method is not allowed on this resource.")
+BODY_TOO_LARGE = define("request_body_too_large", 413, "The request body is too large.")
+UNSUPPORTED_MEDIA = define("unsupported_media_type", 415, "The request body must be JSON.")
+INTERNAL = define(
+    "internal_error", 500, "An unexpected error occurred. Quote the reference when contacting support."
+)
+UNAVAILABLE = define("service_unavailable", 503, "The service is temporarily unavailable; retry later.")
+BODY_INVALID_JSON = define("request_body_invalid_json", 400, "The request body is not valid JSON.")
+BODY_INVALID = define("request_body_invalid", 400, "The request body does not match the expected schema.")
+BODY_UNKNOWN_FIELD = define("request_body_unknown_field", 400, "The request body contains an unknown field.")
+PARAMETER_INVALID = define("query_parameter_invalid", 400, "A query or path parameter has an invalid value.")
+PARAMETER_MISSING = define("query_parameter_missing", 400, "A required query parameter is missing.")

@@ -1,0 +1,53 @@
+"""What each kind of job does. Resource packages register their handlers at import time.
+
+A handler has three steps, so that a job is never half-done:
+
+- ``provision``: the side effects in the world (backends). Idempotent: a retried or
+  resumed job runs it again and must converge, never duplicate.
+- ``commit``: our own state, in the same transaction that marks the job finished;
+  returns the links to the created resources.
+- ``undo``: on failure, remove what ``provision`` may have made and the pending rows
+  the request created, in the transaction that marks the job failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+if TYPE_CHECKING:
+    from reseller_api.backends import Backends
+
+Payload = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    job_id: str
+    reseller_id: int
+    backends: Backends
+
+
+@dataclass(frozen=True, slots=True)
+class JobHandler:
+    kind: str
+    provision: Callable[[JobContext, Payload], None]
+    commit: Callable[[Connection, JobContext, Payload], list[str]]
+    undo: Callable[[Connection, JobContext, Payload], None]
+
+
+HANDLERS: dict[str, JobHandler] = {}
+
+
+def register(handler: JobHandler) -> JobHandler:
+    if handler.kind in HANDLERS and HANDLERS[handler.kind] is not handler:
+        raise RuntimeError(f"job kind {handler.kind!r} registered twice")
+    HANDLERS[handler.kind] = handler
+    return handler
+
+
+class TransientError(Exception):
+    """A backend failure worth retrying (connection refused, timeout); anything else fails the job."""

@@ -1,0 +1,105 @@
+"""Execute due jobs: ``provision`` outside any transaction, then ``commit`` + finish in one.
+
+The same :class:`Runner` serves the embedded mode (a task inside ``reseller-api serve``)
+and ``reseller-api worker``. Jobs run in a thread so the event loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from reseller_api.backends import Backends
+from reseller_api.jobs import service
+from reseller_api.jobs.registry import HANDLERS, JobContext, TransientError
+from reseller_api.store.database import Database
+
+log = logging.getLogger("reseller_api.jobs")
+MAX_ATTEMPTS = 5
+IDLE_POLL = 0.5
+
+
+class Runner:
+    def __init__(self, database: Database, backends: Backends) -> None:
+        self.db = database
+        self.backends = backends
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def poke(self) -> None:
+        """A job was enqueued: look now instead of at the next poll. Safe from any thread."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def start(self, *, sole_runner: bool) -> None:
+        if sole_runner:
+            await asyncio.to_thread(service.release_all_leases, self.db)
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.create_task(self._loop_forever(), name="provisioning-runner")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _loop_forever(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.run_due)
+                upcoming = await asyncio.to_thread(service.next_due, self.db)
+            except Exception:  # the database may be briefly away; keep the runner alive
+                log.exception("job runner iteration failed; retrying")
+                upcoming = None
+            wait = IDLE_POLL if upcoming is None else min(IDLE_POLL, max(0.0, upcoming - time.time()))
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.02))
+            except TimeoutError:
+                pass
+
+    def run_due(self) -> int:
+        """Run every job that is due now; returns how many were executed."""
+        count = 0
+        for job_id in service.due(self.db, time.time()):
+            if self.run_one(job_id):
+                count += 1
+        return count
+
+    def run_one(self, job_id: str) -> bool:
+        job = service.claim(self.db, job_id, time.time())
+        if job is None:
+            return False
+        handler = HANDLERS.get(job.kind)
+        context = JobContext(job.id, job.reseller_id, self.backends)
+        try:
+            if handler is None:
+                raise RuntimeError(f"no handler for job kind {job.kind!r}")
+            handler.provision(context, job.payload)
+            with self.db.transaction() as conn:
+                links = handler.commit(conn, context, job.payload)
+                service.finish(conn, job.id, links)
+            log.info("job %s (%s) finished: %s", job.id, job.kind, links)
+        except TransientError as exc:
+            if job.attempts < MAX_ATTEMPTS:
+                delay = min(60.0, 2.0**job.attempts)
+                log.warning("job %s (%s) attempt %d: %s; retrying in %.0fs", job.id, job.kind, job.attempts, exc, delay)
+                service.retry_later(self.db, job.id, delay)
+                return True
+            self._fail(job, context, f"gave up after {job.attempts} attempts: {exc}")
+        except Exception as exc:
+            self._fail(job, context, str(exc) or type(exc).__name__, exc)
+        return True
+
+    def _fail(self, job: service.ClaimedJob, context: JobContext, reason: str, exc: Exception | None = None) -> None:
+        log.error("job %s (%s) failed: %s", job.id, job.kind, reason, exc_info=exc)
+        handler = HANDLERS.get(job.kind)
+        with self.db.transaction() as conn:
+            if handler is not None:
+                handler.undo(conn, context, job.payload)
+            service.fail(conn, job.id, reason)

@@ -1,0 +1,156 @@
+"""The job table: enqueue (inside the caller's transaction), read, claim, finish, fail."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
+
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import provisioning_jobs as jobs
+
+ONGOING, FINISHED, FAILED, CANCELLED = "ongoing", "finished", "failed", "cancelled"
+LEASE_SECONDS = 120.0
+
+_GET = Query(
+    select(jobs.c.status, jobs.c.estimate, jobs.c.resource_links).where(
+        jobs.c.id == bindparam("job_id"), jobs.c.reseller_id == bindparam("reseller_id")
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    id: str
+    status: str
+    estimate: float
+    resource_links: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: str
+    reseller_id: int
+    kind: str
+    payload: dict[str, object]
+    attempts: int
+
+
+def iso(ts: float) -> str:
+    """ISO-8601 UTC with a Z, as the API's samples show (``2019-07-01T19:41:18Z``)."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def enqueue(
+    conn: Connection, *, reseller_id: int, kind: str, payload: dict[str, object], duration: float
+) -> str:
+    """Insert the job in the caller's transaction: the 202 and the job commit together."""
+    now = time.time()
+    job_id = str(uuid.uuid4())
+    conn.execute(
+        insert(jobs).values(
+            id=job_id,
+            reseller_id=reseller_id,
+            kind=kind,
+            payload=json.dumps(payload),
+            status=ONGOING,
+            created_at=now,
+            not_before=now + duration,
+            estimate=now + duration + 1,
+            attempts=0,
+        )
+    )
+    return job_id
+
+
+def get(database: Database, reseller_id: int, job_id: str) -> JobView | None:
+    try:
+        job_id = str(uuid.UUID(job_id))
+    except ValueError:
+        return None
+    row = database.fetch_one(_GET, job_id=job_id, reseller_id=reseller_id)
+    if row is None:
+        return None
+    status, estimate, links = row
+    return JobView(job_id, status, float(estimate), json.loads(links) if links else [])
+
+
+def release_all_leases(database: Database) -> None:
+    """The embedded runner is the only runner: jobs leased by a crashed process resume now."""
+    with database.transaction() as conn:
+        conn.execute(update(jobs).where(jobs.c.status == ONGOING).values(lease_until=None))
+
+
+def due(database: Database, now: float, limit: int = 20) -> list[str]:
+    with database.engine.connect() as conn:
+        rows = conn.execute(
+            select(jobs.c.id)
+            .where(
+                jobs.c.status == ONGOING,
+                jobs.c.not_before <= now,
+                or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now),
+            )
+            .order_by(jobs.c.not_before)
+            .limit(limit)
+        )
+        return [r[0] for r in rows]
+
+
+def next_due(database: Database) -> float | None:
+    with database.engine.connect() as conn:
+        return conn.execute(
+            select(jobs.c.not_before).where(jobs.c.status == ONGOING).order_by(jobs.c.not_before).limit(1)
+        ).scalar()
+
+
+def claim(database: Database, job_id: str, now: float) -> ClaimedJob | None:
+    """Take a lease on the job; None when another runner has it or it already ended."""
+    with database.transaction() as conn:
+        claimed = conn.execute(
+            update(jobs)
+            .where(
+                jobs.c.id == job_id,
+                jobs.c.status == ONGOING,
+                or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now),
+            )
+            .values(lease_until=now + LEASE_SECONDS, attempts=jobs.c.attempts + 1)
+            .returning(jobs.c.reseller_id, jobs.c.kind, jobs.c.payload, jobs.c.attempts)
+        ).first()
+    if claimed is None:
+        return None
+    return ClaimedJob(job_id, int(claimed[0]), claimed[1], json.loads(claimed[2]), int(claimed[3]))
+
+
+def finish(conn: Connection, job_id: str, links: list[str]) -> None:
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id)
+        .values(
+            status=FINISHED,
+            resource_links=json.dumps(links),
+            finished_at=time.time(),
+            lease_until=None,
+            payload="{}",  # whatever the job carried (password hashes included) is dropped
+        )
+    )
+
+
+def fail(conn: Connection, job_id: str, reason: str) -> None:
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id)
+        .values(status=FAILED, error=reason[:2000], finished_at=time.time(), lease_until=None, payload="{}")
+    )
+
+
+def retry_later(database: Database, job_id: str, delay: float) -> None:
+    with database.transaction() as conn:
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id)
+            .values(lease_until=None, not_before=time.time() + delay, estimate=time.time() + delay + 1)
+        )

@@ -1,0 +1,1 @@
+"""Accounts: instances of a servicepack, holding its assets."""

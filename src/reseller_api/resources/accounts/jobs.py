@@ -1,0 +1,75 @@
+"""The ``account.create`` job: build the pack's assets, then activate the account."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
+from reseller_api.store.tables import accounts, dns_zones, linux_hostings, mail_zones
+
+
+def _provision(ctx: JobContext, payload: Payload) -> None:
+    domain = payload["identifier"]
+    assets = set(payload["assets"])
+    if "linux_hosting" in assets:
+        ctx.backends.hosting.ensure_hosting(domain, payload["ftp_username"], payload["ftp_password_hash"])
+    if "dns" in assets:
+        ctx.backends.dns.ensure_zone(domain, ctx.backends.name_servers)
+    if "mailbox" in assets:
+        ctx.backends.mail.ensure_mail_zone(domain)
+
+
+def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
+    account_id, domain = payload["account_id"], payload["identifier"]
+    assets = set(payload["assets"])
+    now = time.time()
+    if "linux_hosting" in assets:
+        conn.execute(
+            insert(linux_hostings).values(
+                account_id=account_id,
+                reseller_id=ctx.reseller_id,
+                domain_name=domain,
+                ftp_username=payload["ftp_username"],
+                ftp_password_hash=payload["ftp_password_hash"],
+                created_at=now,
+            )
+        )
+    if "dns" in assets:
+        # The reseller may already own the zone (a domain registered before the account).
+        zone = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == domain)).scalar()
+        if zone is None:
+            conn.execute(
+                insert(dns_zones).values(
+                    reseller_id=ctx.reseller_id, account_id=account_id, domain_name=domain, created_at=now
+                )
+            )
+        else:
+            conn.execute(update(dns_zones).where(dns_zones.c.id == zone).values(account_id=account_id))
+    if "mailbox" in assets:
+        conn.execute(
+            insert(mail_zones).values(
+                reseller_id=ctx.reseller_id, account_id=account_id, domain_name=domain, created_at=now
+            )
+        )
+    conn.execute(update(accounts).where(accounts.c.id == account_id).values(status="active"))
+    return [f"/v2/accounts/{account_id}"]
+
+
+def _undo(conn: Connection, ctx: JobContext, payload: Payload) -> None:
+    domain = payload["identifier"]
+    assets = set(payload["assets"])
+    pre_existing_zone = conn.execute(
+        select(dns_zones.c.id).where(dns_zones.c.domain_name == domain, dns_zones.c.account_id.is_(None))
+    ).first()
+    if "linux_hosting" in assets:
+        ctx.backends.hosting.remove_hosting(domain)
+    if "dns" in assets and pre_existing_zone is None:
+        ctx.backends.dns.remove_zone(domain)
+    if "mailbox" in assets:
+        ctx.backends.mail.remove_mail_zone(domain)
+    conn.execute(delete(accounts).where(accounts.c.id == payload["account_id"], accounts.c.status == "provisioning"))
+
+
+CREATE_ACCOUNT = register(JobHandler("account.create", _provision, _commit, _undo))

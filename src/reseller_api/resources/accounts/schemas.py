@@ -1,0 +1,37 @@
+"""Wire shapes, field for field as the reference YAML's schemas."""
+
+from __future__ import annotations
+
+import msgspec
+
+from reseller_api.resources.servicepacks.schemas import Servicepack
+
+
+class Account(msgspec.Struct):
+    id: int
+    identifier: str
+    servicepack_id: int
+
+
+class Addon(msgspec.Struct):
+    """Addon information."""
+
+    id: int
+    name: str
+
+
+class AccountDetail(msgspec.Struct):
+    """A detailed representation of an account."""
+
+    id: int
+    identifier: str
+    servicepack: Servicepack
+    addons: list[Addon]
+
+
+class CreateAccount(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields are optional on the wire so that a missing one gets our own, precise error."""
+
+    identifier: str | None = None
+    servicepack_id: int | None = None
+    ftp_password: str | None = None

@@ -1,0 +1,186 @@
+"""The rules of accounts: who may see which, what a valid order is, what provisioning makes."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import and_, bindparam, exists, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from reseller_api.context import AppContext
+from reseller_api.conventions.paging import Page
+from reseller_api.crypto import hash_password
+from reseller_api.errors import FieldProblem, ValidationFailed, define, invalid
+from reseller_api.jobs import service as jobs
+from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
+from reseller_api.resources.servicepacks.schemas import Servicepack
+from reseller_api.resources.servicepacks.service import ASSET_TYPES, assets_of
+from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name, password_problem
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import (
+    accounts,
+    dns_zones,
+    linux_hostings,
+    mail_zones,
+    servicepack_assets,
+    servicepacks,
+)
+
+ACTIVE, PROVISIONING = "active", "provisioning"
+# Packs with any of these assets are bound to a domain: the identifier must be one.
+DOMAIN_BOUND = ("linux_hosting", "dns", "mailbox", "domain", "mysql")
+
+IDENTIFIER_REQUIRED = define("account_identifier_required", 400, "identifier is required.")
+IDENTIFIER_INVALID = define("account_identifier_invalid", 400, "identifier is not valid.")
+IDENTIFIER_IN_USE = define("account_identifier_in_use", 400, "An account with this identifier already exists.")
+SERVICEPACK_REQUIRED = define("servicepack_id_required", 400, "servicepack_id is required.")
+SERVICEPACK_NOT_FOUND = define("servicepack_not_found", 400, "The servicepack does not exist.")
+FTP_PASSWORD_REQUIRED = define(
+    "ftp_password_required", 400, "ftp_password is required for a servicepack with Linux hosting."
+)
+ASSET_TYPE_INVALID = define(
+    "asset_type_invalid", 400, "asset_type must be one of " + ", ".join(ASSET_TYPES) + "."
+)
+
+_DETAIL = Query(
+    select(accounts.c.id, accounts.c.identifier, servicepacks.c.id, servicepacks.c.name)
+    .join(servicepacks, servicepacks.c.id == accounts.c.servicepack_id)
+    .where(
+        accounts.c.id == bindparam("account_id"),
+        accounts.c.reseller_id == bindparam("reseller_id"),
+        accounts.c.status == ACTIVE,
+    )
+)
+
+
+def _filtered(columns: list, reseller_id: int, asset_type: str | None, identifier: str | None):  # type: ignore[no-untyped-def,type-arg]
+    query = select(*columns).where(accounts.c.reseller_id == reseller_id, accounts.c.status == ACTIVE)
+    if identifier is not None:
+        query = query.where(accounts.c.identifier == identifier)
+    if asset_type is not None:
+        query = query.where(
+            exists().where(
+                and_(
+                    servicepack_assets.c.servicepack_id == accounts.c.servicepack_id,
+                    servicepack_assets.c.asset_type == asset_type,
+                    servicepack_assets.c.count > 0,
+                )
+            )
+        )
+    return query
+
+
+def list_accounts(
+    database: Database, reseller_id: int, page: Page, asset_type: str | None, identifier: str | None
+) -> tuple[list[Account], int]:
+    if asset_type is not None and asset_type not in ASSET_TYPES:
+        raise invalid(ASSET_TYPE_INVALID)
+    if identifier is not None:
+        identifier = canonical_domain_name(identifier) or identifier.strip()
+    columns = [accounts.c.id, accounts.c.identifier, accounts.c.servicepack_id]
+    items_query = _filtered(columns, reseller_id, asset_type, identifier)
+    items_query = items_query.order_by(accounts.c.id).limit(page.take).offset(page.skip)
+    count_query = _filtered([func.count()], reseller_id, asset_type, identifier)
+    with database.engine.connect() as conn:
+        rows = conn.execute(items_query).all()
+        total = int(conn.execute(count_query).scalar_one())
+    return [Account(id=r[0], identifier=r[1], servicepack_id=r[2]) for r in rows], total
+
+
+def get_account(database: Database, reseller_id: int, account_id: int) -> AccountDetail | None:
+    row = database.fetch_one(_DETAIL, account_id=account_id, reseller_id=reseller_id)
+    if row is None:
+        return None
+    return AccountDetail(
+        id=row[0], identifier=row[1], servicepack=Servicepack(id=row[2], name=row[3]), addons=[]
+    )
+
+
+def _identifier_taken(conn, reseller_id: int, identifier: str) -> bool:  # type: ignore[no-untyped-def]
+    """In use by any account, any hosting or mail zone, or another reseller's DNS zone."""
+    for table in (accounts, linux_hostings, mail_zones):
+        column = table.c.identifier if table is accounts else table.c.domain_name
+        if conn.execute(select(column).where(column == identifier)).first():
+            return True
+    zone_owner = conn.execute(select(dns_zones.c.reseller_id).where(dns_zones.c.domain_name == identifier)).scalar()
+    return zone_owner is not None and zone_owner != reseller_id
+
+
+def create_account(context: AppContext, reseller_id: int, order: CreateAccount) -> str:
+    """Validate the order, then commit the pending account and its job together; returns the job id."""
+    problems: list[FieldProblem] = []
+    assets = ()
+    if order.servicepack_id is None:
+        problems.append(FieldProblem(SERVICEPACK_REQUIRED.code, SERVICEPACK_REQUIRED.text))
+    else:
+        assets = assets_of(context.database, order.servicepack_id)
+        if not assets and not _pack_exists(context.database, order.servicepack_id):
+            problems.append(
+                FieldProblem(SERVICEPACK_NOT_FOUND.code, f"Servicepack {order.servicepack_id} does not exist.")
+            )
+    types = {a.type for a in assets if a.count > 0}
+    identifier = (order.identifier or "").strip()
+    if not identifier:
+        problems.append(FieldProblem(IDENTIFIER_REQUIRED.code, IDENTIFIER_REQUIRED.text))
+    elif types & set(DOMAIN_BOUND) or order.servicepack_id is None:
+        canonical = canonical_domain_name(identifier)
+        if canonical is None:
+            problems.append(
+                FieldProblem(DOMAIN_NAME_INVALID.code, f"identifier {identifier!r} is not a valid domain name.")
+            )
+        else:
+            identifier = canonical
+    elif len(identifier) > 253:
+        problems.append(FieldProblem(IDENTIFIER_INVALID.code, "identifier is at most 253 characters."))
+    has_hosting = "linux_hosting" in types
+    if has_hosting:
+        if not order.ftp_password:
+            problems.append(FieldProblem(FTP_PASSWORD_REQUIRED.code, FTP_PASSWORD_REQUIRED.text))
+        elif (problem := password_problem(order.ftp_password, "ftp_password")) is not None:
+            problems.append(problem)
+    if problems:
+        raise ValidationFailed(problems)
+    assert order.servicepack_id is not None
+
+    # Hash before the transaction: argon2 is slow on purpose, the write lock should not wait for it.
+    ftp_hash = hash_password(order.ftp_password) if has_hosting and order.ftp_password else None
+    try:
+        with context.database.transaction() as conn:
+            if _identifier_taken(conn, reseller_id, identifier):
+                raise invalid(IDENTIFIER_IN_USE, f"The identifier {identifier!r} is already in use.")
+            account_id = int(
+                conn.execute(
+                    insert(accounts)
+                    .values(
+                        reseller_id=reseller_id,
+                        identifier=identifier,
+                        servicepack_id=order.servicepack_id,
+                        status=PROVISIONING,
+                        created_at=time.time(),
+                    )
+                    .returning(accounts.c.id)
+                ).scalar_one()
+            )
+            job_id = jobs.enqueue(
+                conn,
+                reseller_id=reseller_id,
+                kind="account.create",
+                payload={
+                    "account_id": account_id,
+                    "identifier": identifier,
+                    "assets": sorted(types),
+                    "ftp_username": identifier if has_hosting else None,
+                    "ftp_password_hash": ftp_hash,
+                },
+                duration=context.backends.step_duration,
+            )
+    except IntegrityError:
+        # Two orders for one identifier raced; the unique index kept exactly one.
+        raise invalid(IDENTIFIER_IN_USE, f"The identifier {identifier!r} is already in use.") from None
+    context.runner.poke()
+    return job_id
+
+
+def _pack_exists(database: Database, servicepack_id: int) -> bool:
+    with database.engine.connect() as conn:
+        return conn.execute(select(servicepacks.c.id).where(servicepacks.c.id == servicepack_id)).first() is not None

@@ -1,0 +1,1 @@
+"""Provisioning jobs as the API shows them."""

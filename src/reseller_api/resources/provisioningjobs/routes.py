@@ -1,0 +1,63 @@
+"""``/v2/provisioningjobs/{jobId}``: 200 while ongoing (or failed/cancelled), 201 when finished."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+
+from reseller_api.context import Caller, Context
+from reseller_api.errors import NOT_FOUND, ApiProblem
+from reseller_api.jobs import service as jobs
+from reseller_api.resources.provisioningjobs.schemas import (
+    CompletionEstimation,
+    ProvisioningJobCompletion,
+    ProvisioningJobInfo,
+)
+
+
+def accepted(job_id: str) -> Response[None]:
+    """The 202 every asynchronous creation answers, pointing at its job (a relative path)."""
+    return Response(None, status_code=202, headers={"Location": f"/v2/provisioningjobs/{job_id}"})
+
+
+class ProvisioningJobController(Controller):
+    path = "/provisioningjobs"
+    tags = ["Provisioning jobs"]
+
+    @get(
+        "/{job_id:str}",
+        operation_id="GetProvisioningJob",
+        summary="Detail of a provisioning job",
+        description="Provisioning failures may occur. Do NOT retry provisioning until the job "
+        "reports finished or cancelled. 200 while the job runs (or when it failed or was "
+        "cancelled), 201 with links to the created resources when it finished.",
+        sync_to_thread=False,
+        responses={
+            201: ResponseSpec(
+                data_container=ProvisioningJobCompletion, description="Finished: links to the created resources."
+            )
+        },
+    )
+    def get_job(
+        self,
+        context: Context,
+        credential: Caller,
+        job_id: Annotated[str, Parameter(description="The id of the job (a UUID).")],
+    ) -> Response[ProvisioningJobInfo | ProvisioningJobCompletion]:
+        job = jobs.get(context.database, credential.reseller_id, job_id)
+        if job is None:
+            raise ApiProblem(NOT_FOUND, "The provisioning job does not exist.")
+        if job.status == jobs.FINISHED:
+            headers = {"Location": job.resource_links[0]} if job.resource_links else {}
+            return Response(
+                ProvisioningJobCompletion(id=job.id, resource_links=job.resource_links),
+                status_code=201,
+                headers=headers,
+            )
+        info = ProvisioningJobInfo(
+            id=job.id, status=job.status, completion=CompletionEstimation(estimate=jobs.iso(job.estimate))  # type: ignore[arg-type]
+        )
+        return Response(info, status_code=200)

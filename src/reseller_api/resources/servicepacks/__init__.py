@@ -1,0 +1,1 @@
+"""Servicepacks: the catalogue accounts are created from."""

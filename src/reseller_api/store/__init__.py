@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core tables, the database wrapper and Alembic migrations."""

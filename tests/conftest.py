@@ -1,0 +1,106 @@
+"""Shared fixtures. ``--db postgresql`` runs the database-backed tests on PostgreSQL."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from reseller_api.app import create_app
+from reseller_api.credentials.service import CredentialsService
+from reseller_api.crypto import SecretBox
+from reseller_api.settings import Settings
+from reseller_api.store.database import Database
+from tests.harness import Caller, ClientAddress, DatabaseFactory
+
+TEST_SECRET_KEY = "N2q0n1XzXb0m2wqJ7b4Zb9Xk7yT6c0fQm3S8d1Lr5aE="
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", default="sqlite", choices=["sqlite", "postgresql"], help="database engine for tests")
+
+
+@pytest.fixture(scope="session")
+def db_factory(request: pytest.FixtureRequest) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(request.config.getoption("--db"), Path(tempfile.mkdtemp(prefix="reseller-api-")))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_factory: DatabaseFactory) -> Settings:
+    return Settings.from_env(
+        {
+            "RESELLER_API_DATA_DIR": str(tmp_path),
+            "RESELLER_API_DATABASE_URL": db_factory.url_for(tmp_path).replace("postgresql+psycopg", "postgresql"),
+            "RESELLER_API_SECRET_KEY": TEST_SECRET_KEY,
+            "RESELLER_API_JOB_DURATION": "0.2",
+        }
+    )
+
+
+@pytest.fixture
+def database(settings: Settings, tmp_path: Path, db_factory: DatabaseFactory) -> Iterator[Database]:
+    with db_factory.database(tmp_path) as db:
+        yield db
+
+
+@pytest.fixture
+def credentials(database: Database, settings: Settings) -> CredentialsService:
+    return CredentialsService(database, SecretBox.from_settings(settings))
+
+
+class FakeClock:
+    """The gate's clock; tests move it to check signature ages."""
+
+    def __init__(self) -> None:
+        self.now: float | None = None
+
+    def __call__(self) -> float:
+        import time
+
+        return time.time() if self.now is None else self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database, clock: FakeClock) -> Any:
+    return create_app(settings, database=database, clock=clock)
+
+
+@pytest.fixture
+def client_factory(app: Any) -> Iterator[Callable[[str], TestClient[Any]]]:
+    """TestClients that call from a given IP address; the app's lifespan (job runner) runs."""
+    clients: list[TestClient[Any]] = []
+
+    def make(address: str = "127.0.0.1") -> TestClient[Any]:
+        client = TestClient(ClientAddress(app, address), base_url="http://testserver.local")  # type: ignore[arg-type]
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in reversed(clients):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(client_factory: Callable[[str], TestClient[Any]], credentials: CredentialsService) -> Caller:
+    """A signed caller for reseller 'alice', whitelisted for localhost."""
+    created = credentials.create_key("alice", ["127.0.0.1", "::1"])
+    return Caller(client_factory("127.0.0.1"), created.api_key, created.api_secret)
+
+
+@pytest.fixture
+def other_api(client_factory: Callable[[str], TestClient[Any]], credentials: CredentialsService) -> Caller:
+    """A second reseller, 'bob', who must never see alice's things."""
+    created = credentials.create_key("bob", ["127.0.0.1"])
+    return Caller(client_factory("127.0.0.1"), created.api_key, created.api_secret)

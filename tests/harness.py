@@ -1,0 +1,164 @@
+"""Test helpers: a signed in-process API caller, databases for both engines, waiting on jobs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from litestar.testing import TestClient
+from sqlalchemy import MetaData, insert, select, text
+
+from reseller_api.client.signing import authorization_header
+from reseller_api.store import migrate
+from reseller_api.store.database import Database
+from reseller_api.store.tables import metadata
+
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+class ClientAddress:
+    """Litestar's TestClient calls itself 'testclient'; the gate needs a real IP address."""
+
+    def __init__(self, app: Any, address: str = "127.0.0.1") -> None:
+        self.app = app
+        self.address = address
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": (self.address, 50000)}
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class Caller:
+    """Signs every request with one key, as any HMAC client would."""
+
+    client: TestClient[Any]
+    api_key: str
+    api_secret: str
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+    ) -> httpx.Response:
+        content = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+        auth = authorization_header(
+            self.api_key, self.api_secret, method, target, content, timestamp=timestamp, nonce=nonce
+        )
+        all_headers = {"Authorization": auth, **({"Content-Type": "application/json"} if content else {})}
+        all_headers.update(headers or {})
+        return self.client.request(method, target, content=content, headers=all_headers)
+
+    def get(self, target: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", target, **kw)
+
+    def post(self, target: str, body: Any = None, **kw: Any) -> httpx.Response:
+        return self.request("POST", target, body, **kw)
+
+    def put(self, target: str, body: Any = None, **kw: Any) -> httpx.Response:
+        return self.request("PUT", target, body, **kw)
+
+    def delete(self, target: str, **kw: Any) -> httpx.Response:
+        return self.request("DELETE", target, **kw)
+
+    def wait_job(self, location: str, timeout: float = 15.0) -> httpx.Response:
+        """Poll a provisioning job until it stops answering 200 ongoing."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.get(location)
+            if response.status_code != 200 or response.json()["status"] != "ongoing":
+                return response
+            if time.monotonic() > deadline:
+                raise AssertionError(f"job {location} still ongoing after {timeout}s")
+            time.sleep(0.05)
+
+
+# -- databases ------------------------------------------------------------------------
+
+
+class DatabaseFactory:
+    """A migrated database per test, cheaply: a file copy (SQLite) or truncate + reseed (PostgreSQL)."""
+
+    def __init__(self, engine: str, workdir: Path) -> None:
+        self.engine = engine
+        self.workdir = workdir
+        self.pg_name: str | None = None
+        self._seed: dict[str, list[dict[str, Any]]] = {}
+        if engine == "sqlite":
+            self.template = workdir / "template.db"
+            db = Database(f"sqlite:///{self.template}")
+            migrate.upgrade(db)
+            db.dispose()
+        else:
+            self.pg_name = f"reseller_api_test_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.pg_name}"')
+            self.url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.pg_name}"
+            db = Database(self.url, pool_size=2)
+            migrate.upgrade(db)
+            with db.engine.connect() as conn:
+                for table in metadata.sorted_tables:
+                    self._seed[table.name] = [dict(r._mapping) for r in conn.execute(select(table))]
+                self._seed["alembic_version"] = [
+                    dict(r._mapping) for r in conn.execute(text("SELECT * FROM alembic_version"))
+                ]
+            db.dispose()
+
+    def url_for(self, tmp_path: Path) -> str:
+        if self.engine == "sqlite":
+            target = tmp_path / "reseller-api.db"
+            shutil.copyfile(self.template, target)
+            return f"sqlite:///{target}"
+        return self.url
+
+    @contextmanager
+    def database(self, tmp_path: Path) -> Iterator[Database]:
+        db = Database(self.url_for(tmp_path), pool_size=4)
+        if self.engine == "postgresql":
+            self._reset(db)
+        try:
+            yield db
+        finally:
+            db.dispose()
+
+    def _reset(self, db: Database) -> None:
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            for table in metadata.sorted_tables:
+                if self._seed.get(table.name):
+                    conn.execute(insert(table), self._seed[table.name])
+            for table in metadata.sorted_tables:
+                pk = list(table.primary_key.columns)
+                if len(pk) == 1 and pk[0].autoincrement and str(pk[0].type) == "INTEGER":
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+                            f"COALESCE((SELECT max({pk[0].name}) FROM {table.name}), 0) + 1, false)"
+                        )
+                    )
+
+    def close(self) -> None:
+        if self.pg_name:
+            with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+__all__ = ["Caller", "ClientAddress", "DatabaseFactory", "MetaData"]
