@@ -15,7 +15,7 @@ from reseller_api.credentials.service import CredentialsService
 from reseller_api.crypto import SecretBox
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
-from tests.harness import Caller, ClientAddress, DatabaseFactory
+from tests.harness import AddressedClient, Caller, ClientAddress, DatabaseFactory
 
 TEST_SECRET_KEY = "N2q0n1XzXb0m2wqJ7b4Zb9Xk7yT6c0fQm3S8d1Lr5aE="
 
@@ -77,30 +77,31 @@ def app(settings: Settings, database: Database, clock: FakeClock) -> Any:
 
 
 @pytest.fixture
-def client_factory(app: Any) -> Iterator[Callable[[str], TestClient[Any]]]:
-    """TestClients that call from a given IP address; the app's lifespan (job runner) runs."""
-    clients: list[TestClient[Any]] = []
-
-    def make(address: str = "127.0.0.1") -> TestClient[Any]:
-        client = TestClient(ClientAddress(app, address), base_url="http://testserver.local")  # type: ignore[arg-type]
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in reversed(clients):
-        client.__exit__(None, None, None)
+def test_client(app: Any) -> Iterator[TestClient[Any]]:
+    """One in-process client per app: its lifespan (the job runner) runs for the test."""
+    with TestClient(ClientAddress(app), base_url="http://testserver.local") as client:  # type: ignore[arg-type]
+        yield client
 
 
 @pytest.fixture
-def api(client_factory: Callable[[str], TestClient[Any]], credentials: CredentialsService) -> Caller:
+def client_factory(test_client: TestClient[Any]) -> Callable[[str], AddressedClient]:
+    """Clients that call from a given IP address (default 127.0.0.1)."""
+
+    def make(address: str = "127.0.0.1") -> AddressedClient:
+        return AddressedClient(test_client, address)
+
+    return make
+
+
+@pytest.fixture
+def api(client_factory: Callable[[str], AddressedClient], credentials: CredentialsService) -> Caller:
     """A signed caller for reseller 'alice', whitelisted for localhost."""
     created = credentials.create_key("alice", ["127.0.0.1", "::1"])
     return Caller(client_factory("127.0.0.1"), created.api_key, created.api_secret)
 
 
 @pytest.fixture
-def other_api(client_factory: Callable[[str], TestClient[Any]], credentials: CredentialsService) -> Caller:
+def other_api(client_factory: Callable[[str], AddressedClient], credentials: CredentialsService) -> Caller:
     """A second reseller, 'bob', who must never see alice's things."""
     created = credentials.create_key("bob", ["127.0.0.1"])
     return Caller(client_factory("127.0.0.1"), created.api_key, created.api_secret)

@@ -25,24 +25,62 @@ from reseller_api.store.tables import metadata
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-class ClientAddress:
-    """Litestar's TestClient calls itself 'testclient'; the gate needs a real IP address."""
+ADDRESS_HEADER = "x-test-client-address"
 
-    def __init__(self, app: Any, address: str = "127.0.0.1") -> None:
+
+class ClientAddress:
+    """Litestar's TestClient calls itself 'testclient'; the gate needs a real IP address.
+
+    Tests say which address they call from with a header that only this wrapper reads
+    (and strips): one TestClient, hence one app lifespan and one event loop, serves
+    callers at several addresses.
+    """
+
+    def __init__(self, app: Any) -> None:
         self.app = app
-        self.address = address
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            scope = {**scope, "client": (self.address, 50000)}
+            address = "127.0.0.1"
+            headers = []
+            for name, value in scope["headers"]:
+                if name == ADDRESS_HEADER.encode():
+                    address = value.decode()
+                else:
+                    headers.append((name, value))
+            scope = {**scope, "client": (address, 50000), "headers": headers}
         await self.app(scope, receive, send)
+
+
+class AddressedClient:
+    """The shared TestClient, calling from one IP address."""
+
+    def __init__(self, client: TestClient[Any], address: str) -> None:
+        self.client = client
+        self.address = address
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {**(kwargs.pop("headers", None) or {}), ADDRESS_HEADER: self.address}
+        return self.client.request(method, url, headers=headers, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)
 
 
 @dataclass
 class Caller:
     """Signs every request with one key, as any HMAC client would."""
 
-    client: TestClient[Any]
+    client: AddressedClient
     api_key: str
     api_secret: str
 
@@ -161,4 +199,4 @@ class DatabaseFactory:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-__all__ = ["Caller", "ClientAddress", "DatabaseFactory", "MetaData"]
+__all__ = ["AddressedClient", "Caller", "ClientAddress", "DatabaseFactory", "MetaData"]

@@ -16,7 +16,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 
-from reseller_api import __version__, docs
+from reseller_api import __version__, docs, openapi
 from reseller_api.backends import build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
@@ -90,6 +90,7 @@ def create_app(
         debug=False,
     )
     litestar.state.context = context
+    openapi.polish(litestar.openapi_schema)
     gate = Gate(
         litestar,
         keys=KeyCache(database, box, settings.rate_limit),

@@ -49,6 +49,10 @@ def on_validation_failed(_: Request[Any, Any, Any], exc: errors.ValidationFailed
     return _validation([{"error_code": p.error_code, "error_text": p.error_text} for p in exc.problems])
 
 
+# msgspec's messages for JSON that parsed but does not fit the schema; others are syntax errors.
+_SCHEMA_MISMATCH = ("Expected", "Object missing", "Object contains", "Invalid enum", "Invalid value")
+
+
 def on_framework_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """Translate the framework's decode/parameter errors into our codes and plain words."""
     problems = []
@@ -62,16 +66,22 @@ def on_framework_validation(_: Request[Any, Any, Any], exc: ValidationException)
             text = f"{key}: {message}" if key else message
         elif "unknown field" in message:
             error, text = errors.BODY_UNKNOWN_FIELD, message
-        elif "malformed" in message.lower() or "json" in message.lower() and "invalid" in message.lower():
-            error, text = errors.BODY_INVALID_JSON, errors.BODY_INVALID_JSON.text
-        else:
+        elif message.startswith(_SCHEMA_MISMATCH):
             error, text = errors.BODY_INVALID, message
+        else:  # msgspec's decode errors: truncated, malformed, invalid escapes...
+            error, text = errors.BODY_INVALID_JSON, f"{errors.BODY_INVALID_JSON.text} ({message})"
         problems.append({"error_code": error.code, "error_text": text})
     if not problems:
-        detail = str(exc.detail or "")
-        error = errors.BODY_INVALID_JSON if "malformed" in detail.lower() else errors.BODY_INVALID
-        problems.append({"error_code": error.code, "error_text": error.text})
+        problems.append(_body_problem(str(exc.detail or "")))
     return _validation(problems)
+
+
+def _body_problem(detail: str) -> dict[str, str]:
+    """A body the framework could not decode, described only by a detail message."""
+    if detail.startswith(_SCHEMA_MISMATCH):
+        return {"error_code": errors.BODY_INVALID.code, "error_text": detail}
+    text = f"{errors.BODY_INVALID_JSON.text} ({detail})" if detail else errors.BODY_INVALID_JSON.text
+    return {"error_code": errors.BODY_INVALID_JSON.code, "error_text": text}
 
 
 def on_not_found(_: Request[Any, Any, Any], __: NotFoundException) -> Response[Any]:
@@ -83,8 +93,8 @@ def on_method_not_allowed(_: Request[Any, Any, Any], exc: MethodNotAllowedExcept
 
 
 def on_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    if exc.status_code == 400:
-        return _validation([{"error_code": errors.BODY_INVALID.code, "error_text": str(exc.detail)}])
+    if exc.status_code == 400:  # msgspec decode errors (truncated, malformed JSON) arrive here
+        return _validation([_body_problem(str(exc.detail or ""))])
     if exc.status_code == 415:
         return _error(415, errors.UNSUPPORTED_MEDIA.code, errors.UNSUPPORTED_MEDIA.text)
     if exc.status_code < 500:

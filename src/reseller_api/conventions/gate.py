@@ -126,7 +126,9 @@ class Gate:
             raise _Refused(errors.AUTH_KEY_UNKNOWN)
         if abs(now - parsed.timestamp) > self.max_age:
             raise _Refused(errors.AUTH_TIMESTAMP)
-        raw_path = scope.get("raw_path") or scope["path"].encode()
+        # raw_path is the path as sent, undecoded; some servers (and httpx's test
+        # transport) leave the query string on it, which the ASGI spec does not.
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).split(b"?", 1)[0]
         target = raw_path.decode("latin-1")
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")

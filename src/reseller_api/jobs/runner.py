@@ -24,19 +24,20 @@ class Runner:
     def __init__(self, database: Database, backends: Backends) -> None:
         self.db = database
         self.backends = backends
-        self._wake = asyncio.Event()
+        self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def poke(self) -> None:
         """A job was enqueued: look now instead of at the next poll. Safe from any thread."""
-        if self._loop is not None:
+        if self._loop is not None and self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def start(self, *, sole_runner: bool) -> None:
         if sole_runner:
             await asyncio.to_thread(service.release_all_leases, self.db)
         self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._loop_forever(), name="provisioning-runner")
 
     async def stop(self) -> None:
@@ -49,6 +50,7 @@ class Runner:
             self._task = None
 
     async def _loop_forever(self) -> None:
+        assert self._wake is not None
         while True:
             try:
                 await asyncio.to_thread(self.run_due)

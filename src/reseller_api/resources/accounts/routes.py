@@ -46,7 +46,7 @@ class AccountController(Controller):
         status_code=202,
         sync_to_thread=True,
     )
-    def create_account(self, context: Context, credential: Caller, data: JSONBody[CreateAccount]) -> Response[None]:
+    def create_account(self, context: Context, credential: Caller, data: JSONBody[CreateAccount]) -> Response[bytes]:
         return accepted(service.create_account(context, credential.reseller_id, data))
 
     @get("/{account_id:int}", operation_id="GetAccount", summary="Get a specific account", sync_to_thread=False)

@@ -18,9 +18,9 @@ from reseller_api.resources.provisioningjobs.schemas import (
 )
 
 
-def accepted(job_id: str) -> Response[None]:
-    """The 202 every asynchronous creation answers, pointing at its job (a relative path)."""
-    return Response(None, status_code=202, headers={"Location": f"/v2/provisioningjobs/{job_id}"})
+def accepted(job_id: str) -> Response[bytes]:
+    """The 202 every asynchronous creation answers, pointing at its job (a relative path), no body."""
+    return Response(b"", status_code=202, headers={"Location": f"/v2/provisioningjobs/{job_id}"})
 
 
 class ProvisioningJobController(Controller):

@@ -1,0 +1,140 @@
+"""Make the generated OpenAPI document say what the wire really does.
+
+Litestar documents its own error shape; ours is the API text's. Applied once to the
+app's schema object, so ``/v2/openapi.json`` and ReDoc show the same document: the HMAC
+security scheme, our error bodies (400 ``validation_errors``, 401/404/429 ``error_code``),
+the rate-limit headers on every response, paging headers on collections and ``Location``
+on 201/202.
+"""
+
+from __future__ import annotations
+
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Reference,
+    Schema,
+    SecurityScheme,
+)
+
+HMAC_DESCRIPTION = (
+    "`Authorization: hmac {apikey}:{signature}:{nonce}:{unix seconds}`. The signature is the "
+    "base64 HMAC-SHA256, keyed with the API secret, of apikey + lowercased method + "
+    "urlencoded path and query + timestamp + nonce + base64 MD5 of the body (when not empty)."
+)
+
+_INT = Schema(type=OpenAPIType.INTEGER)
+_STR = Schema(type=OpenAPIType.STRING)
+
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "The number of requests that can be made in the current interval.",
+    "X-RateLimit-Usage": "The number of requests already made in the current interval.",
+    "X-RateLimit-Remaining": "The number of requests remaining until the reset.",
+    "X-RateLimit-Reset": "The number of seconds until the reset.",
+}
+PAGING_HEADERS = {
+    "X-Paging-Skipped": "The number of results that have been skipped.",
+    "X-Paging-Take": "The number of items in this response.",
+    "X-Paging-TotalResults": "The total number of results regardless of paging.",
+}
+
+ERROR_SCHEMAS = {
+    "ErrorMessage": Schema(
+        type=OpenAPIType.OBJECT,
+        properties={"error_code": _STR, "error_text": _STR},
+        required=["error_code", "error_text"],
+        additional_properties=False,
+    ),
+    "ValidationErrorMessage": Schema(
+        type=OpenAPIType.OBJECT,
+        properties={"error_code": _STR, "error_text": _STR},
+        additional_properties=False,
+    ),
+    "BadRequestResponse": Schema(
+        type=OpenAPIType.OBJECT,
+        properties={
+            "validation_errors": Schema(
+                type=OpenAPIType.ARRAY, items=Reference(ref="#/components/schemas/ValidationErrorMessage")
+            )
+        },
+        additional_properties=False,
+    ),
+}
+
+
+def _headers(described: dict[str, str]) -> dict[str, OpenAPIHeader | Reference]:
+    return {name: Reference(ref=f"#/components/headers/{name}") for name in described}
+
+
+def _json(ref: str) -> dict[str, OpenAPIMediaType]:
+    return {"application/json": OpenAPIMediaType(schema=Reference(ref=f"#/components/schemas/{ref}"))}
+
+
+def _error(description: str, schema: str = "ErrorMessage", extra: dict[str, str] | None = None) -> OpenAPIResponse:
+    headers = _headers(RATE_LIMIT_HEADERS)
+    if extra:
+        headers.update({name: OpenAPIHeader(schema=_INT, description=text) for name, text in extra.items()})
+    return OpenAPIResponse(description=description, headers=headers, content=_json(schema))
+
+
+def _operations(openapi: OpenAPI) -> list[tuple[str, str, Operation]]:
+    found = []
+    for path, item in (openapi.paths or {}).items():
+        for method in ("get", "post", "put", "delete", "patch"):
+            operation = getattr(item, method, None)
+            if operation is not None:
+                found.append((path, method, operation))
+    return found
+
+
+def polish(openapi: OpenAPI) -> OpenAPI:
+    components = openapi.components or Components()
+    if isinstance(components, list):  # pragma: no cover - litestar always builds one object
+        components = components[0]
+    components.schemas.update(ERROR_SCHEMAS)
+    components.security_schemes = {
+        "hmac": SecurityScheme(type="apiKey", name="Authorization", security_scheme_in="header", description=HMAC_DESCRIPTION)
+    }
+    components.headers = {
+        name: OpenAPIHeader(schema=_INT, description=text)
+        for name, text in {**RATE_LIMIT_HEADERS, **PAGING_HEADERS}.items()
+    }
+    openapi.components = components
+    for path, _method, operation in _operations(openapi):
+        if not path.startswith("/v2/"):
+            continue
+        operation.security = [{"hmac": []}]
+        responses = operation.responses or {}
+        for status, response in list(responses.items()):
+            if not isinstance(response, OpenAPIResponse):
+                continue
+            headers = dict(response.headers or {})
+            headers.update(_headers(RATE_LIMIT_HEADERS))
+            if status == "200" and response.content and _is_array(response):
+                headers.update(_headers(PAGING_HEADERS))
+            if status in ("201", "202"):
+                headers["Location"] = OpenAPIHeader(schema=_STR, description="Relative path of the created resource or job.")
+            if status in ("202", "204"):
+                response.content = None
+            response.headers = headers
+        if operation.parameters or operation.request_body:
+            responses["400"] = _error("Bad Request", "BadRequestResponse")
+        responses["401"] = _error("Unauthorized: missing or invalid signature, or IP not whitelisted.")
+        if "{" in path:
+            responses["404"] = _error("The resource cannot be found.")
+        responses["429"] = _error(
+            "Too many requests, retry later", extra={"Retry-After": "Seconds until requests are accepted again."}
+        )
+        operation.responses = dict(sorted(responses.items()))
+    return openapi
+
+
+def _is_array(response: OpenAPIResponse) -> bool:
+    media = (response.content or {}).get("application/json")
+    schema = media.schema if media else None
+    return isinstance(schema, Schema) and schema.type == OpenAPIType.ARRAY
