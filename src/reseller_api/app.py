@@ -11,10 +11,11 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
+from litestar.routes import HTTPRoute
 
 from reseller_api import __version__, docs, openapi
 from reseller_api.backends import build_backends
@@ -67,9 +68,8 @@ def create_app(
         finally:
             await runner.stop()
 
-    api = Router(path="/v2", route_handlers=CONTROLLERS)
     litestar = Litestar(
-        route_handlers=[api, docs.redoc_js, docs.openapi_json, docs.error_codes],
+        route_handlers=[*CONTROLLERS, docs.redoc_js, docs.openapi_json, docs.error_codes],
         dependencies={
             "context": Provide(provide_context, sync_to_thread=False),
             "credential": Provide(provide_credential, sync_to_thread=False),
@@ -90,6 +90,7 @@ def create_app(
         debug=False,
     )
     litestar.state.context = context
+    _fix_options_allow(litestar)
     openapi.polish(litestar.openapi_schema)
     gate = Gate(
         litestar,
@@ -105,6 +106,26 @@ def create_app(
     gate.litestar = litestar  # type: ignore[attr-defined]
     gate.context = context  # type: ignore[attr-defined]
     return gate
+
+
+def _fix_options_allow(litestar: Litestar) -> None:
+    """Make automatic OPTIONS answers list every method of their path.
+
+    Litestar 2.25 builds one route per handler path and merges routes that share a path
+    (GET and POST on /v2/accounts); the merged route keeps the OPTIONS handler of the
+    first partial route, whose closure still lists only that route's methods, so
+    ``Allow`` is wrong. We give those stale routes the merged route's methods.
+    """
+    for route in litestar.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if handler.handler_name != "options_handler":
+                continue
+            for cell in handler.fn.__closure__ or ():
+                stale = cell.cell_contents
+                if isinstance(stale, HTTPRoute) and stale is not route:
+                    stale.methods = route.methods
 
 
 __all__ = ["__version__", "create_app"]

@@ -26,7 +26,10 @@ def _redoc_bundle() -> bytes:
 
 
 def redoc_plugin() -> RedocRenderPlugin:
-    return RedocRenderPlugin(path="/", js_url=REDOC_JS_PATH, google_fonts=False)
+    # An inline favicon: the default one is fetched from a CDN, and docs must work offline.
+    return RedocRenderPlugin(
+        path="/", js_url=REDOC_JS_PATH, google_fonts=False, favicon="<link rel=\"icon\" href=\"data:,\">"
+    )
 
 
 @get(REDOC_JS_PATH, include_in_schema=False, sync_to_thread=False, cache=True)

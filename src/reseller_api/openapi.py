@@ -122,6 +122,10 @@ def polish(openapi: OpenAPI) -> OpenAPI:
             if status in ("202", "204"):
                 response.content = None
             response.headers = headers
+        for parameter in operation.parameters or []:
+            if getattr(parameter, "name", None) in ("skip", "take"):
+                # Litestar drops ge=0 (a falsy bound) from the schema; state the real bounds.
+                parameter.schema = Schema(type=OpenAPIType.INTEGER, minimum=0, maximum=2**31 - 1)
         if operation.parameters or operation.request_body:
             responses["400"] = _error("Bad Request", "BadRequestResponse")
         responses["401"] = _error("Unauthorized: missing or invalid signature, or IP not whitelisted.")

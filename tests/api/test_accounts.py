@@ -114,7 +114,8 @@ def test_bad_paging_values_are_400(api: Caller, query: str) -> None:
 def test_unknown_asset_type_is_400(api: Caller) -> None:
     response = api.get("/v2/accounts?asset_type=spaceship")
     assert response.status_code == 400
-    assert codes(response) == ["asset_type_invalid"]
+    assert codes(response) == ["query_parameter_invalid"]
+    assert "asset_type" in response.json()["validation_errors"][0]["error_text"]
 
 
 def test_idn_identifier_is_stored_canonical(api: Caller) -> None:
@@ -229,3 +230,10 @@ def test_every_authenticated_response_carries_rate_limit_headers(api: Caller) ->
             assert name in response.headers
     assert int(second.headers["x-ratelimit-usage"]) == int(first.headers["x-ratelimit-usage"]) + 1
     assert int(second.headers["x-ratelimit-remaining"]) == 1000 - int(second.headers["x-ratelimit-usage"])
+
+
+def test_options_lists_every_method_of_the_path(api: Caller) -> None:
+    response = api.request("OPTIONS", "/v2/accounts")
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, OPTIONS, POST"
+    assert api.request("OPTIONS", "/v2/accounts/1").headers["allow"] == "GET, OPTIONS"

@@ -9,12 +9,12 @@ from typing import Annotated, Any, TypeVar
 from litestar import Response
 from litestar.params import Parameter
 
-from reseller_api import errors
 
 DEFAULT_TAKE = 25
 # Clients ask for take=1000 or 99999 to avoid paging; we serve at most this many and the
 # X-Paging-* headers tell them there is more.
 MAX_TAKE = 1000
+INT32_MAX = 2**31 - 1  # the API declares skip and take as int32
 
 T = TypeVar("T")
 
@@ -27,26 +27,22 @@ class Page:
 
 def provide_page(
     skip: Annotated[
-        int | None, Parameter(description="The number of items to skip in the resultset.")
-    ] = None,
+        int, Parameter(description="The number of items to skip in the resultset.", ge=0, le=INT32_MAX)
+    ] = 0,
     take: Annotated[
-        int | None,
+        int,
         Parameter(
             description=(
                 "The number of items to return in the resultset (default 25, at most "
                 f"{MAX_TAKE}). The returned count can be equal or less than this number."
             ),
+            ge=0,
+            le=INT32_MAX,
         ),
-    ] = None,
+    ] = DEFAULT_TAKE,
 ) -> Page:
-    problems = []
-    if skip is not None and skip < 0:
-        problems.append(errors.FieldProblem(errors.PARAMETER_INVALID.code, "skip must be 0 or more."))
-    if take is not None and take < 0:
-        problems.append(errors.FieldProblem(errors.PARAMETER_INVALID.code, "take must be 0 or more."))
-    if problems:
-        raise errors.ValidationFailed(problems)
-    return Page(skip or 0, DEFAULT_TAKE if take is None else min(take, MAX_TAKE))
+    # Negative or non-integer values never get here: the parameters' bounds refuse them (400).
+    return Page(skip, min(take, MAX_TAKE))
 
 
 def paged(items: Sequence[T], page: Page, total: int) -> Response[Any]:

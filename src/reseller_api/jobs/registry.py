@@ -1,13 +1,18 @@
 """What each kind of job does. Resource packages register their handlers at import time.
 
-A handler has three steps, so that a job is never half-done:
+A handler has four steps, so that a job is never half-done:
 
 - ``provision``: the side effects in the world (backends). Idempotent: a retried or
   resumed job runs it again and must converge, never duplicate.
 - ``commit``: our own state, in the same transaction that marks the job finished;
   returns the links to the created resources.
-- ``undo``: on failure, remove what ``provision`` may have made and the pending rows
-  the request created, in the transaction that marks the job failed.
+- ``unprovision``: on failure, remove from the world what ``provision`` may have made
+  (idempotent too).
+- ``discard``: on failure, remove the pending rows the request created, in the
+  transaction that marks the job failed.
+
+World-side steps run outside our transactions: a backend may write to the database
+itself (the simulated one does), and must never wait on a lock its own job holds.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ class JobHandler:
     kind: str
     provision: Callable[[JobContext, Payload], None]
     commit: Callable[[Connection, JobContext, Payload], list[str]]
-    undo: Callable[[Connection, JobContext, Payload], None]
+    unprovision: Callable[[JobContext, Payload], None]
+    discard: Callable[[Connection, JobContext, Payload], None]
 
 
 HANDLERS: dict[str, JobHandler] = {}

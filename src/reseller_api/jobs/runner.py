@@ -20,6 +20,11 @@ MAX_ATTEMPTS = 5
 IDLE_POLL = 0.5
 
 
+def retry_delay(attempts: int) -> float:
+    """Exponential back-off for transient backend errors: 2, 4, 8, 16 s, at most a minute."""
+    return min(60.0, 2.0**attempts)
+
+
 class Runner:
     def __init__(self, database: Database, backends: Backends) -> None:
         self.db = database
@@ -89,7 +94,7 @@ class Runner:
             log.info("job %s (%s) finished: %s", job.id, job.kind, links)
         except TransientError as exc:
             if job.attempts < MAX_ATTEMPTS:
-                delay = min(60.0, 2.0**job.attempts)
+                delay = retry_delay(job.attempts)
                 log.warning("job %s (%s) attempt %d: %s; retrying in %.0fs", job.id, job.kind, job.attempts, exc, delay)
                 service.retry_later(self.db, job.id, delay)
                 return True
@@ -101,7 +106,9 @@ class Runner:
     def _fail(self, job: service.ClaimedJob, context: JobContext, reason: str, exc: Exception | None = None) -> None:
         log.error("job %s (%s) failed: %s", job.id, job.kind, reason, exc_info=exc)
         handler = HANDLERS.get(job.kind)
+        if handler is not None:
+            handler.unprovision(context, job.payload)
         with self.db.transaction() as conn:
             if handler is not None:
-                handler.undo(conn, context, job.payload)
+                handler.discard(conn, context, job.payload)
             service.fail(conn, job.id, reason)

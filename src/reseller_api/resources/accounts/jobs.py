@@ -57,19 +57,19 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
     return [f"/v2/accounts/{account_id}"]
 
 
-def _undo(conn: Connection, ctx: JobContext, payload: Payload) -> None:
+def _unprovision(ctx: JobContext, payload: Payload) -> None:
     domain = payload["identifier"]
     assets = set(payload["assets"])
-    pre_existing_zone = conn.execute(
-        select(dns_zones.c.id).where(dns_zones.c.domain_name == domain, dns_zones.c.account_id.is_(None))
-    ).first()
     if "linux_hosting" in assets:
         ctx.backends.hosting.remove_hosting(domain)
-    if "dns" in assets and pre_existing_zone is None:
+    if "dns" in assets and not payload.get("existing_zone"):
         ctx.backends.dns.remove_zone(domain)
     if "mailbox" in assets:
         ctx.backends.mail.remove_mail_zone(domain)
+
+
+def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
     conn.execute(delete(accounts).where(accounts.c.id == payload["account_id"], accounts.c.status == "provisioning"))
 
 
-CREATE_ACCOUNT = register(JobHandler("account.create", _provision, _commit, _undo))
+CREATE_ACCOUNT = register(JobHandler("account.create", _provision, _commit, _unprovision, _discard))

@@ -14,10 +14,11 @@ from reseller_api.resources.accounts import jobs as _jobs  # noqa: F401 - regist
 from reseller_api.resources.accounts import service
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
 from reseller_api.resources.provisioningjobs.routes import accepted
+from reseller_api.resources.servicepacks.schemas import AssetType
 
 
 class AccountController(Controller):
-    path = "/accounts"
+    path = "/v2/accounts"
     tags = ["Accounts"]
 
     @get("/", operation_id="GetAccounts", summary="Overview of accounts", sync_to_thread=False)
@@ -27,7 +28,7 @@ class AccountController(Controller):
         credential: Caller,
         page: Paging,
         asset_type: Annotated[
-            str | None,
+            AssetType | None,
             Parameter(description="Filters the list, returning only accounts containing the specified asset type."),
         ] = None,
         identifier: Annotated[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from reseller_api.resources.servicepacks.schemas import Servicepack
 
@@ -30,8 +31,8 @@ class AccountDetail(msgspec.Struct):
 
 
 class CreateAccount(msgspec.Struct, forbid_unknown_fields=True):
-    """Fields are optional on the wire so that a missing one gets our own, precise error."""
+    """Fields may be absent on the wire (as in the YAML) so a missing one gets our own, precise error."""
 
-    identifier: str | None = None
-    servicepack_id: int | None = None
-    ftp_password: str | None = None
+    identifier: str | UnsetType = UNSET
+    servicepack_id: int | UnsetType = UNSET
+    ftp_password: str | UnsetType = UNSET

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select
+from msgspec import UNSET
+
+from sqlalchemy import Connection, and_, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
-from reseller_api.conventions.paging import Page
+from reseller_api.conventions.paging import INT32_MAX, Page
 from reseller_api.crypto import hash_password
 from reseller_api.errors import FieldProblem, ValidationFailed, define, invalid
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
 from reseller_api.resources.servicepacks.schemas import Servicepack
-from reseller_api.resources.servicepacks.service import ASSET_TYPES, assets_of
+from reseller_api.resources.servicepacks.service import Asset, assets_of
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name, password_problem
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import (
@@ -37,9 +39,6 @@ SERVICEPACK_REQUIRED = define("servicepack_id_required", 400, "servicepack_id is
 SERVICEPACK_NOT_FOUND = define("servicepack_not_found", 400, "The servicepack does not exist.")
 FTP_PASSWORD_REQUIRED = define(
     "ftp_password_required", 400, "ftp_password is required for a servicepack with Linux hosting."
-)
-ASSET_TYPE_INVALID = define(
-    "asset_type_invalid", 400, "asset_type must be one of " + ", ".join(ASSET_TYPES) + "."
 )
 
 _DETAIL = Query(
@@ -73,8 +72,6 @@ def _filtered(columns: list, reseller_id: int, asset_type: str | None, identifie
 def list_accounts(
     database: Database, reseller_id: int, page: Page, asset_type: str | None, identifier: str | None
 ) -> tuple[list[Account], int]:
-    if asset_type is not None and asset_type not in ASSET_TYPES:
-        raise invalid(ASSET_TYPE_INVALID)
     if identifier is not None:
         identifier = canonical_domain_name(identifier) or identifier.strip()
     columns = [accounts.c.id, accounts.c.identifier, accounts.c.servicepack_id]
@@ -88,6 +85,8 @@ def list_accounts(
 
 
 def get_account(database: Database, reseller_id: int, account_id: int) -> AccountDetail | None:
+    if not 0 < account_id <= INT32_MAX:  # ids are int32: anything else cannot exist
+        return None
     row = database.fetch_one(_DETAIL, account_id=account_id, reseller_id=reseller_id)
     if row is None:
         return None
@@ -96,33 +95,37 @@ def get_account(database: Database, reseller_id: int, account_id: int) -> Accoun
     )
 
 
-def _identifier_taken(conn, reseller_id: int, identifier: str) -> bool:  # type: ignore[no-untyped-def]
+def _identifier_taken(conn: Connection, reseller_id: int, identifier: str) -> bool:
     """In use by any account, any hosting or mail zone, or another reseller's DNS zone."""
-    for table in (accounts, linux_hostings, mail_zones):
-        column = table.c.identifier if table is accounts else table.c.domain_name
+    for column in (accounts.c.identifier, linux_hostings.c.domain_name, mail_zones.c.domain_name):
         if conn.execute(select(column).where(column == identifier)).first():
             return True
     zone_owner = conn.execute(select(dns_zones.c.reseller_id).where(dns_zones.c.domain_name == identifier)).scalar()
     return zone_owner is not None and zone_owner != reseller_id
 
 
+def _own_zone_exists(conn: Connection, identifier: str) -> bool:
+    """A zone the reseller already has (a registered domain): the account adopts it, never removes it."""
+    return conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == identifier)).first() is not None
+
+
 def create_account(context: AppContext, reseller_id: int, order: CreateAccount) -> str:
     """Validate the order, then commit the pending account and its job together; returns the job id."""
     problems: list[FieldProblem] = []
-    assets = ()
-    if order.servicepack_id is None:
+    assets: tuple[Asset, ...] = ()
+    servicepack_id = None if order.servicepack_id is UNSET else order.servicepack_id
+    ftp_password = order.ftp_password or None  # absent and empty both mean "not given"
+    if servicepack_id is None:
         problems.append(FieldProblem(SERVICEPACK_REQUIRED.code, SERVICEPACK_REQUIRED.text))
     else:
-        assets = assets_of(context.database, order.servicepack_id)
-        if not assets and not _pack_exists(context.database, order.servicepack_id):
-            problems.append(
-                FieldProblem(SERVICEPACK_NOT_FOUND.code, f"Servicepack {order.servicepack_id} does not exist.")
-            )
+        assets = assets_of(context.database, servicepack_id)
+        if not assets and not _pack_exists(context.database, servicepack_id):
+            problems.append(FieldProblem(SERVICEPACK_NOT_FOUND.code, f"Servicepack {servicepack_id} does not exist."))
     types = {a.type for a in assets if a.count > 0}
     identifier = (order.identifier or "").strip()
     if not identifier:
         problems.append(FieldProblem(IDENTIFIER_REQUIRED.code, IDENTIFIER_REQUIRED.text))
-    elif types & set(DOMAIN_BOUND) or order.servicepack_id is None:
+    elif types & set(DOMAIN_BOUND) or servicepack_id is None:
         canonical = canonical_domain_name(identifier)
         if canonical is None:
             problems.append(
@@ -134,16 +137,15 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
         problems.append(FieldProblem(IDENTIFIER_INVALID.code, "identifier is at most 253 characters."))
     has_hosting = "linux_hosting" in types
     if has_hosting:
-        if not order.ftp_password:
+        if ftp_password is None:
             problems.append(FieldProblem(FTP_PASSWORD_REQUIRED.code, FTP_PASSWORD_REQUIRED.text))
-        elif (problem := password_problem(order.ftp_password, "ftp_password")) is not None:
+        elif (problem := password_problem(ftp_password, "ftp_password")) is not None:
             problems.append(problem)
-    if problems:
+    if problems or servicepack_id is None:
         raise ValidationFailed(problems)
-    assert order.servicepack_id is not None
 
     # Hash before the transaction: argon2 is slow on purpose, the write lock should not wait for it.
-    ftp_hash = hash_password(order.ftp_password) if has_hosting and order.ftp_password else None
+    ftp_hash = hash_password(ftp_password) if has_hosting and ftp_password else None
     try:
         with context.database.transaction() as conn:
             if _identifier_taken(conn, reseller_id, identifier):
@@ -154,7 +156,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                     .values(
                         reseller_id=reseller_id,
                         identifier=identifier,
-                        servicepack_id=order.servicepack_id,
+                        servicepack_id=servicepack_id,
                         status=PROVISIONING,
                         created_at=time.time(),
                     )
@@ -171,6 +173,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                     "assets": sorted(types),
                     "ftp_username": identifier if has_hosting else None,
                     "ftp_password_hash": ftp_hash,
+                    "existing_zone": _own_zone_exists(conn, identifier),
                 },
                 duration=context.backends.step_duration,
             )

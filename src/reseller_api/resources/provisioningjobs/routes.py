@@ -24,7 +24,7 @@ def accepted(job_id: str) -> Response[bytes]:
 
 
 class ProvisioningJobController(Controller):
-    path = "/provisioningjobs"
+    path = "/v2/provisioningjobs"
     tags = ["Provisioning jobs"]
 
     @get(

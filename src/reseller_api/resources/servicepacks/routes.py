@@ -12,7 +12,7 @@ from reseller_api.resources.servicepacks.schemas import Servicepack
 
 
 class ServicepackController(Controller):
-    path = "/servicepacks"
+    path = "/v2/servicepacks"
     tags = ["Servicepacks"]
 
     @get("/", operation_id="Servicepacks", summary="Overview of service packs", sync_to_thread=False,

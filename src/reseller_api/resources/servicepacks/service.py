@@ -9,10 +9,11 @@ from sqlalchemy import bindparam, func, insert, select
 
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import ApiProblem, define
+from reseller_api.resources.servicepacks.schemas import AssetType
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import servicepack_assets, servicepacks
 
-ASSET_TYPES = ("domain", "linux_hosting", "mysql", "dns", "mailbox", "windows_hosting")
+ASSET_TYPES = tuple(t.value for t in AssetType)
 SERVICEPACK_EXISTS = define("servicepack_exists", 400, "A servicepack with this name already exists.")
 ASSET_SPEC_INVALID = define(
     "servicepack_asset_invalid", 400, "Assets are given as TYPE=COUNT or TYPE=COUNT:MAX_SIZE_MB."

@@ -1,0 +1,57 @@
+"""Documentation endpoints: served without authentication and without internet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import TestClient
+
+from reseller_api.errors import CATALOGUE
+
+
+def test_openapi_document(test_client: TestClient[Any]) -> None:
+    response = test_client.get("/v2/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    operations = {
+        op["operationId"] for item in document["paths"].values() for op in item.values() if isinstance(op, dict)
+    }
+    assert {"GetAccounts", "CreateAccount", "GetAccount", "Servicepacks"} <= operations
+    create = document["paths"]["/v2/accounts"]["post"]
+    assert create["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith("BadRequestResponse")
+    assert "Location" in create["responses"]["202"]["headers"]
+    assert create["security"] == [{"hmac": []}]
+    listing = document["paths"]["/v2/accounts"]["get"]["responses"]["200"]["headers"]
+    assert {"X-Paging-Skipped", "X-Paging-Take", "X-Paging-TotalResults", "X-RateLimit-Limit"} <= set(listing)
+
+
+def test_redoc_page_loads_its_script_locally(test_client: TestClient[Any]) -> None:
+    page = test_client.get("/v2/documentation")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert "/v2/documentation/redoc.standalone.js" in page.text
+    assert "cdn." not in page.text
+    assert "fonts.googleapis" not in page.text
+    script = test_client.get("/v2/documentation/redoc.standalone.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert len(script.content) > 100_000
+
+
+def test_error_code_catalogue(test_client: TestClient[Any]) -> None:
+    response = test_client.get("/v2/documentation/errorcodes")
+    assert response.status_code == 200
+    codes = {e["error_code"]: e for e in response.json()}
+    assert set(codes) == set(CATALOGUE)
+    assert codes["auth_authorization_header_invalid_format"]["error_text"] == (
+        "The authorization header is in an invalid format."
+    )
+    assert codes["authorization_hmac_invalid"]["status"] == 401
+    assert codes["password_invalid"]["status"] == 400
+
+
+def test_paths_outside_the_api_are_json_404(test_client: TestClient[Any]) -> None:
+    response = test_client.get("/nothing")
+    assert response.status_code == 404
+    assert response.json()["error_code"] == "not_found"
