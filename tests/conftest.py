@@ -21,12 +21,16 @@ TEST_SECRET_KEY = "N2q0n1XzXb0m2wqJ7b4Zb9Xk7yT6c0fQm3S8d1Lr5aE="
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", default="sqlite", choices=["sqlite", "postgresql"], help="database engine for tests")
+    parser.addoption(
+        "--db", default="sqlite", choices=["sqlite", "postgresql"], help="database engine for tests"
+    )
 
 
 @pytest.fixture(scope="session")
 def db_factory(request: pytest.FixtureRequest) -> Iterator[DatabaseFactory]:
-    factory = DatabaseFactory(request.config.getoption("--db"), Path(tempfile.mkdtemp(prefix="reseller-api-")))
+    factory = DatabaseFactory(
+        request.config.getoption("--db"), Path(tempfile.mkdtemp(prefix="reseller-api-"))
+    )
     yield factory
     factory.close()
 
@@ -36,7 +40,9 @@ def settings(tmp_path: Path, db_factory: DatabaseFactory) -> Settings:
     return Settings.from_env(
         {
             "RESELLER_API_DATA_DIR": str(tmp_path),
-            "RESELLER_API_DATABASE_URL": db_factory.url_for(tmp_path).replace("postgresql+psycopg", "postgresql"),
+            "RESELLER_API_DATABASE_URL": db_factory.url_for(tmp_path).replace(
+                "postgresql+psycopg", "postgresql"
+            ),
             "RESELLER_API_SECRET_KEY": TEST_SECRET_KEY,
             "RESELLER_API_JOB_DURATION": "0.2",
         }

@@ -99,7 +99,10 @@ class Caller:
         auth = authorization_header(
             self.api_key, self.api_secret, method, target, content, timestamp=timestamp, nonce=nonce
         )
-        all_headers = {"Authorization": auth, **({"Content-Type": "application/json"} if content else {})}
+        all_headers = {
+            "Authorization": auth,
+            **({"Content-Type": "application/json"} if content else {}),
+        }
         all_headers.update(headers or {})
         return self.client.request(method, target, content=content, headers=all_headers)
 
@@ -185,12 +188,10 @@ class DatabaseFactory:
             for table in metadata.sorted_tables:
                 pk = list(table.primary_key.columns)
                 if len(pk) == 1 and pk[0].autoincrement and str(pk[0].type) == "INTEGER":
-                    conn.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                            f"COALESCE((SELECT max({pk[0].name}) FROM {table.name}), 0) + 1, false)"
-                        )
-                    )
+                    column, name = pk[0].name, table.name  # our own metadata, not input
+                    reset = f"SELECT setval(pg_get_serial_sequence('{name}', '{column}'), "
+                    reset += f"COALESCE((SELECT max({column}) FROM {name}), 0) + 1, false)"  # noqa: S608
+                    conn.execute(text(reset))
 
     def close(self) -> None:
         if self.pg_name:

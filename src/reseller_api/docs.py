@@ -28,7 +28,10 @@ def _redoc_bundle() -> bytes:
 def redoc_plugin() -> RedocRenderPlugin:
     # An inline favicon: the default one is fetched from a CDN, and docs must work offline.
     return RedocRenderPlugin(
-        path="/", js_url=REDOC_JS_PATH, google_fonts=False, favicon="<link rel=\"icon\" href=\"data:,\">"
+        path="/",
+        js_url=REDOC_JS_PATH,
+        google_fonts=False,
+        favicon='<link rel="icon" href="data:,">',
     )
 
 

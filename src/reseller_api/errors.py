@@ -58,15 +58,13 @@ def invalid(error: ErrorCode, text: str | None = None) -> ValidationFailed:
 
 
 # Conventions shared by every endpoint.
-AUTH_HEADER_MISSING = define(
-    "authorization_header_missing", 401, "The Authorization header is missing."
-)
+AUTH_HEADER_MISSING = define("authorization_header_missing", 401, "The Authorization header is missing.")
 AUTH_HEADER_INVALID = define(
-    "auth_authorization_header_invalid_format", 401, "The authorization header is in an invalid format."
+    "auth_authorization_header_invalid_format",
+    401,
+    "The authorization header is in an invalid format.",
 )
-AUTH_KEY_UNKNOWN = define(
-    "authorization_api_key_invalid", 401, "The api key is unknown or has been revoked."
-)
+AUTH_KEY_UNKNOWN = define("authorization_api_key_invalid", 401, "The api key is unknown or has been revoked.")
 AUTH_HMAC_INVALID = define(
     "authorization_hmac_invalid", 401, "The hmac signature does not match the request."
 )
@@ -76,10 +74,14 @@ AUTH_TIMESTAMP = define(
     "The timestamp is too far from the server's clock; send unix seconds of the current time.",
 )
 AUTH_NONCE_REUSED = define(
-    "authorization_nonce_reused", 401, "The nonce was already used with this api key; send a fresh nonce."
+    "authorization_nonce_reused",
+    401,
+    "The nonce was already used with this api key; send a fresh nonce.",
 )
 AUTH_IP_NOT_WHITELISTED = define(
-    "authorization_ip_not_whitelisted", 401, "Requests from this IP address are not whitelisted for this api key."
+    "authorization_ip_not_whitelisted",
+    401,
+    "Requests from this IP address are not whitelisted for this api key.",
 )
 RATE_LIMITED = define("rate_limit_exceeded", 429, "Too many requests, retry later.")
 NOT_FOUND = define("not_found", 404, "The resource cannot be found.")
@@ -87,7 +89,9 @@ METHOD_NOT_ALLOWED = define("method_not_allowed", 405, "The method is not allowe
 BODY_TOO_LARGE = define("request_body_too_large", 413, "The request body is too large.")
 UNSUPPORTED_MEDIA = define("unsupported_media_type", 415, "The request body must be JSON.")
 INTERNAL = define(
-    "internal_error", 500, "An unexpected error occurred. Quote the reference when contacting support."
+    "internal_error",
+    500,
+    "An unexpected error occurred. Quote the reference when contacting support.",
 )
 UNAVAILABLE = define("service_unavailable", 503, "The service is temporarily unavailable; retry later.")
 BODY_INVALID_JSON = define("request_body_invalid_json", 400, "The request body is not valid JSON.")

@@ -17,6 +17,7 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Parameter,
     Reference,
     Schema,
     SecurityScheme,
@@ -59,7 +60,8 @@ ERROR_SCHEMAS = {
         type=OpenAPIType.OBJECT,
         properties={
             "validation_errors": Schema(
-                type=OpenAPIType.ARRAY, items=Reference(ref="#/components/schemas/ValidationErrorMessage")
+                type=OpenAPIType.ARRAY,
+                items=Reference(ref="#/components/schemas/ValidationErrorMessage"),
             )
         },
         additional_properties=False,
@@ -75,7 +77,9 @@ def _json(ref: str) -> dict[str, OpenAPIMediaType]:
     return {"application/json": OpenAPIMediaType(schema=Reference(ref=f"#/components/schemas/{ref}"))}
 
 
-def _error(description: str, schema: str = "ErrorMessage", extra: dict[str, str] | None = None) -> OpenAPIResponse:
+def _error(
+    description: str, schema: str = "ErrorMessage", extra: dict[str, str] | None = None
+) -> OpenAPIResponse:
     headers = _headers(RATE_LIMIT_HEADERS)
     if extra:
         headers.update({name: OpenAPIHeader(schema=_INT, description=text) for name, text in extra.items()})
@@ -98,7 +102,12 @@ def polish(openapi: OpenAPI) -> OpenAPI:
         components = components[0]
     components.schemas.update(ERROR_SCHEMAS)
     components.security_schemes = {
-        "hmac": SecurityScheme(type="apiKey", name="Authorization", security_scheme_in="header", description=HMAC_DESCRIPTION)
+        "hmac": SecurityScheme(
+            type="apiKey",
+            name="Authorization",
+            security_scheme_in="header",
+            description=HMAC_DESCRIPTION,
+        )
     }
     components.headers = {
         name: OpenAPIHeader(schema=_INT, description=text)
@@ -118,12 +127,14 @@ def polish(openapi: OpenAPI) -> OpenAPI:
             if status == "200" and response.content and _is_array(response):
                 headers.update(_headers(PAGING_HEADERS))
             if status in ("201", "202"):
-                headers["Location"] = OpenAPIHeader(schema=_STR, description="Relative path of the created resource or job.")
+                headers["Location"] = OpenAPIHeader(
+                    schema=_STR, description="Relative path of the created resource or job."
+                )
             if status in ("202", "204"):
                 response.content = None
             response.headers = headers
         for parameter in operation.parameters or []:
-            if getattr(parameter, "name", None) in ("skip", "take"):
+            if isinstance(parameter, Parameter) and parameter.name in ("skip", "take"):
                 # Litestar drops ge=0 (a falsy bound) from the schema; state the real bounds.
                 parameter.schema = Schema(type=OpenAPIType.INTEGER, minimum=0, maximum=2**31 - 1)
         if operation.parameters or operation.request_body:
@@ -132,7 +143,8 @@ def polish(openapi: OpenAPI) -> OpenAPI:
         if "{" in path:
             responses["404"] = _error("The resource cannot be found.")
         responses["429"] = _error(
-            "Too many requests, retry later", extra={"Retry-After": "Seconds until requests are accepted again."}
+            "Too many requests, retry later",
+            extra={"Retry-After": "Seconds until requests are accepted again."},
         )
         operation.responses = dict(sorted(responses.items()))
     return openapi

@@ -81,18 +81,35 @@ def test_list_paging_and_filters(api: Caller) -> None:
     create(api, {"identifier": "mail.be", "servicepack_id": 3})
     create(api, {"identifier": "domain.be", "servicepack_id": 4})
     everything = api.get("/v2/accounts")
-    assert [a["identifier"] for a in everything.json()] == ["site0.be", "site1.be", "site2.be", "mail.be", "domain.be"]
+    assert [a["identifier"] for a in everything.json()] == [
+        "site0.be",
+        "site1.be",
+        "site2.be",
+        "mail.be",
+        "domain.be",
+    ]
     assert set(everything.json()[0]) == {"id", "identifier", "servicepack_id"}
     page = api.get("/v2/accounts?skip=1&take=2")
     assert [a["identifier"] for a in page.json()] == ["site1.be", "site2.be"]
-    assert (page.headers["x-paging-skipped"], page.headers["x-paging-take"], page.headers["x-paging-totalresults"]) == (
-        "1", "2", "5",
+    assert (
+        page.headers["x-paging-skipped"],
+        page.headers["x-paging-take"],
+        page.headers["x-paging-totalresults"],
+    ) == (
+        "1",
+        "2",
+        "5",
     )
     hostings = api.get("/v2/accounts?asset_type=linux_hosting")
     assert [a["identifier"] for a in hostings.json()] == ["site0.be", "site1.be", "site2.be"]
     assert hostings.headers["x-paging-totalresults"] == "3"
     mailboxes = api.get("/v2/accounts?asset_type=mailbox")
-    assert [a["identifier"] for a in mailboxes.json()] == ["site0.be", "site1.be", "site2.be", "mail.be"]
+    assert [a["identifier"] for a in mailboxes.json()] == [
+        "site0.be",
+        "site1.be",
+        "site2.be",
+        "mail.be",
+    ]
     by_identifier = api.get("/v2/accounts?identifier=MAIL.be")
     assert [a["identifier"] for a in by_identifier.json()] == ["mail.be"]
     assert api.get("/v2/accounts?identifier=nothing.be").json() == []
@@ -129,16 +146,43 @@ def test_idn_identifier_is_stored_canonical(api: Caller) -> None:
     [
         ({"servicepack_id": 1, "ftp_password": "Secret123x"}, ["account_identifier_required"]),
         ({"identifier": "example.com", "ftp_password": "Secret123x"}, ["servicepack_id_required"]),
-        ({"identifier": "example.com", "servicepack_id": 999, "ftp_password": "Secret123x"}, ["servicepack_not_found"]),
-        ({"identifier": "not a domain", "servicepack_id": 1, "ftp_password": "Secret123x"}, ["domain_name_invalid"]),
-        ({"identifier": "example", "servicepack_id": 1, "ftp_password": "Secret123x"}, ["domain_name_invalid"]),
+        (
+            {"identifier": "example.com", "servicepack_id": 999, "ftp_password": "Secret123x"},
+            ["servicepack_not_found"],
+        ),
+        (
+            {"identifier": "not a domain", "servicepack_id": 1, "ftp_password": "Secret123x"},
+            ["domain_name_invalid"],
+        ),
+        (
+            {"identifier": "example", "servicepack_id": 1, "ftp_password": "Secret123x"},
+            ["domain_name_invalid"],
+        ),
         ({"identifier": "example.com", "servicepack_id": 1}, ["ftp_password_required"]),
-        ({"identifier": "example.com", "servicepack_id": 1, "ftp_password": "short1"}, ["password_invalid"]),
-        ({"identifier": "example.com", "servicepack_id": 1, "ftp_password": "nodigitshere"}, ["password_invalid"]),
-        ({"identifier": "example.com", "servicepack_id": 1, "ftp_password": "12345678901"}, ["password_invalid"]),
-        ({"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret 123x"}, ["password_invalid"]),
-        ({"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123$"}, ["password_invalid"]),
-        ({"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123x" * 3}, ["password_invalid"]),
+        (
+            {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "short1"},
+            ["password_invalid"],
+        ),
+        (
+            {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "nodigitshere"},
+            ["password_invalid"],
+        ),
+        (
+            {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "12345678901"},
+            ["password_invalid"],
+        ),
+        (
+            {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret 123x"},
+            ["password_invalid"],
+        ),
+        (
+            {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123$"},
+            ["password_invalid"],
+        ),
+        (
+            {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123x" * 3},
+            ["password_invalid"],
+        ),
         ({}, ["servicepack_id_required", "account_identifier_required"]),
     ],
 )
@@ -172,8 +216,11 @@ def test_identifier_pending_provisioning_is_in_use(api: Caller) -> None:
 @pytest.mark.parametrize(
     ("raw", "code"),
     [
-        (b'{"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123x", "color": "red"}',
-         "request_body_unknown_field"),
+        (
+            b'{"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123x", '
+            b'"color": "red"}',
+            "request_body_unknown_field",
+        ),
         (b'{"identifier": "example.com", "servicepack_id": "one"}', "request_body_invalid"),
         (b'{"identifier": ', "request_body_invalid_json"),
         (b"[1, 2]", "request_body_invalid"),
@@ -226,7 +273,12 @@ def test_every_authenticated_response_carries_rate_limit_headers(api: Caller) ->
     first = api.get("/v2/servicepacks")
     second = api.get("/v2/accounts/999")
     for response in (first, second):
-        for name in ("x-ratelimit-limit", "x-ratelimit-usage", "x-ratelimit-remaining", "x-ratelimit-reset"):
+        for name in (
+            "x-ratelimit-limit",
+            "x-ratelimit-usage",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+        ):
             assert name in response.headers
     assert int(second.headers["x-ratelimit-usage"]) == int(first.headers["x-ratelimit-usage"]) + 1
     assert int(second.headers["x-ratelimit-remaining"]) == 1000 - int(second.headers["x-ratelimit-usage"])

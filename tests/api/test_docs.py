@@ -15,15 +15,25 @@ def test_openapi_document(test_client: TestClient[Any]) -> None:
     document = response.json()
     assert document["openapi"].startswith("3.1")
     operations = {
-        op["operationId"] for item in document["paths"].values() for op in item.values() if isinstance(op, dict)
+        op["operationId"]
+        for item in document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict)
     }
     assert {"GetAccounts", "CreateAccount", "GetAccount", "Servicepacks"} <= operations
     create = document["paths"]["/v2/accounts"]["post"]
-    assert create["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith("BadRequestResponse")
+    assert create["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "BadRequestResponse"
+    )
     assert "Location" in create["responses"]["202"]["headers"]
     assert create["security"] == [{"hmac": []}]
     listing = document["paths"]["/v2/accounts"]["get"]["responses"]["200"]["headers"]
-    assert {"X-Paging-Skipped", "X-Paging-Take", "X-Paging-TotalResults", "X-RateLimit-Limit"} <= set(listing)
+    assert {
+        "X-Paging-Skipped",
+        "X-Paging-Take",
+        "X-Paging-TotalResults",
+        "X-RateLimit-Limit",
+    } <= set(listing)
 
 
 def test_redoc_page_loads_its_script_locally(test_client: TestClient[Any]) -> None:

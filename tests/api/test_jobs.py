@@ -24,7 +24,10 @@ def count(database: Database, table: Any) -> int:
 
 
 def test_a_failing_step_fails_the_job_and_undoes_everything(
-    api: Caller, database: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    api: Caller,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken_mail(self: SimulatedWorld, domain_name: str) -> None:
         raise RuntimeError(f"mail cluster refused {domain_name}")

@@ -29,6 +29,7 @@ SETTINGS = Settings.from_env(
         "RESELLER_API_DATA_DIR": str(TMP),
         "RESELLER_API_SECRET_KEY": "N2q0n1XzXb0m2wqJ7b4Zb9Xk7yT6c0fQm3S8d1Lr5aE=",
         "RESELLER_API_RATE_LIMIT": "1000000/minute",
+        "RESELLER_API_AUTH_FAILURE_LIMIT": "1000000/minute",
         "RESELLER_API_JOB_DURATION": "0",
     }
 )
@@ -54,7 +55,9 @@ class Signer:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         raw_path = (scope.get("raw_path") or scope["path"].encode()).split(b"?", 1)[0].decode("latin-1")
-        target = raw_path + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
+        target = raw_path + (
+            "?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else ""
+        )
         headers = [(k, v) for k, v in scope["headers"] if k != b"authorization"]
         if len(headers) < len(scope["headers"]):
             # Replace schemathesis's placeholder credentials with a real signature; requests
@@ -90,7 +93,10 @@ def test_api_conforms_to_its_own_schema(case: schemathesis.Case) -> None:
     # rules, existing servicepacks), so a schema-valid order may rightly get 400.
     case.validate_response(
         response,
-        excluded_checks=[schemathesis.checks.ignored_auth, schemathesis.checks.positive_data_acceptance],
+        excluded_checks=[
+            schemathesis.checks.ignored_auth,
+            schemathesis.checks.positive_data_acceptance,
+        ],
     )
 
 

@@ -4,7 +4,10 @@ from tests.harness import Caller
 def test_walk_the_provisioning_scenario(api: Caller) -> None:
     packs = api.get("/v2/servicepacks")
     assert packs.status_code == 200, packs.text
-    created = api.post("/v2/accounts", {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123x"})
+    created = api.post(
+        "/v2/accounts",
+        {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123x"},
+    )
     assert created.status_code == 202, created.text
     location = created.headers["location"]
     assert location.startswith("/v2/provisioningjobs/")

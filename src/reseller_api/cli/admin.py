@@ -71,7 +71,9 @@ def run(args: argparse.Namespace, settings: Settings, database: Database) -> int
     if args.object == "reseller":
         if args.action == "create":
             reseller_id = credentials.create_reseller(args.name)
-            emit_json({"id": reseller_id, "name": args.name}) if args.json else print(f"created reseller {args.name}")
+            emit_json({"id": reseller_id, "name": args.name}) if args.json else print(
+                f"created reseller {args.name}"
+            )
         else:
             rows = credentials.list_resellers()
             if args.json:
@@ -80,7 +82,9 @@ def run(args: argparse.Namespace, settings: Settings, database: Database) -> int
                 emit_table("Resellers", ["id", "name"], rows)
     elif args.object == "key":
         if args.action == "create":
-            _show_credentials(credentials.create_key(args.reseller, args.allow_ip, args.rate_limit), args.json)
+            _show_credentials(
+                credentials.create_key(args.reseller, args.allow_ip, args.rate_limit), args.json
+            )
         elif args.action == "list":
             keys = credentials.list_keys(args.reseller)
             if args.json:
@@ -103,8 +107,14 @@ def run(args: argparse.Namespace, settings: Settings, database: Database) -> int
                     "API keys",
                     ["reseller", "api_key", "created", "rate limit", "allowed IPs", "status"],
                     [
-                        (k.reseller, k.api_key, _when(k.created_at), k.rate_limit or settings.rate_limit,
-                         ", ".join(k.networks) or "(none: no access)", "revoked" if k.revoked else "active")
+                        (
+                            k.reseller,
+                            k.api_key,
+                            _when(k.created_at),
+                            k.rate_limit or settings.rate_limit,
+                            ", ".join(k.networks) or "(none: no access)",
+                            "revoked" if k.revoked else "active",
+                        )
                         for k in keys
                     ],
                 )
@@ -119,14 +129,21 @@ def run(args: argparse.Namespace, settings: Settings, database: Database) -> int
             print(f"denied {credentials.deny_ip(args.api_key, args.cidr)} for {args.api_key}")
     elif args.action == "create":
         pack_id = packs.create(database, args.name, [packs.parse_asset(a) for a in args.asset])
-        emit_json({"id": pack_id, "name": args.name}) if args.json else print(f"created servicepack {pack_id} {args.name}")
+        emit_json({"id": pack_id, "name": args.name}) if args.json else print(
+            f"created servicepack {pack_id} {args.name}"
+        )
     else:
         catalogue = packs.all_packs(database)
         if args.json:
             emit_json(
                 [
-                    {"id": p.id, "name": p.name,
-                     "assets": [{"type": a.type, "count": a.count, "max_size_mb": a.max_size_mb} for a in p.assets]}
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "assets": [
+                            {"type": a.type, "count": a.count, "max_size_mb": a.max_size_mb} for a in p.assets
+                        ],
+                    }
                     for p in catalogue
                 ]
             )
@@ -135,8 +152,14 @@ def run(args: argparse.Namespace, settings: Settings, database: Database) -> int
                 "Servicepacks",
                 ["id", "name", "assets"],
                 [
-                    (p.id, p.name, ", ".join(
-                        f"{a.type}={a.count}" + (f":{a.max_size_mb}MB" if a.max_size_mb else "") for a in p.assets))
+                    (
+                        p.id,
+                        p.name,
+                        ", ".join(
+                            f"{a.type}={a.count}" + (f":{a.max_size_mb}MB" if a.max_size_mb else "")
+                            for a in p.assets
+                        ),
+                    )
                     for p in catalogue
                 ],
             )

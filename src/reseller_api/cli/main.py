@@ -34,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
         )
         from reseller_api.store import migrate
         from reseller_api.store.database import Database

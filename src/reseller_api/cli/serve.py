@@ -34,7 +34,9 @@ def use_api_reason_phrases() -> None:
 
 
 def print_bootstrap(settings: Settings, database: Database) -> None:
-    created = CredentialsService(database, SecretBox.from_settings(settings)).bootstrap(settings.bootstrap_file)
+    created = CredentialsService(database, SecretBox.from_settings(settings)).bootstrap(
+        settings.bootstrap_file
+    )
     if created is None:
         return
     banner = (

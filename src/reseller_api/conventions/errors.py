@@ -50,7 +50,13 @@ def on_validation_failed(_: Request[Any, Any, Any], exc: errors.ValidationFailed
 
 
 # msgspec's messages for JSON that parsed but does not fit the schema; others are syntax errors.
-_SCHEMA_MISMATCH = ("Expected", "Object missing", "Object contains", "Invalid enum", "Invalid value")
+_SCHEMA_MISMATCH = (
+    "Expected",
+    "Object missing",
+    "Object contains",
+    "Invalid enum",
+    "Invalid value",
+)
 
 
 def on_framework_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

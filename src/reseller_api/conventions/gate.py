@@ -28,7 +28,7 @@ from reseller_api.conventions.ratelimit import Decision, RateLimiter
 from reseller_api.conventions.responses import send_json_error
 from reseller_api.credentials.cache import Credential, KeyCache
 
-ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[..., Awaitable[None]]
 
 CREDENTIAL_SCOPE_KEY = "reseller_api.credential"
 PUBLIC_PREFIXES = ("/v2/openapi.json", "/v2/documentation")
@@ -108,9 +108,7 @@ class Gate:
         scope[CREDENTIAL_SCOPE_KEY] = credential
         await self.app(scope, _replay(bytes(body), receive), _with_headers(send, decision))
 
-    def _authenticate(
-        self, scope: dict[str, Any], body: bytes, now: float, address: Any
-    ) -> Credential:
+    def _authenticate(self, scope: dict[str, Any], body: bytes, now: float, address: Any) -> Credential:
         header = None
         for name, value in scope["headers"]:
             if name == b"authorization":

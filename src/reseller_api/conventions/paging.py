@@ -9,7 +9,6 @@ from typing import Annotated, Any, TypeVar
 from litestar import Response
 from litestar.params import Parameter
 
-
 DEFAULT_TAKE = 25
 # Clients ask for take=1000 or 99999 to avoid paging; we serve at most this many and the
 # X-Paging-* headers tell them there is more.
@@ -27,7 +26,8 @@ class Page:
 
 def provide_page(
     skip: Annotated[
-        int, Parameter(description="The number of items to skip in the resultset.", ge=0, le=INT32_MAX)
+        int,
+        Parameter(description="The number of items to skip in the resultset.", ge=0, le=INT32_MAX),
     ] = 0,
     take: Annotated[
         int,

@@ -20,7 +20,9 @@ from reseller_api.store.database import Database
 from reseller_api.store.tables import api_key_networks, api_keys, credentials_generation, resellers
 
 RESELLER_NAME_INVALID = define(
-    "reseller_name_invalid", 400, "Reseller names are 1-64 lowercase letters, digits, '.', '_' or '-'."
+    "reseller_name_invalid",
+    400,
+    "Reseller names are 1-64 lowercase letters, digits, '.', '_' or '-'.",
 )
 RESELLER_EXISTS = define("reseller_exists", 400, "A reseller with this name already exists.")
 RESELLER_NOT_FOUND = define("reseller_not_found", 404, "No reseller has this name.")
@@ -126,7 +128,10 @@ class CredentialsService:
     # -- keys ------------------------------------------------------------------------
 
     def create_key(
-        self, reseller: str, networks: list[str] | tuple[str, ...] = (), rate_limit: str | None = None
+        self,
+        reseller: str,
+        networks: list[str] | tuple[str, ...] = (),
+        rate_limit: str | None = None,
     ) -> NewCredentials:
         """Create a key (and the reseller if missing); the secret is returned here only."""
         cidrs = sorted({parse_network(n) for n in networks})

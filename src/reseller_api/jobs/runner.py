@@ -7,6 +7,7 @@ and ``reseller-api worker``. Jobs run in a thread so the event loop keeps servin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -48,15 +49,15 @@ class Runner:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def _loop_forever(self) -> None:
         assert self._wake is not None
         while True:
+            # Cleared before looking, so a job enqueued while we run is not missed.
+            self._wake.clear()
             try:
                 await asyncio.to_thread(self.run_due)
                 upcoming = await asyncio.to_thread(service.next_due, self.db)
@@ -64,11 +65,8 @@ class Runner:
                 log.exception("job runner iteration failed; retrying")
                 upcoming = None
             wait = IDLE_POLL if upcoming is None else min(IDLE_POLL, max(0.0, upcoming - time.time()))
-            self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.02))
-            except TimeoutError:
-                pass
 
     def run_due(self) -> int:
         """Run every job that is due now; returns how many were executed."""
@@ -95,7 +93,14 @@ class Runner:
         except TransientError as exc:
             if job.attempts < MAX_ATTEMPTS:
                 delay = retry_delay(job.attempts)
-                log.warning("job %s (%s) attempt %d: %s; retrying in %.0fs", job.id, job.kind, job.attempts, exc, delay)
+                log.warning(
+                    "job %s (%s) attempt %d: %s; retrying in %.0fs",
+                    job.id,
+                    job.kind,
+                    job.attempts,
+                    exc,
+                    delay,
+                )
                 service.retry_later(self.db, job.id, delay)
                 return True
             self._fail(job, context, f"gave up after {job.attempts} attempts: {exc}")
@@ -103,7 +108,13 @@ class Runner:
             self._fail(job, context, str(exc) or type(exc).__name__, exc)
         return True
 
-    def _fail(self, job: service.ClaimedJob, context: JobContext, reason: str, exc: Exception | None = None) -> None:
+    def _fail(
+        self,
+        job: service.ClaimedJob,
+        context: JobContext,
+        reason: str,
+        exc: Exception | None = None,
+    ) -> None:
         log.error("job %s (%s) failed: %s", job.id, job.kind, reason, exc_info=exc)
         handler = HANDLERS.get(job.kind)
         if handler is not None:

@@ -143,7 +143,13 @@ def fail(conn: Connection, job_id: str, reason: str) -> None:
     conn.execute(
         update(jobs)
         .where(jobs.c.id == job_id)
-        .values(status=FAILED, error=reason[:2000], finished_at=time.time(), lease_until=None, payload="{}")
+        .values(
+            status=FAILED,
+            error=reason[:2000],
+            finished_at=time.time(),
+            lease_until=None,
+            payload="{}",
+        )
     )
 
 

@@ -40,7 +40,8 @@ class Query:
         cached = self._compiled.get(dialect.name)
         if cached is None:
             compiled = self.statement.compile(dialect=dialect)
-            positions = tuple(compiled.positiontup) if compiled.positiontup else None
+            order = getattr(compiled, "positiontup", None)  # set by positional (qmark) dialects
+            positions = tuple(order) if order else None
             # Literals in the statement (status == 'active') are bind parameters too.
             literals = {k: v for k, v in compiled.params.items() if v is not None}
             cached = (str(compiled), positions, literals)

@@ -58,7 +58,11 @@ class SimulatedWorld:
         self._upsert(
             "hosting",
             domain_name,
-            {"ftp_username": ftp_username, "ftp_password_hash": ftp_password_hash, "tree": ["/www", "/subsites"]},
+            {
+                "ftp_username": ftp_username,
+                "ftp_password_hash": ftp_password_hash,
+                "tree": ["/www", "/subsites"],
+            },
         )
 
     def remove_hosting(self, domain_name: str) -> None:

@@ -42,7 +42,10 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
         if zone is None:
             conn.execute(
                 insert(dns_zones).values(
-                    reseller_id=ctx.reseller_id, account_id=account_id, domain_name=domain, created_at=now
+                    reseller_id=ctx.reseller_id,
+                    account_id=account_id,
+                    domain_name=domain,
+                    created_at=now,
                 )
             )
         else:
@@ -50,7 +53,10 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
     if "mailbox" in assets:
         conn.execute(
             insert(mail_zones).values(
-                reseller_id=ctx.reseller_id, account_id=account_id, domain_name=domain, created_at=now
+                reseller_id=ctx.reseller_id,
+                account_id=account_id,
+                domain_name=domain,
+                created_at=now,
             )
         )
     conn.execute(update(accounts).where(accounts.c.id == account_id).values(status="active"))
@@ -69,7 +75,9 @@ def _unprovision(ctx: JobContext, payload: Payload) -> None:
 
 
 def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
-    conn.execute(delete(accounts).where(accounts.c.id == payload["account_id"], accounts.c.status == "provisioning"))
+    conn.execute(
+        delete(accounts).where(accounts.c.id == payload["account_id"], accounts.c.status == "provisioning")
+    )
 
 
 CREATE_ACCOUNT = register(JobHandler("account.create", _provision, _commit, _unprovision, _discard))

@@ -9,7 +9,7 @@ from litestar.params import JSONBody, Parameter
 
 from reseller_api.context import Caller, Context, Paging
 from reseller_api.conventions.paging import paged
-from reseller_api.errors import ApiProblem, NOT_FOUND
+from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.resources.accounts import jobs as _jobs  # noqa: F401 - registers the job handler
 from reseller_api.resources.accounts import service
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
@@ -29,13 +29,18 @@ class AccountController(Controller):
         page: Paging,
         asset_type: Annotated[
             AssetType | None,
-            Parameter(description="Filters the list, returning only accounts containing the specified asset type."),
+            Parameter(
+                description="Filters the list, returning only accounts containing the specified asset type."
+            ),
         ] = None,
         identifier: Annotated[
-            str | None, Parameter(description="Return only accounts, matching the specified identifier.")
+            str | None,
+            Parameter(description="Return only accounts, matching the specified identifier."),
         ] = None,
     ) -> Response[list[Account]]:
-        items, total = service.list_accounts(context.database, credential.reseller_id, page, asset_type, identifier)
+        items, total = service.list_accounts(
+            context.database, credential.reseller_id, page, asset_type, identifier
+        )
         return paged(items, page, total)
 
     @post(
@@ -47,10 +52,17 @@ class AccountController(Controller):
         status_code=202,
         sync_to_thread=True,
     )
-    def create_account(self, context: Context, credential: Caller, data: JSONBody[CreateAccount]) -> Response[bytes]:
+    def create_account(
+        self, context: Context, credential: Caller, data: JSONBody[CreateAccount]
+    ) -> Response[bytes]:
         return accepted(service.create_account(context, credential.reseller_id, data))
 
-    @get("/{account_id:int}", operation_id="GetAccount", summary="Get a specific account", sync_to_thread=False)
+    @get(
+        "/{account_id:int}",
+        operation_id="GetAccount",
+        summary="Get a specific account",
+        sync_to_thread=False,
+    )
     def get_account(
         self,
         context: Context,

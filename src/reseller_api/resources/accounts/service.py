@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from msgspec import UNSET
-
 from sqlalchemy import Connection, and_, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +33,9 @@ DOMAIN_BOUND = ("linux_hosting", "dns", "mailbox", "domain", "mysql")
 
 IDENTIFIER_REQUIRED = define("account_identifier_required", 400, "identifier is required.")
 IDENTIFIER_INVALID = define("account_identifier_invalid", 400, "identifier is not valid.")
-IDENTIFIER_IN_USE = define("account_identifier_in_use", 400, "An account with this identifier already exists.")
+IDENTIFIER_IN_USE = define(
+    "account_identifier_in_use", 400, "An account with this identifier already exists."
+)
 SERVICEPACK_REQUIRED = define("servicepack_id_required", 400, "servicepack_id is required.")
 SERVICEPACK_NOT_FOUND = define("servicepack_not_found", 400, "The servicepack does not exist.")
 FTP_PASSWORD_REQUIRED = define(
@@ -100,13 +101,17 @@ def _identifier_taken(conn: Connection, reseller_id: int, identifier: str) -> bo
     for column in (accounts.c.identifier, linux_hostings.c.domain_name, mail_zones.c.domain_name):
         if conn.execute(select(column).where(column == identifier)).first():
             return True
-    zone_owner = conn.execute(select(dns_zones.c.reseller_id).where(dns_zones.c.domain_name == identifier)).scalar()
+    zone_owner = conn.execute(
+        select(dns_zones.c.reseller_id).where(dns_zones.c.domain_name == identifier)
+    ).scalar()
     return zone_owner is not None and zone_owner != reseller_id
 
 
 def _own_zone_exists(conn: Connection, identifier: str) -> bool:
     """A zone the reseller already has (a registered domain): the account adopts it, never removes it."""
-    return conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == identifier)).first() is not None
+    return (
+        conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == identifier)).first() is not None
+    )
 
 
 def create_account(context: AppContext, reseller_id: int, order: CreateAccount) -> str:
@@ -120,7 +125,9 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
     else:
         assets = assets_of(context.database, servicepack_id)
         if not assets and not _pack_exists(context.database, servicepack_id):
-            problems.append(FieldProblem(SERVICEPACK_NOT_FOUND.code, f"Servicepack {servicepack_id} does not exist."))
+            problems.append(
+                FieldProblem(SERVICEPACK_NOT_FOUND.code, f"Servicepack {servicepack_id} does not exist.")
+            )
     types = {a.type for a in assets if a.count > 0}
     identifier = (order.identifier or "").strip()
     if not identifier:
@@ -129,7 +136,10 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
         canonical = canonical_domain_name(identifier)
         if canonical is None:
             problems.append(
-                FieldProblem(DOMAIN_NAME_INVALID.code, f"identifier {identifier!r} is not a valid domain name.")
+                FieldProblem(
+                    DOMAIN_NAME_INVALID.code,
+                    f"identifier {identifier!r} is not a valid domain name.",
+                )
             )
         else:
             identifier = canonical
@@ -186,4 +196,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
 
 def _pack_exists(database: Database, servicepack_id: int) -> bool:
     with database.engine.connect() as conn:
-        return conn.execute(select(servicepacks.c.id).where(servicepacks.c.id == servicepack_id)).first() is not None
+        return (
+            conn.execute(select(servicepacks.c.id).where(servicepacks.c.id == servicepack_id)).first()
+            is not None
+        )

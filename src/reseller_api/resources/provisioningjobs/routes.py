@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
@@ -13,6 +13,7 @@ from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.provisioningjobs.schemas import (
     CompletionEstimation,
+    JobStatus,
     ProvisioningJobCompletion,
     ProvisioningJobInfo,
 )
@@ -37,7 +38,8 @@ class ProvisioningJobController(Controller):
         sync_to_thread=False,
         responses={
             201: ResponseSpec(
-                data_container=ProvisioningJobCompletion, description="Finished: links to the created resources."
+                data_container=ProvisioningJobCompletion,
+                description="Finished: links to the created resources.",
             )
         },
     )
@@ -58,6 +60,8 @@ class ProvisioningJobController(Controller):
                 headers=headers,
             )
         info = ProvisioningJobInfo(
-            id=job.id, status=job.status, completion=CompletionEstimation(estimate=jobs.iso(job.estimate))  # type: ignore[arg-type]
+            id=job.id,
+            status=cast("JobStatus", job.status),
+            completion=CompletionEstimation(estimate=jobs.iso(job.estimate)),
         )
         return Response(info, status_code=200)

@@ -27,9 +27,11 @@ _LIST = Query(
 )
 _COUNT = Query(select(func.count()).select_from(servicepacks))
 _ASSETS = Query(
-    select(servicepack_assets.c.asset_type, servicepack_assets.c.count, servicepack_assets.c.max_size_mb).where(
-        servicepack_assets.c.servicepack_id == bindparam("servicepack_id")
-    )
+    select(
+        servicepack_assets.c.asset_type,
+        servicepack_assets.c.count,
+        servicepack_assets.c.max_size_mb,
+    ).where(servicepack_assets.c.servicepack_id == bindparam("servicepack_id"))
 )
 
 
@@ -59,7 +61,9 @@ def list_page(database: Database, page: Page) -> tuple[list[tuple[int, str]], in
 
 
 def assets_of(database: Database, servicepack_id: int) -> tuple[Asset, ...]:
-    return tuple(Asset(r[0], int(r[1]), r[2]) for r in database.fetch_all(_ASSETS, servicepack_id=servicepack_id))
+    return tuple(
+        Asset(r[0], int(r[1]), r[2]) for r in database.fetch_all(_ASSETS, servicepack_id=servicepack_id)
+    )
 
 
 def all_packs(database: Database) -> list[PackInfo]:
@@ -88,11 +92,16 @@ def create(database: Database, name: str, assets: list[Asset]) -> int:
     with database.transaction() as conn:
         if conn.execute(select(servicepacks.c.id).where(servicepacks.c.name == name)).first():
             raise ApiProblem(SERVICEPACK_EXISTS, f"A servicepack named {name!r} already exists.")
-        pack_id = int(conn.execute(insert(servicepacks).values(name=name).returning(servicepacks.c.id)).scalar_one())
+        pack_id = int(
+            conn.execute(insert(servicepacks).values(name=name).returning(servicepacks.c.id)).scalar_one()
+        )
         for asset in assets:
             conn.execute(
                 insert(servicepack_assets).values(
-                    servicepack_id=pack_id, asset_type=asset.type, count=asset.count, max_size_mb=asset.max_size_mb
+                    servicepack_id=pack_id,
+                    asset_type=asset.type,
+                    count=asset.count,
+                    max_size_mb=asset.max_size_mb,
                 )
             )
     return pack_id

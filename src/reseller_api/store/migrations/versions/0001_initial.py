@@ -16,11 +16,29 @@ branch_labels = None
 depends_on = None
 
 # The starter catalogue, so a newcomer has something to order. (asset, count, max MB)
-CATALOGUE = [
-    (1, "Linux hosting Starter", [("linux_hosting", 1, 10240), ("domain", 1, None), ("dns", 1, None),
-                                  ("mailbox", 10, 2048), ("mysql", 2, 1024)]),
-    (2, "Linux hosting Pro", [("linux_hosting", 1, 51200), ("domain", 1, None), ("dns", 1, None),
-                              ("mailbox", 50, 5120), ("mysql", 10, 2048)]),
+CATALOGUE: list[tuple[int, str, list[tuple[str, int, int | None]]]] = [
+    (
+        1,
+        "Linux hosting Starter",
+        [
+            ("linux_hosting", 1, 10240),
+            ("domain", 1, None),
+            ("dns", 1, None),
+            ("mailbox", 10, 2048),
+            ("mysql", 2, 1024),
+        ],
+    ),
+    (
+        2,
+        "Linux hosting Pro",
+        [
+            ("linux_hosting", 1, 51200),
+            ("domain", 1, None),
+            ("dns", 1, None),
+            ("mailbox", 50, 5120),
+            ("mysql", 10, 2048),
+        ],
+    ),
     (3, "Mail only", [("domain", 1, None), ("dns", 1, None), ("mailbox", 5, 2048)]),
     (4, "Domain only", [("domain", 1, None), ("dns", 1, None)]),
 ]
@@ -37,7 +55,12 @@ def upgrade() -> None:
     op.create_table(
         "api_keys",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("reseller_id", sa.Integer, sa.ForeignKey("resellers.id", name="fk_api_keys_reseller_id_resellers"), nullable=False),
+        sa.Column(
+            "reseller_id",
+            sa.Integer,
+            sa.ForeignKey("resellers.id", name="fk_api_keys_reseller_id_resellers"),
+            nullable=False,
+        ),
         sa.Column("key", sa.String(64), nullable=False),
         sa.Column("secret_encrypted", sa.Text, nullable=False),
         sa.Column("rate_limit", sa.String(32), nullable=True),
@@ -50,7 +73,12 @@ def upgrade() -> None:
     op.create_table(
         "api_key_networks",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("api_key_id", sa.Integer, sa.ForeignKey("api_keys.id", ondelete="CASCADE", name="fk_api_key_networks_api_key_id_api_keys"), nullable=False),
+        sa.Column(
+            "api_key_id",
+            sa.Integer,
+            sa.ForeignKey("api_keys.id", ondelete="CASCADE", name="fk_api_key_networks_api_key_id_api_keys"),
+            nullable=False,
+        ),
         sa.Column("cidr", sa.String(64), nullable=False),
         sa.UniqueConstraint("api_key_id", "cidr", name="uq_api_key_networks_key_cidr"),
     )
@@ -60,7 +88,11 @@ def upgrade() -> None:
         sa.Column("generation", sa.Integer, nullable=False),
     )
     op.bulk_insert(
-        sa.table("credentials_generation", sa.column("id", sa.Integer), sa.column("generation", sa.Integer)),
+        sa.table(
+            "credentials_generation",
+            sa.column("id", sa.Integer),
+            sa.column("generation", sa.Integer),
+        ),
         [{"id": 1, "generation": 1}],
     )
     op.create_table(
@@ -71,7 +103,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "servicepack_assets",
-        sa.Column("servicepack_id", sa.Integer, sa.ForeignKey("servicepacks.id", name="fk_servicepack_assets_servicepack_id_servicepacks"), primary_key=True),
+        sa.Column(
+            "servicepack_id",
+            sa.Integer,
+            sa.ForeignKey("servicepacks.id", name="fk_servicepack_assets_servicepack_id_servicepacks"),
+            primary_key=True,
+        ),
         sa.Column("asset_type", sa.String(32), primary_key=True),
         sa.Column("count", sa.Integer, nullable=False),
         sa.Column("max_size_mb", sa.Integer, nullable=True),
@@ -79,9 +116,19 @@ def upgrade() -> None:
     op.create_table(
         "accounts",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("reseller_id", sa.Integer, sa.ForeignKey("resellers.id", name="fk_accounts_reseller_id_resellers"), nullable=False),
+        sa.Column(
+            "reseller_id",
+            sa.Integer,
+            sa.ForeignKey("resellers.id", name="fk_accounts_reseller_id_resellers"),
+            nullable=False,
+        ),
         sa.Column("identifier", sa.String(253), nullable=False),
-        sa.Column("servicepack_id", sa.Integer, sa.ForeignKey("servicepacks.id", name="fk_accounts_servicepack_id_servicepacks"), nullable=False),
+        sa.Column(
+            "servicepack_id",
+            sa.Integer,
+            sa.ForeignKey("servicepacks.id", name="fk_accounts_servicepack_id_servicepacks"),
+            nullable=False,
+        ),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", sa.Float, nullable=False),
         sa.UniqueConstraint("identifier", name="uq_accounts_identifier"),
@@ -90,7 +137,12 @@ def upgrade() -> None:
     op.create_table(
         "provisioning_jobs",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("reseller_id", sa.Integer, sa.ForeignKey("resellers.id", name="fk_provisioning_jobs_reseller_id_resellers"), nullable=False),
+        sa.Column(
+            "reseller_id",
+            sa.Integer,
+            sa.ForeignKey("resellers.id", name="fk_provisioning_jobs_reseller_id_resellers"),
+            nullable=False,
+        ),
         sa.Column("kind", sa.String(64), nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
@@ -105,10 +157,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_provisioning_jobs_status_not_before", "provisioning_jobs", ["status", "not_before"])
     for name in ("linux_hostings", "dns_zones", "mail_zones"):
-        columns = [
+        columns: list[sa.schema.SchemaItem] = [
             sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("reseller_id", sa.Integer, sa.ForeignKey("resellers.id", name=f"fk_{name}_reseller_id_resellers"), nullable=False),
-            sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id", name=f"fk_{name}_account_id_accounts"), nullable=name == "dns_zones"),
+            sa.Column(
+                "reseller_id",
+                sa.Integer,
+                sa.ForeignKey("resellers.id", name=f"fk_{name}_reseller_id_resellers"),
+                nullable=False,
+            ),
+            sa.Column(
+                "account_id",
+                sa.Integer,
+                sa.ForeignKey("accounts.id", name=f"fk_{name}_account_id_accounts"),
+                nullable=name == "dns_zones",
+            ),
             sa.Column("domain_name", sa.String(253), nullable=False),
         ]
         if name == "linux_hostings":
@@ -154,8 +216,17 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name in (
-        "simulated_objects", "mail_zones", "dns_zones", "linux_hostings", "provisioning_jobs",
-        "accounts", "servicepack_assets", "servicepacks", "credentials_generation",
-        "api_key_networks", "api_keys", "resellers",
+        "simulated_objects",
+        "mail_zones",
+        "dns_zones",
+        "linux_hostings",
+        "provisioning_jobs",
+        "accounts",
+        "servicepack_assets",
+        "servicepacks",
+        "credentials_generation",
+        "api_key_networks",
+        "api_keys",
+        "resellers",
     ):
         op.drop_table(name)
