@@ -50,7 +50,7 @@ def create_app(
     settings: Settings,
     *,
     database: Database | None = None,
-    run_jobs: bool = True,
+    run_jobs: bool | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Gate:
     database = database or Database(settings.database_url)
@@ -58,6 +58,9 @@ def create_app(
     backends = build_backends(settings, database)
     runner = Runner(database, backends)
     context = AppContext(settings, database, box, backends, runner)
+
+    if run_jobs is None:
+        run_jobs = settings.job_runner == "embedded"
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

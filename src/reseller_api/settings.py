@@ -66,6 +66,8 @@ class Settings:
     name_servers: tuple[str, ...] = DEFAULT_NAME_SERVERS
     mysql_hostname: str = DEFAULT_MYSQL_HOSTNAME
     max_body_bytes: int = 1_048_576
+    # "embedded": jobs run inside `serve`; "worker": `serve` runs none, `reseller-api worker` does.
+    job_runner: str = "embedded"
     log_level: str = "INFO"
 
     @property
@@ -108,6 +110,7 @@ class Settings:
             mysql_hostname=get("MYSQL_HOSTNAME") or DEFAULT_MYSQL_HOSTNAME,
             max_body_bytes=_integer(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1_048_576, 1024),
             log_level=_log_level(get("LOG_LEVEL")),
+            job_runner=_choice(get("JOB_RUNNER"), "JOB_RUNNER", ("embedded", "worker")),
         )
 
 
@@ -164,6 +167,14 @@ def _host_list(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
             f"{PREFIX}NAME_SERVERS: expected at least two host names, comma separated; got {raw!r}"
         )
     return hosts
+
+
+def _choice(raw: str | None, name: str, choices: tuple[str, ...]) -> str:
+    if raw is None:
+        return choices[0]
+    if raw.lower() not in choices:
+        raise SettingsError(f"{PREFIX}{name}: expected one of {', '.join(choices)}, got {raw!r}")
+    return raw.lower()
 
 
 def _log_level(raw: str | None) -> str:

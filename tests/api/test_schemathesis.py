@@ -7,6 +7,7 @@ builds the final bytes itself), so everything from HMAC verification down is exe
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -109,3 +110,4 @@ def test_schema_has_operations() -> None:
 def _cleanup() -> Any:
     yield
     DATABASE.dispose()
+    shutil.rmtree(TMP, ignore_errors=True)

@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
+        # Alembic narrates every step (some at import) at INFO; an operator wants the
+        # command's result or its one-line error. DEBUG keeps the narration.
+        if settings.log_level != "DEBUG":
+            logging.getLogger("alembic").setLevel(logging.WARNING)
         from reseller_api.store import migrate
         from reseller_api.store.database import Database
 

@@ -16,10 +16,10 @@ import hashlib
 import hmac
 import secrets
 import time
-from urllib.parse import quote_plus, unquote
+from urllib.parse import quote_plus, unquote_to_bytes
 
 
-def php_urlencode(text: str) -> str:
+def php_urlencode(text: str | bytes) -> str:
     """PHP ``urlencode``: like ``quote_plus`` but ``~`` is encoded too."""
     return quote_plus(text, safe="").replace("~", "%7E")
 
@@ -35,7 +35,9 @@ def signature(
 ) -> str:
     """The base64 HMAC-SHA256 signature of one request."""
     content = base64.b64encode(hashlib.md5(body).digest()).decode() if body else ""  # noqa: S324 - the API's scheme
-    message = f"{api_key}{method.lower()}{php_urlencode(unquote(target))}{timestamp}{nonce}{content}"
+    # Decoded to bytes, not text: a non-UTF-8 escape (%E9) is signed as the byte PHP signs.
+    path = php_urlencode(unquote_to_bytes(target))
+    message = f"{api_key}{method.lower()}{path}{timestamp}{nonce}{content}"
     digest = hmac.new(api_secret.encode(), message.encode(), hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
 

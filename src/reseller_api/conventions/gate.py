@@ -73,8 +73,8 @@ class Gate:
         address = client_address(scope, self.trusted_proxies)
         ip_identity = f"ip:{address}"
         # A flood of bad signatures from one address stops costing us anything here.
-        blocked = self.limiter.peek(self.failure_limit, ip_identity, now)
-        if not blocked.allowed:
+        blocked = self.limiter.blocked(self.failure_limit, ip_identity)
+        if blocked is not None:
             await send_json_error(send, errors.RATE_LIMITED, blocked.headers())
             return
 
@@ -87,26 +87,34 @@ class Gate:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_body:
-                await send_json_error(send, errors.BODY_TOO_LARGE, blocked.headers())
+                await self._refuse(send, scope, address, ip_identity, errors.BODY_TOO_LARGE)
                 return
 
         try:
             credential = self._authenticate(scope, bytes(body), now, address)
         except _Refused as refused:
-            failures = self.limiter.hit(self.failure_limit, ip_identity, now)
-            log.info("refused %s %s from %s: %s", scope["method"], path, address, refused.error.code)
-            if not failures.allowed:
-                await send_json_error(send, errors.RATE_LIMITED, failures.headers())
-            else:
-                await send_json_error(send, refused.error, failures.headers())
+            await self._refuse(send, scope, address, ip_identity, refused.error)
             return
 
-        decision = self.limiter.hit(credential.rate_limit, f"key:{credential.key_id}", now)
+        decision = self.limiter.hit(credential.rate_limit, f"key:{credential.key_id}")
         if not decision.allowed:
             await send_json_error(send, errors.RATE_LIMITED, decision.headers())
             return
         scope[CREDENTIAL_SCOPE_KEY] = credential
         await self.app(scope, _replay(bytes(body), receive), _with_headers(send, decision))
+
+    async def _refuse(
+        self,
+        send: Any,
+        scope: dict[str, Any],
+        address: Any,
+        ip_identity: str,
+        error: errors.ErrorCode,
+    ) -> None:
+        """Answer a refusal, counted against the caller's IP (429 once it is over the limit)."""
+        failures = self.limiter.hit(self.failure_limit, ip_identity)
+        log.info("refused %s %s from %s: %s", scope["method"], scope["path"], address, error.code)
+        await send_json_error(send, error if failures.allowed else errors.RATE_LIMITED, failures.headers())
 
     def _authenticate(self, scope: dict[str, Any], body: bytes, now: float, address: Any) -> Credential:
         header = None

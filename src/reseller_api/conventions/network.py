@@ -15,9 +15,13 @@ def _address(text: str) -> IPAddress | None:
     if text.startswith("[") and "]" in text:  # "[::1]:443" as some proxies write it
         text = text[1 : text.index("]")]
     try:
-        return ipaddress.ip_address(text)
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    # A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d; compare them as IPv4.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 def client_address(scope: dict[str, Any], trusted: Sequence[IPNetwork]) -> IPAddress | None:

@@ -24,9 +24,11 @@ class MemoryNonceStore:
 
     def use(self, api_key: str, nonce: str, now: float) -> bool:
         expiries, seen = self._expiries, self._seen
-        while expiries and expiries[0][0] <= now:
+        # Strictly past expiry: at exactly first-use + window the signature can still be
+        # accepted (the timestamp check is inclusive), so the nonce must still be refused.
+        while expiries and expiries[0][0] < now:
             _, old = expiries.popleft()
-            if seen.get(old, now + 1) <= now:
+            if seen.get(old, now + 1) < now:
                 del seen[old]
         entry = (api_key, nonce)
         if entry in seen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem
@@ -39,18 +40,21 @@ class RateLimiter:
         self.storage = storage_from_string(storage_uri)
         self.limiter = FixedWindowRateLimiter(self.storage)
 
-    def hit(self, item: RateLimitItem, identity: str, now: float) -> Decision:
+    def hit(self, item: RateLimitItem, identity: str) -> Decision:
         """Count one request for ``identity`` and say whether it may proceed."""
         allowed = self.limiter.hit(item, identity)
-        return self._decision(item, identity, now, allowed)
+        return self._decision(item, identity, allowed)
 
-    def peek(self, item: RateLimitItem, identity: str, now: float) -> Decision:
-        """The current state without counting a request."""
-        allowed = self.limiter.test(item, identity)
-        return self._decision(item, identity, now, allowed)
+    def blocked(self, item: RateLimitItem, identity: str) -> Decision | None:
+        """The refusal to send when ``identity`` is already over its limit, else None (one cheap lookup)."""
+        if self.limiter.test(item, identity):
+            return None
+        return self._decision(item, identity, False)
 
-    def _decision(self, item: RateLimitItem, identity: str, now: float, allowed: bool) -> Decision:
+    def _decision(self, item: RateLimitItem, identity: str, allowed: bool) -> Decision:
         stats = self.limiter.get_window_stats(item, identity)
-        reset = max(0, math.ceil(stats.reset_time - now))
+        # The storage keeps its windows in real time: measure the reset against real time
+        # (not a caller's clock), and never past the window's own length.
+        reset = min(item.get_expiry(), max(0, math.ceil(stats.reset_time - time.time())))
         remaining = max(0, stats.remaining)
         return Decision(allowed, item.amount, remaining, reset)

@@ -1,0 +1,187 @@
+"""``reseller-api admin`` as operators run it, against a RUNNING server on the same data."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from tests.integration.conftest import Deployment, Server, error_code
+
+pytestmark = pytest.mark.integration
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_key_lifecycle_takes_effect_at_once(shared_deployment: Deployment, shared_server: Server) -> None:
+    reseller = unique("ops")
+    created = shared_deployment.admin_json("key", "create", "--reseller", reseller, "--allow-ip", "127.0.0.1")
+    assert set(created) == {"reseller", "api_key", "api_secret"}
+    api_key, old_secret = created["api_key"], created["api_secret"]
+    with shared_server.client(api_key, old_secret) as old:
+        assert old.get("/v2/servicepacks").status_code == 200
+
+        # key list: every key, never a secret.
+        listing = shared_deployment.admin("key", "list", "--json").stdout
+        keys = json.loads(listing)
+        mine = [k for k in keys if k["api_key"] == api_key]
+        assert len(mine) == 1, keys
+        assert mine[0]["reseller"] == reseller
+        assert mine[0]["allowed_ips"] == ["127.0.0.1/32"]
+        assert mine[0]["status"] == "active"
+        assert mine[0]["last_used_at"] is None or mine[0]["last_used_at"].endswith("Z")
+        assert old_secret not in listing
+        assert shared_deployment.bootstrap_credentials()["api_secret"] not in listing
+        assert all("secret" not in field for k in keys for field in k), keys
+        only_mine = shared_deployment.admin_json("key", "list", "--reseller", reseller)
+        assert [k["api_key"] for k in only_mine] == [api_key]
+
+        # rotate: a new secret; the old one is refused by the running server on the next request.
+        rotated = shared_deployment.admin_json("key", "rotate", api_key)
+        assert rotated["api_key"] == api_key
+        assert rotated["reseller"] == reseller
+        new_secret = rotated["api_secret"]
+        assert new_secret != old_secret
+        refused = old.get("/v2/servicepacks")
+        assert refused.status_code == 401, refused.text
+        assert error_code(refused) == "authorization_hmac_invalid"
+
+    with shared_server.client(api_key, new_secret) as new:
+        assert new.get("/v2/servicepacks").status_code == 200
+
+        # deny-ip / allow-ip: the whitelist is read again at once.
+        denied = shared_deployment.admin("key", "deny-ip", api_key, "127.0.0.1/32")
+        assert "127.0.0.1/32" in denied.stdout
+        outside = new.get("/v2/servicepacks")
+        assert outside.status_code == 401, outside.text
+        assert error_code(outside) == "authorization_ip_not_whitelisted"
+        shared_deployment.admin("key", "allow-ip", api_key, "127.0.0.1")
+        back = new.get("/v2/servicepacks")
+        assert back.status_code == 200, back.text
+
+        # revoke: refused at once, listed as revoked.
+        shared_deployment.admin("key", "revoke", api_key)
+        revoked = new.get("/v2/servicepacks")
+        assert revoked.status_code == 401, revoked.text
+        assert error_code(revoked) == "authorization_api_key_invalid"
+        status = [k["status"] for k in shared_deployment.admin_json("key", "list") if k["api_key"] == api_key]
+        assert status == ["revoked"]
+
+
+def test_servicepack_create_is_served(shared_deployment: Deployment, shared_server: Server) -> None:
+    name = "Test pack"
+    created = shared_deployment.admin_json(
+        "servicepack", "create", name, "--asset", "linux_hosting=1:1000", "--asset", "mailbox=5"
+    )
+    assert created["name"] == name
+    pack_id = created["id"]
+    assert isinstance(pack_id, int)
+
+    packs = shared_deployment.admin_json("servicepack", "list")
+    mine = [p for p in packs if p["id"] == pack_id]
+    assert len(mine) == 1, packs
+    assert mine[0]["name"] == name
+    assert sorted(mine[0]["assets"], key=lambda a: a["type"]) == [
+        {"type": "linux_hosting", "count": 1, "max_size_mb": 1000},
+        {"type": "mailbox", "count": 5, "max_size_mb": None},
+    ]
+
+    default = shared_deployment.bootstrap_credentials()
+    with shared_server.client(default["api_key"], default["api_secret"]) as client:
+        served = client.get("/v2/servicepacks?take=1000")
+        assert served.status_code == 200, served.text
+        assert {"id": pack_id, "name": name} in served.json()
+        assert served.headers["x-paging-totalresults"] == str(len(packs))
+
+    again = shared_deployment.cli("admin", "servicepack", "create", name, "--asset", "mailbox=1")
+    assert again.returncode != 0
+    assert "Traceback" not in again.stdout + again.stderr
+    assert error_lines(again.stderr) == [f"reseller-api: error: A servicepack named {name!r} already exists."]
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "error" in line.lower()]
+
+
+BAD_ADMIN = [
+    pytest.param(["key", "create", "--reseller", "x", "--allow-ip", "not-an-ip"], id="bad-ip"),
+    pytest.param(["key", "create", "--reseller", "x", "--rate-limit", "lots"], id="bad-rate-limit"),
+    pytest.param(["key", "create", "--reseller", "Not Valid!", "--allow-ip", "127.0.0.1"], id="bad-reseller"),
+    pytest.param(["key", "revoke", "nosuchkey"], id="unknown-key-revoke"),
+    pytest.param(["key", "rotate", "nosuchkey"], id="unknown-key-rotate"),
+    pytest.param(["key", "deny-ip", "nosuchkey", "127.0.0.1"], id="unknown-key-deny"),
+    pytest.param(["key", "list", "--reseller", "nobody-here"], id="unknown-reseller"),
+    pytest.param(["servicepack", "create", "X", "--asset", "bogus=1"], id="bad-asset"),
+    pytest.param(
+        ["servicepack", "create", "X", "--asset", "mailbox=1", "--asset", "mailbox=2"],
+        id="dup-asset",
+    ),
+]
+
+
+@pytest.mark.parametrize("args", BAD_ADMIN)
+def test_bad_admin_arguments_fail_with_one_error_line(shared_deployment: Deployment, args: list[str]) -> None:
+    done = shared_deployment.cli("admin", *args)
+    assert done.returncode != 0, done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout == ""
+    errors = error_lines(done.stderr)
+    assert len(errors) == 1, done.stderr
+    assert errors[0].startswith("reseller-api: error: "), done.stderr
+    assert done.stderr.rstrip("\n").endswith(errors[0]), "the error is the last thing printed"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["admin", "key", "list"], id="admin"),
+        pytest.param(["migrate"], id="migrate"),
+        pytest.param(["serve", "--port", "1"], id="serve"),
+    ],
+)
+def test_a_bad_setting_fails_every_command_with_one_line(
+    shared_deployment: Deployment, args: list[str]
+) -> None:
+    done = shared_deployment.cli(*args, RESELLER_API_RATE_LIMIT="banana")
+    assert done.returncode != 0
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        "reseller-api: error: RESELLER_API_RATE_LIMIT: expected N/PERIOD such as 1000/minute, got 'banana'"
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["admin", "key", "create", "--allow-ip", "127.0.0.1"], id="missing-reseller"),
+        pytest.param(["admin", "key", "frobnicate"], id="unknown-action"),
+        pytest.param(["admin", "servicepack", "create", "X"], id="missing-asset"),
+    ],
+)
+def test_usage_errors_are_argparse_errors(shared_deployment: Deployment, args: list[str]) -> None:
+    done = shared_deployment.cli(*args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.startswith("usage: reseller-api")
+    assert ": error: " in done.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["key", "create", "--reseller", "x", "--allow-ip", "not-an-ip"], id="bad-ip"),
+        pytest.param(["key", "revoke", "nosuchkey"], id="unknown-key"),
+        pytest.param(["servicepack", "create", "X", "--asset", "bogus=1"], id="bad-asset"),
+    ],
+)
+def test_a_failing_admin_command_prints_only_its_error(
+    shared_deployment: Deployment, args: list[str]
+) -> None:
+    done = shared_deployment.cli("admin", *args)
+    assert done.returncode != 0
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("reseller-api: error: ")

@@ -1,0 +1,182 @@
+"""Settings.from_env: defaults, validation, database URL normalisation."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+
+import pytest
+
+from reseller_api.settings import (
+    DEFAULT_AUTH_FAILURE_LIMIT,
+    DEFAULT_MYSQL_HOSTNAME,
+    DEFAULT_NAME_SERVERS,
+    DEFAULT_RATE_LIMIT,
+    Settings,
+    SettingsError,
+    normalise_database_url,
+    parse_rate_limit,
+)
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.data_dir == Path("var")
+    assert settings.database_url == "sqlite:///var/reseller-api.db"
+    assert settings.is_sqlite
+    assert settings.rate_limit == DEFAULT_RATE_LIMIT == "1000/minute"
+    assert settings.auth_failure_limit == DEFAULT_AUTH_FAILURE_LIMIT == "60/minute"
+    assert settings.signature_max_age == 300
+    assert settings.job_duration == 1.0
+    assert settings.trusted_proxies == ()
+    assert settings.secret_key is None
+    assert settings.name_servers == DEFAULT_NAME_SERVERS
+    assert settings.mysql_hostname == DEFAULT_MYSQL_HOSTNAME
+    assert settings.max_body_bytes == 1_048_576
+    assert settings.log_level == "INFO"
+    assert settings.secret_key_file == Path("var/secret.key")
+    assert settings.bootstrap_file == Path("var/bootstrap-credentials.json")
+
+
+def test_defaults_match_the_dataclass_defaults() -> None:
+    assert Settings.from_env({}) == Settings()
+
+
+def test_blank_values_mean_the_default() -> None:
+    env = {f"RESELLER_API_{name}": "  " for name in ("RATE_LIMIT", "SIGNATURE_MAX_AGE", "DATA_DIR")}
+    assert Settings.from_env(env) == Settings()
+
+
+def test_other_variables_are_ignored() -> None:
+    assert Settings.from_env({"RATE_LIMIT": "banana", "RESELLER_API": "x"}) == Settings()
+
+
+def test_values_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "RESELLER_API_DATA_DIR": "/srv/reseller",
+            "RESELLER_API_RATE_LIMIT": " 10/second ",
+            "RESELLER_API_AUTH_FAILURE_LIMIT": "5 per minute",
+            "RESELLER_API_SIGNATURE_MAX_AGE": "60",
+            "RESELLER_API_JOB_DURATION": "0.25",
+            "RESELLER_API_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1; ::1",
+            "RESELLER_API_SECRET_KEY": "k",
+            "RESELLER_API_NAME_SERVERS": "NS1.Example.com., ns2.example.com",
+            "RESELLER_API_MYSQL_HOSTNAME": "db.example.com",
+            "RESELLER_API_MAX_BODY_BYTES": "2048",
+            "RESELLER_API_LOG_LEVEL": "debug",
+        }
+    )
+    assert settings.data_dir == Path("/srv/reseller")
+    assert settings.database_url == "sqlite:////srv/reseller/reseller-api.db"
+    assert settings.rate_limit == "10/second"
+    assert settings.auth_failure_limit == "5 per minute"
+    assert settings.signature_max_age == 60
+    assert settings.job_duration == 0.25
+    assert settings.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("192.168.1.1/32"),
+        ipaddress.ip_network("::1/128"),
+    )
+    assert settings.secret_key == "k"
+    assert settings.name_servers == ("ns1.example.com", "ns2.example.com")
+    assert settings.mysql_hostname == "db.example.com"
+    assert settings.max_body_bytes == 2048
+    assert settings.log_level == "DEBUG"
+    assert settings.secret_key_file == Path("/srv/reseller/secret.key")
+
+
+def test_trusted_proxy_host_bits_are_tolerated() -> None:
+    settings = Settings.from_env({"RESELLER_API_TRUSTED_PROXIES": "10.1.2.3/8"})
+    assert settings.trusted_proxies == (ipaddress.ip_network("10.0.0.0/8"),)
+
+
+@pytest.mark.parametrize(
+    ("url", "normalised"),
+    [
+        ("postgresql://u:p@db:5432/api", "postgresql+psycopg://u:p@db:5432/api"),
+        ("postgres://u@db/api", "postgresql+psycopg://u@db/api"),
+        ("postgresql+psycopg://u@db/api", "postgresql+psycopg://u@db/api"),
+        ("sqlite:///var/x.db", "sqlite:///var/x.db"),
+        ("sqlite:////abs/x.db", "sqlite:////abs/x.db"),
+        ("sqlite+pysqlite:///x.db", "sqlite+pysqlite:///x.db"),
+    ],
+)
+def test_database_urls(url: str, normalised: str) -> None:
+    settings = Settings.from_env({"RESELLER_API_DATABASE_URL": url})
+    assert settings.database_url == normalised
+    assert normalise_database_url(url) == normalised
+    assert settings.is_sqlite == normalised.startswith("sqlite")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RATE_LIMIT", "banana"),
+        ("RATE_LIMIT", "1000"),
+        ("RATE_LIMIT", "0/minute"),
+        ("RATE_LIMIT", "10/fortnight"),
+        ("RATE_LIMIT", "-5/minute"),
+        ("RATE_LIMIT", "1000/minute;10/second"),
+        ("AUTH_FAILURE_LIMIT", "banana"),
+        ("AUTH_FAILURE_LIMIT", "0/minute"),
+        ("SIGNATURE_MAX_AGE", "-1"),
+        ("SIGNATURE_MAX_AGE", "0"),
+        ("SIGNATURE_MAX_AGE", "abc"),
+        ("SIGNATURE_MAX_AGE", "1.5"),
+        ("JOB_DURATION", "-1"),
+        ("JOB_DURATION", "abc"),
+        ("JOB_DURATION", "86401"),
+        ("JOB_DURATION", "nan"),
+        ("JOB_DURATION", "inf"),
+        ("TRUSTED_PROXIES", "nonsense"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8, nonsense"),
+        ("TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("DATABASE_URL", "mysql://x"),
+        ("DATABASE_URL", "sqlite://relative.db"),
+        ("DATABASE_URL", "var/reseller.db"),
+        ("NAME_SERVERS", "ns1.example.com"),
+        ("NAME_SERVERS", "ns1.example.com, not a host"),
+        ("MAX_BODY_BYTES", "100"),
+        ("MAX_BODY_BYTES", "lots"),
+        ("LOG_LEVEL", "verbose"),
+    ],
+)
+def test_invalid_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({f"RESELLER_API_{name}": value})
+    message = str(raised.value)
+    assert f"RESELLER_API_{name}" in message
+    assert "\n" not in message
+
+
+def test_a_bad_database_url_does_not_echo_credentials() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"RESELLER_API_DATABASE_URL": "mysql://root:hunter2@db/x"})
+    assert "hunter2" not in str(raised.value)
+    assert "mysql://" in str(raised.value)
+
+
+def test_settings_error_is_a_value_error() -> None:
+    assert issubclass(SettingsError, ValueError)
+
+
+@pytest.mark.parametrize("value", ["1000/minute", "10/second", "5 per hour", "1/day", "100/2 minutes"])
+def test_parse_rate_limit_accepts(value: str) -> None:
+    assert parse_rate_limit(value).amount >= 1
+
+
+def test_parse_rate_limit_names_what_it_parses() -> None:
+    with pytest.raises(SettingsError, match=r"^my limit: "):
+        parse_rate_limit("banana", "my limit")
+
+
+def test_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("RESELLER_API_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("RESELLER_API_SIGNATURE_MAX_AGE", "42")
+    assert Settings.from_env().signature_max_age == 42
+    monkeypatch.setenv("RESELLER_API_SIGNATURE_MAX_AGE", "-1")
+    with pytest.raises(SettingsError, match="RESELLER_API_SIGNATURE_MAX_AGE"):
+        Settings.from_env()
