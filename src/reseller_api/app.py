@@ -28,15 +28,12 @@ from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.credentials.cache import KeyCache
 from reseller_api.crypto import SecretBox
 from reseller_api.jobs.runner import Runner
-from reseller_api.resources.accounts.routes import AccountController
-from reseller_api.resources.provisioningjobs.routes import ProvisioningJobController
-from reseller_api.resources.servicepacks.routes import ServicepackController
+from reseller_api.resources import CONTROLLERS
 from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
 
 log = logging.getLogger("reseller_api")
 
-CONTROLLERS = [AccountController, ProvisioningJobController, ServicepackController]
 
 DESCRIPTION = """\
 This API allows resellers to manage their resources in a simple, programmatic way using

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from reseller_api.backends.simulated import SimulatedWorld
+from reseller_api.backends.simulated import SimulatedDns, SimulatedMail
 from reseller_api.jobs.registry import TransientError
 from reseller_api.store.database import Database
 from reseller_api.store.tables import accounts, linux_hostings, provisioning_jobs, simulated_objects
@@ -29,10 +29,10 @@ def test_a_failing_step_fails_the_job_and_undoes_everything(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def broken_mail(self: SimulatedWorld, domain_name: str) -> None:
+    def broken_mail(self: SimulatedMail, domain_name: str) -> None:
         raise RuntimeError(f"mail cluster refused {domain_name}")
 
-    monkeypatch.setattr(SimulatedWorld, "ensure_mail_zone", broken_mail)
+    monkeypatch.setattr(SimulatedMail, "ensure_mail_zone", broken_mail)
     with caplog.at_level(logging.ERROR, logger="reseller_api.jobs"):
         response = api.post("/v2/accounts", HOSTING)
         job = api.wait_job(response.headers["location"])
@@ -55,15 +55,15 @@ def test_a_transient_error_is_retried_and_the_job_finishes_once(
     api: Caller, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = {"n": 0}
-    original = SimulatedWorld.ensure_zone
+    original = SimulatedDns.ensure_zone
 
-    def flaky(self: SimulatedWorld, domain_name: str, name_servers: tuple[str, ...]) -> None:
+    def flaky(self: SimulatedDns, domain_name: str, name_servers: tuple[str, ...]) -> None:
         calls["n"] += 1
         original(self, domain_name, name_servers)
         if calls["n"] == 1:
             raise TransientError("dns api timed out")
 
-    monkeypatch.setattr(SimulatedWorld, "ensure_zone", flaky)
+    monkeypatch.setattr(SimulatedDns, "ensure_zone", flaky)
     monkeypatch.setattr("reseller_api.jobs.runner.retry_delay", lambda attempts: 0.1)
     response = api.post("/v2/accounts", HOSTING)
     job = api.wait_job(response.headers["location"])

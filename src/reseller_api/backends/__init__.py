@@ -20,13 +20,13 @@ class Backends:
 
 
 def build_backends(settings: Settings, database: Database) -> Backends:
-    from reseller_api.backends.simulated import SimulatedWorld
+    from reseller_api.backends import simulated
 
-    world = SimulatedWorld(database)
+    store = simulated.SimulatedStore(database)
     return Backends(
-        hosting=world,
-        dns=world,
-        mail=world,
+        hosting=simulated.SimulatedHosting(store),
+        dns=simulated.SimulatedDns(store),
+        mail=simulated.SimulatedMail(store),
         name_servers=settings.name_servers,
         step_duration=settings.job_duration,
     )
