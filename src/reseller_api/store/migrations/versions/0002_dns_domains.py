@@ -1,4 +1,4 @@
-"""DNS records, domains and the simulated registry (issue: DNS records and domains).
+"""DNS records, domains and the simulated registry.
 
 Revision ID: 0002
 Revises: 0001

@@ -1,14 +1,14 @@
-"""Linux hosting details, SSH keys, sites, scheduled tasks, mailboxes, mail zones and MySQL.
+"""Mailboxes, mail zones (aliases, catch-all, anti-spam, SMTP domains), MySQL databases and users.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-27
 """
 
 from __future__ import annotations
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
