@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 PG_TESTS ?= 1
 
-.PHONY: run test lint typecheck unit bench clean help
+.PHONY: run test test-scale-out lint typecheck unit bench bench-scale-out clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,6 +36,13 @@ test: $(DEV_STAMP) lint  ## install with dev extras; lint, then every test on SQ
 ifeq ($(PG_TESTS),1)
 	$(BIN)/python -m pytest tests/api tests/integration --db postgresql
 endif
+
+test-scale-out: $(DEV_STAMP)  ## the API suite on PostgreSQL + Redis + procrastinate, and the scale-out tests
+	$(BIN)/python -m pytest tests/api --runner procrastinate
+	$(BIN)/python -m pytest tests/integration/test_scale_out.py tests/integration/test_scale_out_locks.py
+
+bench-scale-out: $(DEV_STAMP)  ## 1 vs 2 API processes and 1 vs 2 workers on PostgreSQL + Redis
+	$(BIN)/python bench/scale_out.py
 
 unit: $(DEV_STAMP)  ## only the fast tests
 	$(BIN)/python -m pytest tests/unit tests/api -q

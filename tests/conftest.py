@@ -24,21 +24,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--db", default="sqlite", choices=["sqlite", "postgresql"], help="database engine for tests"
     )
+    parser.addoption(
+        "--runner",
+        default="embedded",
+        choices=["embedded", "procrastinate"],
+        help="job runner for tests; procrastinate implies --db postgresql and uses Redis (scale-out mode)",
+    )
+
+
+def scale_out(config: pytest.Config) -> bool:
+    return bool(config.getoption("--runner") == "procrastinate")
 
 
 @pytest.fixture(scope="session")
 def db_factory(request: pytest.FixtureRequest) -> Iterator[DatabaseFactory]:
-    factory = DatabaseFactory(
-        request.config.getoption("--db"), Path(tempfile.mkdtemp(prefix="reseller-api-"))
-    )
+    engine = "postgresql" if scale_out(request.config) else request.config.getoption("--db")
+    factory = DatabaseFactory(engine, Path(tempfile.mkdtemp(prefix="reseller-api-")))
+    if scale_out(request.config):
+        from tests.scale_out import prepare_procrastinate
+
+        prepare_procrastinate(factory)
     yield factory
     factory.close()
 
 
 @pytest.fixture
-def settings(tmp_path: Path, db_factory: DatabaseFactory) -> Settings:
+def settings(tmp_path: Path, db_factory: DatabaseFactory, request: pytest.FixtureRequest) -> Settings:
+    from tests.scale_out import scale_out_env
+
     return Settings.from_env(
         {
+            **(scale_out_env() if scale_out(request.config) else {}),
             "RESELLER_API_DATA_DIR": str(tmp_path),
             "RESELLER_API_DATABASE_URL": db_factory.url_for(tmp_path).replace(
                 "postgresql+psycopg", "postgresql"
@@ -52,6 +68,10 @@ def settings(tmp_path: Path, db_factory: DatabaseFactory) -> Settings:
 @pytest.fixture
 def database(settings: Settings, tmp_path: Path, db_factory: DatabaseFactory) -> Iterator[Database]:
     with db_factory.database(tmp_path) as db:
+        if settings.job_runner == "procrastinate":
+            from tests.scale_out import reset_procrastinate
+
+            reset_procrastinate(db)
         yield db
 
 
@@ -79,7 +99,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(settings: Settings, database: Database, clock: FakeClock) -> Any:
-    return create_app(settings, database=database, clock=clock)
+    # Scale-out mode: a procrastinate worker runs inside the test's app (the tests patch backends).
+    return create_app(settings, database=database, clock=clock, run_jobs=True)
 
 
 @pytest.fixture

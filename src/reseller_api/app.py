@@ -17,17 +17,18 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 from litestar.routes import HTTPRoute
 
-from reseller_api import __version__, docs, openapi
+from reseller_api import __version__, controlpanel, docs, openapi
 from reseller_api.backends import build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.gate import Gate
-from reseller_api.conventions.nonces import MemoryNonceStore
+from reseller_api.conventions.nonces import nonce_store
 from reseller_api.conventions.paging import provide_page
 from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.credentials.cache import KeyCache
 from reseller_api.crypto import SecretBox
-from reseller_api.jobs.runner import Runner
+from reseller_api.health import Operations
+from reseller_api.jobs.distributed import choose_runner
 from reseller_api.resources import CONTROLLERS
 from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
@@ -49,15 +50,14 @@ def create_app(
     database: Database | None = None,
     run_jobs: bool | None = None,
     clock: Callable[[], float] = time.time,
-) -> Gate:
-    database = database or Database(settings.database_url)
+) -> Operations:
+    database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     box = SecretBox.from_settings(settings)
     backends = build_backends(settings, database)
-    runner = Runner(database, backends)
-    context = AppContext(settings, database, box, backends, runner)
-
     if run_jobs is None:
         run_jobs = settings.job_runner == "embedded"
+    runner = choose_runner(settings, database, backends, run_jobs=run_jobs)
+    context = AppContext(settings, database, box, backends, runner)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -69,7 +69,14 @@ def create_app(
             await runner.stop()
 
     litestar = Litestar(
-        route_handlers=[*CONTROLLERS, docs.redoc_js, docs.openapi_json, docs.error_codes],
+        route_handlers=[
+            *CONTROLLERS,
+            docs.redoc_js,
+            docs.openapi_json,
+            docs.error_codes,
+            *controlpanel.ROUTES,
+        ],
+        template_config=controlpanel.TEMPLATES,
         dependencies={
             "context": Provide(provide_context, sync_to_thread=False),
             "credential": Provide(provide_credential, sync_to_thread=False),
@@ -95,17 +102,20 @@ def create_app(
     gate = Gate(
         litestar,
         keys=KeyCache(database, box, settings.rate_limit),
-        nonces=MemoryNonceStore(window_seconds=2 * settings.signature_max_age),
-        limiter=RateLimiter("memory://"),
+        nonces=nonce_store(settings.redis_url, 2 * settings.signature_max_age, settings.redis_prefix),
+        limiter=RateLimiter(settings.redis_url or "memory://", key_prefix=settings.redis_prefix),
         failure_limit=parse_rate_limit(settings.auth_failure_limit),
         max_age=settings.signature_max_age,
         max_body=settings.max_body_bytes,
         trusted_proxies=settings.trusted_proxies,
         clock=clock,
     )
-    gate.litestar = litestar  # type: ignore[attr-defined]
-    gate.context = context  # type: ignore[attr-defined]
-    return gate
+    controlpanel.attach(litestar, gate)
+    # /healthz, /readyz, /metrics and request metrics, around the gate (see health.py).
+    operations = Operations(gate, settings=settings, database=database, runner=runner, runs_jobs=run_jobs)
+    operations.litestar = litestar  # type: ignore[attr-defined]
+    operations.context = context  # type: ignore[attr-defined]
+    return operations
 
 
 def _fix_options_allow(litestar: Litestar) -> None:

@@ -19,7 +19,14 @@ PREFIX = "RESELLER_API_"
 DEFAULT_RATE_LIMIT = "1000/minute"
 DEFAULT_AUTH_FAILURE_LIMIT = "60/minute"
 DEFAULT_NAME_SERVERS = ("ns1.reseller-api.test", "ns2.reseller-api.test")
+# The simulated registry: TLDs it sells, names registered elsewhere, auth codes of those
+# that can be transferred in (name=code).
+DEFAULT_REGISTRY_TLDS = ("be", "com", "eu", "net", "nl", "org")
+DEFAULT_REGISTRY_TAKEN = ("taken.be", "taken.com", "taken.eu", "taken.net", "taken.nl", "taken.org")
+DEFAULT_REGISTRY_TRANSFERS = (("transfer-me.be", "BE-AUTH-1234"), ("transfer-me.com", "COM-AUTH-1234"))
 DEFAULT_MYSQL_HOSTNAME = "mysql.reseller-api.test"
+DEFAULT_HOSTING_IP = "192.0.2.10"  # TEST-NET-1: an address that is never routed
+DEFAULT_SSH_HOST = "ssh.reseller-api.test"
 
 
 class SettingsError(ValueError):
@@ -64,10 +71,24 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     secret_key: str | None = None
     name_servers: tuple[str, ...] = DEFAULT_NAME_SERVERS
+    registry_tlds: tuple[str, ...] = DEFAULT_REGISTRY_TLDS
+    registry_taken: tuple[str, ...] = DEFAULT_REGISTRY_TAKEN
+    registry_transfers: tuple[tuple[str, str], ...] = DEFAULT_REGISTRY_TRANSFERS
     mysql_hostname: str = DEFAULT_MYSQL_HOSTNAME
+    # What Linux hosting details show as the web server's address and the SSH host.
+    hosting_ip: str = DEFAULT_HOSTING_IP
+    ssh_host: str = DEFAULT_SSH_HOST
     max_body_bytes: int = 1_048_576
-    # "embedded": jobs run inside `serve`; "worker": `serve` runs none, `reseller-api worker` does.
+    # "embedded": jobs run inside `serve`; "worker": `serve` runs none, `reseller-api worker` does;
+    # "procrastinate": deferred with procrastinate on PostgreSQL, run by `reseller-api worker`.
     job_runner: str = "embedded"
+    # Scale-out: shared rate limits and nonces (None: in memory), pool size, worker concurrency,
+    # and how many API processes the operator declares (several need Redis).
+    redis_url: str | None = None
+    redis_prefix: str = "reseller-api"
+    db_pool_size: int = 10
+    worker_concurrency: int = 4
+    processes: int = 1
     log_level: str = "INFO"
 
     @property
@@ -107,11 +128,34 @@ class Settings:
             trusted_proxies=_networks(get("TRUSTED_PROXIES")),
             secret_key=get("SECRET_KEY"),
             name_servers=_host_list(get("NAME_SERVERS"), DEFAULT_NAME_SERVERS),
+            registry_tlds=_tlds(get("REGISTRY_TLDS")),
+            registry_taken=_domain_list(get("REGISTRY_TAKEN"), "REGISTRY_TAKEN", DEFAULT_REGISTRY_TAKEN),
+            registry_transfers=_transfers(get("REGISTRY_TRANSFERS")),
             mysql_hostname=get("MYSQL_HOSTNAME") or DEFAULT_MYSQL_HOSTNAME,
+            hosting_ip=_ip_address(get("HOSTING_IP"), "HOSTING_IP", DEFAULT_HOSTING_IP),
+            ssh_host=_host_name(get("SSH_HOST"), "SSH_HOST", DEFAULT_SSH_HOST),
             max_body_bytes=_integer(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1_048_576, 1024),
             log_level=_log_level(get("LOG_LEVEL")),
-            job_runner=_choice(get("JOB_RUNNER"), "JOB_RUNNER", ("embedded", "worker")),
-        )
+            job_runner=_choice(get("JOB_RUNNER"), "JOB_RUNNER", ("embedded", "worker", "procrastinate")),
+            redis_url=_redis_url(get("REDIS_URL")),
+            redis_prefix=get("REDIS_PREFIX") or "reseller-api",
+            db_pool_size=_integer(get("DB_POOL_SIZE"), "DB_POOL_SIZE", 10, 1),
+            worker_concurrency=_integer(get("WORKER_CONCURRENCY"), "WORKER_CONCURRENCY", 4, 1),
+            processes=_integer(get("PROCESSES") or env.get("WEB_CONCURRENCY"), "PROCESSES", 1, 1),
+        ).checked()
+
+    def checked(self) -> Settings:
+        """Refuse combinations that cannot work, before anything starts."""
+        if self.job_runner == "procrastinate" and self.is_sqlite:
+            raise SettingsError(
+                f"{PREFIX}JOB_RUNNER=procrastinate needs PostgreSQL: set {PREFIX}DATABASE_URL=postgresql://..."
+            )
+        if self.processes > 1 and self.redis_url is None:
+            raise SettingsError(
+                f"{PREFIX}PROCESSES={self.processes} (or uvicorn --workers / WEB_CONCURRENCY) with in-memory "
+                f"rate limits and nonces: each process would count alone; set {PREFIX}REDIS_URL=redis://..."
+            )
+        return self
 
 
 def _integer(raw: str | None, name: str, default: int, minimum: int) -> int:
@@ -157,6 +201,42 @@ def _networks(raw: str | None) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Ne
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
+def _tlds(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return DEFAULT_REGISTRY_TLDS
+    tlds = tuple(t.strip().lower().strip(".") for t in raw.split(",") if t.strip())
+    bad = [t for t in tlds if not re.fullmatch(r"([a-z0-9-]{1,63}\.)*[a-z]{2,63}|xn--[a-z0-9-]{1,59}", t)]
+    if bad or not tlds:
+        raise SettingsError(f"{PREFIX}REGISTRY_TLDS: expected TLDs such as be,com,co.uk; got {raw!r}")
+    return tlds
+
+
+def _domain_list(raw: str | None, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    if raw is None:
+        return default
+    names = tuple(h.strip().lower().rstrip(".") for h in raw.split(",") if h.strip())
+    bad = [h for h in names if not _HOST.match(h)]
+    if bad:
+        raise SettingsError(f"{PREFIX}{name}: not domain names: {', '.join(bad)}")
+    return names
+
+
+def _transfers(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """``name=code,name=code``: the names that can be transferred in and their auth codes."""
+    if raw is None:
+        return DEFAULT_REGISTRY_TRANSFERS
+    pairs = []
+    for part in (p.strip() for p in raw.split(",")):
+        name, sep, code = part.partition("=")
+        name = name.strip().lower().rstrip(".")
+        if not part:
+            continue
+        if not sep or not code.strip() or not _HOST.match(name):
+            raise SettingsError(f"{PREFIX}REGISTRY_TRANSFERS: expected name=authcode pairs, got {part!r}")
+        pairs.append((name, code.strip()))
+    return tuple(pairs)
+
+
 def _host_list(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     if raw is None:
         return default
@@ -167,6 +247,34 @@ def _host_list(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
             f"{PREFIX}NAME_SERVERS: expected at least two host names, comma separated; got {raw!r}"
         )
     return hosts
+
+
+def _redis_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            f"{PREFIX}REDIS_URL: expected redis://host:port/db, got {raw.split(':', 1)[0]}:..."
+        )
+    return raw
+
+
+def _host_name(raw: str | None, name: str, default: str) -> str:
+    if raw is None:
+        return default
+    host = raw.lower().rstrip(".")
+    if not _HOST.match(host):
+        raise SettingsError(f"{PREFIX}{name}: expected a host name, got {raw!r}")
+    return host
+
+
+def _ip_address(raw: str | None, name: str, default: str) -> str:
+    if raw is None:
+        return default
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}: expected an IP address, got {raw!r}") from None
 
 
 def _choice(raw: str | None, name: str, choices: tuple[str, ...]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from reseller_api.cli import controlpanel as panel_cli
 from reseller_api.cli.output import emit_json, emit_table
 from reseller_api.credentials.service import CredentialsService, NewCredentials
 from reseller_api.crypto import SecretBox
@@ -15,7 +16,9 @@ from reseller_api.store.database import Database
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     admin = sub.add_parser("admin", help="manage resellers, API keys and servicepacks")
-    objects = admin.add_subparsers(dest="object", required=True, metavar="{reseller,key,servicepack}")
+    objects = admin.add_subparsers(
+        dest="object", required=True, metavar="{reseller,key,servicepack,user,audit}"
+    )
 
     reseller = objects.add_parser("reseller", help="resellers").add_subparsers(dest="action", required=True)
     p = reseller.add_parser("create", help="create a reseller")
@@ -50,6 +53,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("name")
     p.add_argument("--asset", action="append", default=[], required=True, metavar="TYPE=COUNT[:MAX_SIZE_MB]")
     p.add_argument("--json", action="store_true")
+    panel_cli.add_parsers(objects)
 
 
 def _show_credentials(created: NewCredentials, as_json: bool) -> None:
@@ -67,6 +71,8 @@ def _when(ts: float | None) -> str | None:
 
 
 def run(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    if args.object in ("user", "audit"):
+        return panel_cli.run(args, database)
     credentials = CredentialsService(database, SecretBox.from_settings(settings))
     if args.object == "reseller":
         if args.action == "create":

@@ -45,9 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         from reseller_api.store import migrate
         from reseller_api.store.database import Database
 
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, pool_size=settings.db_pool_size)
         if args.command == "migrate":
-            migrate.upgrade(database)
+            from reseller_api.cli.serve import migrate_all
+
+            migrate_all(settings, database)
             print("database is up to date")
             return 0
         if args.command == "serve":

@@ -48,10 +48,20 @@ def print_bootstrap(settings: Settings, database: Database) -> None:
     sys.stderr.write(banner)
 
 
+def migrate_all(settings: Settings, database: Database) -> None:
+    """Our schema (Alembic), then procrastinate's when it carries the jobs."""
+    migrate.upgrade(database)
+    if settings.job_runner == "procrastinate":
+        from reseller_api.jobs.distributed import ensure_schema
+
+        if ensure_schema(settings):
+            log.info("applied procrastinate's schema")
+
+
 def serve(settings: Settings, database: Database, host: str, port: int) -> int:
     from reseller_api.app import create_app
 
-    migrate.upgrade(database)
+    migrate_all(settings, database)
     print_bootstrap(settings, database)
     use_api_reason_phrases()
     app = create_app(settings, database=database)
@@ -69,17 +79,29 @@ def serve(settings: Settings, database: Database, host: str, port: int) -> int:
 
 
 async def worker(settings: Settings, database: Database) -> int:
-    """Run jobs alongside ``serve`` processes (which then run none: RESELLER_API_JOB_RUNNER=worker)."""
+    """Run jobs alongside ``serve`` processes (which then run none).
+
+    ``RESELLER_API_JOB_RUNNER=worker``: polls the job table (several workers share it by
+    leases). ``procrastinate``: a procrastinate worker, ``RESELLER_API_WORKER_CONCURRENCY``
+    jobs at a time, recovering the jobs of workers that died.
+    """
     import reseller_api.app  # noqa: F401 - imports every resource package, registering job handlers
 
-    migrate.upgrade(database)
-    runner = Runner(database, build_backends(settings, database))
+    migrate_all(settings, database)
+    backends = build_backends(settings, database)
+    runner: Runner
+    if settings.job_runner == "procrastinate":
+        from reseller_api.jobs.distributed import DistributedRunner
+
+        runner = DistributedRunner(database, backends, settings)
+    else:
+        runner = Runner(database, backends)
     await runner.start(sole_runner=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker running provisioning jobs; Ctrl-C to stop")
+    log.info("worker running provisioning jobs (%s runner); Ctrl-C to stop", settings.job_runner)
     await stop.wait()
     await runner.stop()
     return 0

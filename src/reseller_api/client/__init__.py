@@ -1,1 +1,47 @@
-"""The Python SDK for the Public API v2 (grows into Client/AsyncClient; see signing for HMAC)."""
+"""The Python SDK for the Public API v2: :class:`Client`, :class:`AsyncClient` and their errors.
+
+>>> from reseller_api.client import Client
+>>> with Client("http://127.0.0.1:8000", api_key, api_secret) as client:
+...     account = client.accounts.create("example.com", 1, "Secret123x", wait=True)
+
+Nothing here imports the server: models are the server's msgspec Structs
+(``reseller_api.resources.*.schemas``, which import only msgspec), shared so they never drift.
+"""
+
+from reseller_api.client.aio import AsyncClient
+from reseller_api.client.core import Page, RateLimit
+from reseller_api.client.errors import (
+    ApiError,
+    AuthenticationError,
+    ConflictError,
+    FieldError,
+    JobTimeout,
+    NotFoundError,
+    ProvisioningFailed,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from reseller_api.client.jobs import AsyncJob, Job
+from reseller_api.client.sync import Client
+
+__all__ = [
+    "ApiError",
+    "AsyncClient",
+    "AsyncJob",
+    "AuthenticationError",
+    "Client",
+    "ConflictError",
+    "FieldError",
+    "Job",
+    "JobTimeout",
+    "NotFoundError",
+    "Page",
+    "ProvisioningFailed",
+    "RateLimit",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+]

@@ -55,6 +55,7 @@ class KeyInfo:
     rate_limit: str | None
     revoked: bool
     networks: tuple[str, ...]
+    key_id: int = 0  # the row id: the rate limiter counts per key id
 
 
 def parse_network(value: str) -> str:
@@ -182,6 +183,7 @@ class CredentialsService:
                 rate_limit=r.rate_limit,
                 revoked=bool(r.revoked),
                 networks=tuple(nets.get(r.id, ())),
+                key_id=int(r.id),
             )
             for r in rows
         ]

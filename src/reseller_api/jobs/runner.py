@@ -26,6 +26,14 @@ def retry_delay(attempts: int) -> float:
     return min(60.0, 2.0**attempts)
 
 
+class RetryLater(Exception):
+    """Raised to a distributed runner: run the job again after ``delay`` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"retry in {delay:.1f}s")
+        self.delay = delay
+
+
 class Runner:
     def __init__(self, database: Database, backends: Backends) -> None:
         self.db = database
@@ -33,6 +41,11 @@ class Runner:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def running(self) -> bool:
+        """For /readyz: the runner's loop is alive in this process."""
+        return self._task is not None and not self._task.done()
 
     def poke(self) -> None:
         """A job was enqueued: look now instead of at the next poll. Safe from any thread."""
@@ -76,8 +89,9 @@ class Runner:
                 count += 1
         return count
 
-    def run_one(self, job_id: str) -> bool:
-        job = service.claim(self.db, job_id, time.time())
+    def run_one(self, job_id: str, *, exclusive: bool = False) -> bool:
+        """Run one job. ``exclusive``: called by procrastinate, which retries on RetryLater."""
+        job = service.claim(self.db, job_id, time.time(), exclusive=exclusive)
         if job is None:
             return False
         handler = HANDLERS.get(job.kind)
@@ -87,6 +101,11 @@ class Runner:
                 raise RuntimeError(f"no handler for job kind {job.kind!r}")
             handler.provision(context, job.payload)
             with self.db.transaction() as conn:
+                # A duplicate run (a stalled job retried while its first run was ending)
+                # commits nothing: the first one to lock the row wins.
+                if not service.lock_ongoing(conn, job.id):
+                    log.info("job %s (%s) had already ended; nothing to commit", job.id, job.kind)
+                    return True
                 links = handler.commit(conn, context, job.payload)
                 service.finish(conn, job.id, links)
             log.info("job %s (%s) finished: %s", job.id, job.kind, links)
@@ -102,6 +121,8 @@ class Runner:
                     delay,
                 )
                 service.retry_later(self.db, job.id, delay)
+                if exclusive:
+                    raise RetryLater(delay) from exc
                 return True
             self._fail(job, context, f"gave up after {job.attempts} attempts: {exc}")
         except Exception as exc:
@@ -120,6 +141,8 @@ class Runner:
         if handler is not None:
             handler.unprovision(context, job.payload)
         with self.db.transaction() as conn:
+            if not service.lock_ongoing(conn, job.id):
+                return
             if handler is not None:
                 handler.discard(conn, context, job.payload)
             service.fail(conn, job.id, reason)

@@ -1,14 +1,21 @@
-"""The job table: enqueue (inside the caller's transaction), read, claim, finish, fail."""
+"""The job table: enqueue (inside the caller's transaction), read, claim, finish, fail.
+
+With ``RESELLER_API_JOB_RUNNER=procrastinate`` a deferrer is registered for the engine:
+``enqueue`` then also defers the procrastinate job on the caller's connection, so the job
+row and its queue entry commit (or roll back) together.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, update
 
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import provisioning_jobs as jobs
@@ -45,6 +52,30 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# (connection, job id, resource lock, not before) -> None; see jobs/distributed.py.
+Deferrer = Callable[[Connection, str, str | None, float], None]
+_DEFERRERS: weakref.WeakKeyDictionary[Engine, Deferrer] = weakref.WeakKeyDictionary()
+# Payload fields that name the resource a job changes, most specific first: two jobs on
+# the same resource take the same procrastinate lock, so they never run at once.
+RESOURCE_FIELDS = ("domain_name", "identifier", "hostname", "database_name", "account_id")
+
+
+def defer_with(engine: Engine, deferrer: Deferrer | None) -> None:
+    """Make ``enqueue`` on this engine also defer each job (None: stop doing so)."""
+    if deferrer is None:
+        _DEFERRERS.pop(engine, None)
+    else:
+        _DEFERRERS[engine] = deferrer
+
+
+def resource_lock(kind: str, payload: dict[str, object]) -> str | None:
+    for field in RESOURCE_FIELDS:
+        value = payload.get(field)
+        if value not in (None, ""):
+            return f"{field}:{value}"
+    return None
+
+
 def enqueue(
     conn: Connection, *, reseller_id: int, kind: str, payload: dict[str, object], duration: float
 ) -> str:
@@ -64,6 +95,9 @@ def enqueue(
             attempts=0,
         )
     )
+    deferrer = _DEFERRERS.get(conn.engine)
+    if deferrer is not None:
+        deferrer(conn, job_id, resource_lock(kind, payload), now + duration)
     return job_id
 
 
@@ -107,22 +141,38 @@ def next_due(database: Database) -> float | None:
         ).scalar()
 
 
-def claim(database: Database, job_id: str, now: float) -> ClaimedJob | None:
-    """Take a lease on the job; None when another runner has it or it already ended."""
+def claim(database: Database, job_id: str, now: float, *, exclusive: bool = False) -> ClaimedJob | None:
+    """Take a lease on the job; None when another runner has it or it already ended.
+
+    ``exclusive``: the caller already holds the job alone (procrastinate hands a job to one
+    worker at a time), so a lease left by a worker that died is no reason to wait.
+    """
+    conditions = [jobs.c.id == job_id, jobs.c.status == ONGOING]
+    if not exclusive:
+        conditions.append(or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now))
     with database.transaction() as conn:
         claimed = conn.execute(
             update(jobs)
-            .where(
-                jobs.c.id == job_id,
-                jobs.c.status == ONGOING,
-                or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now),
-            )
+            .where(*conditions)
             .values(lease_until=now + LEASE_SECONDS, attempts=jobs.c.attempts + 1)
             .returning(jobs.c.reseller_id, jobs.c.kind, jobs.c.payload, jobs.c.attempts)
         ).first()
     if claimed is None:
         return None
     return ClaimedJob(job_id, int(claimed[0]), claimed[1], json.loads(claimed[2]), int(claimed[3]))
+
+
+def lock_ongoing(conn: Connection, job_id: str) -> bool:
+    """Lock the job row for this transaction; False when it already ended (a duplicate run)."""
+    status = conn.execute(select(jobs.c.status).where(jobs.c.id == job_id).with_for_update()).scalar()
+    return status == ONGOING
+
+
+def counts_by_status(database: Database) -> dict[str, int]:
+    """For /metrics: how many jobs are in each status."""
+    with database.engine.connect() as conn:
+        rows = conn.execute(select(jobs.c.status, func.count()).group_by(jobs.c.status))
+        return {status: int(n) for status, n in rows}
 
 
 def finish(conn: Connection, job_id: str, links: list[str]) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false, true
 
 metadata = MetaData(
     naming_convention={
@@ -128,6 +129,14 @@ linux_hostings = Table(
     Column("ftp_username", String(64), nullable=False),
     Column("ftp_password_hash", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+    # The hosting's settings (0003); server defaults, so the account job's insert needs none of them.
+    Column("php_version", String(16), nullable=False, server_default="8.3"),
+    Column("php_memory_limit", Integer, nullable=False, server_default="128"),
+    Column("apcu_enabled", Boolean, nullable=False, server_default=false()),
+    Column("apcu_size", Integer, nullable=False, server_default="32"),
+    Column("gzip_enabled", Boolean, nullable=False, server_default=true()),
+    Column("ftp_enabled", Boolean, nullable=False, server_default=true()),
+    Column("ssh_enabled", Boolean, nullable=False, server_default=false()),
 )
 
 dns_zones = Table(
@@ -159,4 +168,233 @@ simulated_objects = Table(
     Column("name", String(253), primary_key=True),
     Column("data", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+)
+
+# -- control panel (reseller users, their sessions, the audit log) -----------------------
+
+panel_users = Table(
+    "panel_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=False, index=True),
+    Column("email", String(254), nullable=False, unique=True),
+    # argon2id PHC string; NULL until the user follows the one-time set-password link.
+    Column("password_hash", Text, nullable=True),
+    # SHA-256 of the one-time set-password token (the token itself is only ever printed).
+    Column("password_token_hash", String(64), nullable=True, unique=True),
+    Column("password_token_expires_at", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+)
+
+# Server-side sessions: the cookie carries a random token, the row only its SHA-256, so a
+# leaked database cannot be replayed as sessions.
+panel_sessions = Table(
+    "panel_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("panel_users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# Who did what, when and from where: every change through the panel or the API. Never a secret.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=True),
+    Column("actor_kind", String(16), nullable=False),  # user | api_key | operator
+    Column("actor", String(254), nullable=False),
+    Column("action", String(200), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("address", String(64), nullable=True),
+    Index("ix_audit_log_reseller_id_id", "reseller_id", "id"),
+)
+
+# -- mailboxes, mail zone settings, MySQL databases (0004) -----------------------------
+
+mailboxes = Table(
+    "mailboxes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mail_zone_id", Integer, ForeignKey("mail_zones.id"), nullable=False, index=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", String(254), nullable=False, unique=True),  # the address, lowercase
+    # argon2id PHC string (Dovecot {ARGON2ID}); never the password itself.
+    Column("password_hash", Text, nullable=False),
+    Column("max_size_mb", Integer, nullable=False),
+    Column("actual_size_mb", Integer, nullable=False),
+    Column("auto_reply_enabled", Boolean, nullable=False),
+    Column("auto_reply_subject", Text, nullable=False),
+    Column("auto_reply_message", Text, nullable=False),
+    Column("auto_forward_enabled", Boolean, nullable=False),
+    Column("auto_forward_addresses", Text, nullable=False),  # JSON list
+    Column("auto_forward_copy", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+mail_zone_settings = Table(
+    "mail_zone_settings",
+    metadata,
+    Column("mail_zone_id", Integer, ForeignKey("mail_zones.id"), primary_key=True),
+    Column("anti_spam", String(16), nullable=False),
+)
+
+mail_aliases = Table(
+    "mail_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mail_zone_id", Integer, ForeignKey("mail_zones.id"), nullable=False, index=True),
+    Column("email_address", String(254), nullable=False, unique=True),
+    Column("destinations", Text, nullable=False),  # JSON list
+    Column("created_at", Float, nullable=False),
+)
+
+mail_catch_alls = Table(
+    "mail_catch_alls",
+    metadata,
+    Column("mail_zone_id", Integer, ForeignKey("mail_zones.id"), primary_key=True),
+    Column("email_address", String(254), primary_key=True),
+)
+
+mail_smtp_domains = Table(
+    "mail_smtp_domains",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mail_zone_id", Integer, ForeignKey("mail_zones.id"), nullable=False, index=True),
+    Column("hostname", String(253), nullable=False, unique=True),
+    Column("enabled", Boolean, nullable=False),
+)
+
+mysql_databases = Table(
+    "mysql_databases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("name", String(64), nullable=False, unique=True),  # the provisioned, prefixed name
+    Column("max_size_mb", Integer, nullable=False),
+    Column("actual_size_mb", Integer, nullable=False),
+    # provisioning -> active; a failed provisioning deletes the row.
+    Column("status", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_mysql_databases_reseller_status_id", "reseller_id", "status", "id"),
+)
+
+# No password column: the server keeps the hash; a job carries it and drops it.
+mysql_users = Table(
+    "mysql_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("database_id", Integer, ForeignKey("mysql_databases.id"), nullable=False, index=True),
+    Column("name", String(32), nullable=False, unique=True),  # MariaDB user names are server-wide
+    Column("rights", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# -- Linux hostings: sites and host headers, SSH keys, scheduled tasks (0003) ------------
+
+# Every site of a hosting; the main site (named as the hosting, at /www) is written the first
+# time one of its settings changes, until then reads show its defaults.
+linux_sites = Table(
+    "linux_sites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "hosting_id", Integer, ForeignKey("linux_hostings.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("name", String(253), nullable=False, unique=True),
+    Column("path", String(255), nullable=False),
+    Column("http2_enabled", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# A host name served anywhere is served once: the unique name is what keeps a domain from
+# being hosted twice. SSL settings are per host name, as the API's sslsettings/{hostname}.
+linux_host_headers = Table(
+    "linux_host_headers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("linux_sites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(253), nullable=False, unique=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("letsencrypt_enabled", Boolean, nullable=False),
+    Column("auto_redirect_enabled", Boolean, nullable=False),
+)
+
+linux_ssh_keys = Table(
+    "linux_ssh_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hosting_id", Integer, ForeignKey("linux_hostings.id", ondelete="CASCADE"), nullable=False),
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=False, index=True),
+    Column("fingerprint", String(64), nullable=False),  # SHA256:base64, as OpenSSH prints it
+    Column("public_key", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("hosting_id", "fingerprint", name="uq_linux_ssh_keys_hosting_fingerprint"),
+)
+
+linux_scheduled_tasks = Table(
+    "linux_scheduled_tasks",
+    metadata,
+    Column("id", String(36), primary_key=True),  # a UUID: the API's task ids are strings
+    Column(
+        "hosting_id", Integer, ForeignKey("linux_hostings.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("cron_expression", String(100), nullable=False),
+    Column("script_location", String(255), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# -- DNS records and domains (resources/dns, resources/domains; migration 0002) -----------
+
+# One row per resource record. ``position`` is dense per zone (1..n, insertion order, kept
+# dense on delete) so a page is an index range scan ``position > skip LIMIT take``: the last
+# page of a 100,000-record zone costs what the first does (SQL OFFSET would be O(skip)).
+dns_records = Table(
+    "dns_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("zone_id", Integer, ForeignKey("dns_zones.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("type", String(8), nullable=False),
+    # Owner relative to the zone, lowercase A-labels; "@" is the apex; SRV: "_service._proto".
+    Column("name", String(253), nullable=False),
+    Column("ttl", Integer, nullable=False),
+    # What the API shows as ``content`` (TXT: the text itself, not its quoted strings).
+    Column("content", Text, nullable=False),
+    # The rdata in zone-file presentation form, as dnspython writes it: identity and backend input.
+    Column("rdata", Text, nullable=False),
+    Column("priority", Integer, nullable=True),
+    Column("service", String(64), nullable=True),
+    Column("protocol", String(8), nullable=True),
+    Column("target", String(253), nullable=True),
+    Column("port", Integer, nullable=True),
+    Column("weight", Integer, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Index("ix_dns_records_zone_position", "zone_id", "position"),
+    Index("ix_dns_records_zone_type_name_position", "zone_id", "type", "name", "position"),
+    Index("ix_dns_records_zone_name", "zone_id", "name"),
+)
+
+# Registered or transferred-in domains. A row exists from the order on (status
+# "registering"/"transferring", invisible) and becomes "active" when its job finishes.
+domains = Table(
+    "domains",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=False),
+    Column("domain_name", String(253), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("name_servers", Text, nullable=False),  # JSON list of host names
+    Column("expiration_date", Float, nullable=True),
+    Column("will_renew", Boolean, nullable=False),
+    Column("registrant", Text, nullable=True),  # JSON Registrant, when the order gave one
+    Column("created_at", Float, nullable=False),
+    Index("ix_domains_reseller_status_name", "reseller_id", "status", "domain_name"),
 )

@@ -1,8 +1,25 @@
-"""Simulated Linux hosting: the hosting's settings and its file tree, in the simulated store."""
+"""Simulated Linux hosting: settings, file tree, sites, SSH keys and crontab, in the simulated store.
+
+The file tree is a list of directories. A new hosting has ``/www`` (the main site) and
+``/subsites``; nothing in the API creates directories (on a real server the customer does
+it over FTP or SSH), so tests and demos add them with :meth:`SimulatedHosting.make_directory`.
+"""
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from reseller_api.backends.simulated.world import SimulatedStore
+
+PHP_VERSIONS = ("7.4", "8.0", "8.1", "8.2", "8.3", "8.4")
+INITIAL_TREE = ("/www", "/subsites")
+
+
+def normalise_path(path: str) -> str:
+    """``/subsites//blog/`` -> ``/subsites/blog``: how the tree stores a directory."""
+    return posixpath.normpath("/" + path.strip().lstrip("/"))
 
 
 class SimulatedHosting:
@@ -10,15 +27,48 @@ class SimulatedHosting:
         self.store = store
 
     def ensure_hosting(self, domain_name: str, ftp_username: str, ftp_password_hash: str) -> None:
+        # A retried step keeps the tree it may already have (directories made since).
+        tree = (self.store.get("hosting", domain_name) or {}).get("tree", list(INITIAL_TREE))
         self.store.put(
             "hosting",
             domain_name,
-            {
-                "ftp_username": ftp_username,
-                "ftp_password_hash": ftp_password_hash,
-                "tree": ["/www", "/subsites"],
-            },
+            {"ftp_username": ftp_username, "ftp_password_hash": ftp_password_hash, "tree": tree},
         )
 
     def remove_hosting(self, domain_name: str) -> None:
-        self.store.remove("hosting", domain_name)
+        for kind in ("hosting", "hosting_settings", "hosting_ssh_keys", "hosting_crontab"):
+            self.store.remove(kind, domain_name)
+
+    def set_settings(self, domain_name: str, settings: Mapping[str, Any]) -> None:
+        self.store.put("hosting_settings", domain_name, dict(settings))
+
+    def php_versions(self) -> tuple[str, ...]:
+        return PHP_VERSIONS
+
+    def path_exists(self, domain_name: str, path: str) -> bool:
+        hosting = self.store.get("hosting", domain_name)
+        return hosting is not None and normalise_path(path) in hosting.get("tree", [])
+
+    def make_directory(self, domain_name: str, path: str) -> None:
+        """What a customer does over FTP: the directory (and its parents) now exists."""
+        hosting = self.store.get("hosting", domain_name)
+        if hosting is None:
+            raise KeyError(domain_name)
+        tree = set(hosting.get("tree", []))
+        path = normalise_path(path)
+        while path != "/":
+            tree.add(path)
+            path = posixpath.dirname(path)
+        self.store.put("hosting", domain_name, {**hosting, "tree": sorted(tree)})
+
+    def ensure_site(self, domain_name: str, site_name: str, site: Mapping[str, Any]) -> None:
+        self.store.put("hosting_site", site_name, {"hosting": domain_name, **site})
+
+    def remove_site(self, domain_name: str, site_name: str) -> None:
+        self.store.remove("hosting_site", site_name)
+
+    def set_authorized_keys(self, domain_name: str, public_keys: Sequence[str]) -> None:
+        self.store.put("hosting_ssh_keys", domain_name, {"authorized_keys": list(public_keys)})
+
+    def set_crontab(self, domain_name: str, entries: Sequence[Mapping[str, Any]]) -> None:
+        self.store.put("hosting_crontab", domain_name, {"entries": [dict(e) for e in entries]})

@@ -1,0 +1,117 @@
+"""One module per API resource, each written once for both clients.
+
+A resource class is generic in its mode, :class:`Sync` or :class:`Async`. Its operations
+only *describe* a request (a :class:`~reseller_api.client.core.Call`); the descriptors below
+hand each one to the client that owns the resource, so ``client.accounts.get(1)`` returns
+an ``AccountDetail`` on a ``Client`` and an awaitable of one on an ``AsyncClient``.
+Operations that start a provisioning job are written per mode (``create(..., wait=True)``
+returns the created resource, else a job handle), with the request still described once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
+
+from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call
+
+if TYPE_CHECKING:
+    from reseller_api.client.aio import AsyncClient
+    from reseller_api.client.jobs import AsyncJob, Job
+    from reseller_api.client.sync import Client
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Sync:
+    """Mode marker: operations return their result."""
+
+
+class Async:
+    """Mode marker: operations return awaitables (and async iterators)."""
+
+
+M = TypeVar("M", Sync, Async)
+
+
+class Resource(Generic[M]):
+    """A group of operations bound to one client (and, for nested resources, to a parent name)."""
+
+    def __init__(self, client: Client | AsyncClient) -> None:
+        self._client = client
+
+
+class Operation(Generic[P, T]):
+    """``@operation``: a method that returns a ``Call[T]`` becomes one that runs it."""
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Call[T]]) -> None:
+        self.build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Operation[P, T]: ...
+    @overload
+    def __get__(self, obj: Resource[Sync], owner: type) -> Callable[P, T]: ...
+    @overload
+    def __get__(self, obj: Resource[Async], owner: type) -> Callable[P, Awaitable[T]]: ...
+    def __get__(self, obj: Resource[Any] | None, owner: type) -> Any:
+        if obj is None:
+            return self
+        build, client = self.build, obj._client
+
+        def run(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return client.execute(build(obj, *args, **kwargs))
+
+        run.__doc__ = self.__doc__
+        return run
+
+
+class Paginated(Generic[P, T]):
+    """``@paginated``: a method that returns a ``Call[list[T]]`` becomes a lazy iterator over every page.
+
+    The wrapped method's ``page_size`` keyword (if it has one) is how many items each request asks for.
+    """
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Call[list[T]]]) -> None:
+        self.build = build
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Paginated[P, T]: ...
+    @overload
+    def __get__(self, obj: Resource[Sync], owner: type) -> Callable[P, Iterator[T]]: ...
+    @overload
+    def __get__(self, obj: Resource[Async], owner: type) -> Callable[P, AsyncIterator[T]]: ...
+    def __get__(self, obj: Resource[Any] | None, owner: type) -> Any:
+        if obj is None:
+            return self
+        build, client = self.build, obj._client
+
+        def run(*args: P.args, **kwargs: P.kwargs) -> Any:
+            page_size = kwargs.get("page_size", DEFAULT_PAGE_SIZE)
+            return client.iterate(build(obj, *args, **kwargs), int(page_size))  # type: ignore[call-overload]
+
+        run.__doc__ = self.__doc__
+        return run
+
+
+def operation(build: Callable[Concatenate[Any, P], Call[T]]) -> Operation[P, T]:
+    return Operation(build)
+
+
+def paginated(build: Callable[Concatenate[Any, P], Call[list[T]]]) -> Paginated[P, T]:
+    return Paginated(build)
+
+
+def start(resource: Resource[Sync], call: Call[T], wait: bool, timeout: float) -> Job[T] | T:
+    """Start a job; with ``wait`` also wait for it and return what it created."""
+    client = cast("Client", resource._client)
+    job = client.start(call)
+    return job.wait(timeout) if wait else job
+
+
+async def astart(resource: Resource[Async], call: Call[T], wait: bool, timeout: float) -> AsyncJob[T] | T:
+    client = cast("AsyncClient", resource._client)
+    job = await client.start(call)
+    return await job.wait(timeout) if wait else job

@@ -1,0 +1,1 @@
+"""DNS records of the zones a reseller owns: ``/v2/dns/{domainName}/records``."""

@@ -1,0 +1,291 @@
+"""The rules of a zone: who may see it, what may live in it, and how it pages.
+
+Records keep a dense per-zone ``position`` (1..n, insertion order): a page is a range scan
+``position BETWEEN skip+1 AND skip+take`` on ``(zone_id, position)`` and the total is
+``max(position)``, so the last page of a 100,000-record zone costs what the first does.
+Deleting a record closes its gap (``position - 1`` for the records after it): writes pay,
+reads never do. Every write locks its zone row first (``FOR UPDATE``; SQLite's ``BEGIN
+IMMEDIATE`` serialises anyway), which keeps positions dense and the zone rules race-free.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, select, update
+
+from reseller_api.context import AppContext
+from reseller_api.conventions.paging import Page
+from reseller_api.errors import ApiProblem, define, invalid
+from reseller_api.resources.dns.records import NAME_FILTERED, TYPES, Invalid, Record, build, owner_name
+from reseller_api.resources.dns.schemas import DnsRecord, DnsRecordInput
+from reseller_api.rules import canonical_domain_name
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import dns_records, dns_zones
+
+ZONE_NOT_FOUND = define("dns_zone_not_found", 404, "You have no DNS zone for this domain name.")
+RECORD_NOT_FOUND = define("dns_record_not_found", 404, "The DNS record does not exist in this zone.")
+FILTER_TYPE_INVALID = define(
+    "dns_record_filter_type_invalid", 400, "The type filter must be one of " + ", ".join(TYPES) + "."
+)
+CNAME_AT_APEX = define(
+    "dns_cname_at_apex",
+    400,
+    "A CNAME record cannot be at the domain itself (it would hide the zone's SOA and NS records); "
+    "use an ALIAS record.",
+)
+CNAME_CONFLICT = define(
+    "dns_cname_conflict", 400, "A CNAME record cannot share its name with any other record."
+)
+ALIAS_CONFLICT = define(
+    "dns_alias_conflict", 400, "An ALIAS record cannot share its name with A, AAAA or ALIAS records."
+)
+DUPLICATE = define("dns_record_duplicate", 400, "An identical record already exists in this zone.")
+
+_RECORD_ID = re.compile(r"^(\d{1,10})-(\d{1,18})$")
+_COLUMNS = (
+    dns_records.c.id,
+    dns_records.c.type,
+    dns_records.c.name,
+    dns_records.c.ttl,
+    dns_records.c.content,
+    dns_records.c.rdata,
+    dns_records.c.priority,
+    dns_records.c.service,
+    dns_records.c.protocol,
+    dns_records.c.target,
+    dns_records.c.port,
+    dns_records.c.weight,
+)
+_ZONE = Query(
+    select(dns_zones.c.id).where(
+        dns_zones.c.domain_name == bindparam("domain_name"),
+        dns_zones.c.reseller_id == bindparam("reseller_id"),
+    )
+)
+_PAGE = Query(
+    select(*_COLUMNS)
+    .where(
+        dns_records.c.zone_id == bindparam("zone_id"),
+        dns_records.c.position.between(bindparam("first"), bindparam("last")),
+    )
+    .order_by(dns_records.c.position)
+)
+_TOTAL = Query(select(func.max(dns_records.c.position)).where(dns_records.c.zone_id == bindparam("zone_id")))
+_ONE = Query(
+    select(*_COLUMNS).where(
+        dns_records.c.id == bindparam("record_pk"), dns_records.c.zone_id == bindparam("zone_id")
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    id: int
+    domain_name: str
+
+
+def record_id(zone_id: int, pk: int) -> str:
+    """Opaque to clients; shaped like the vendor's (``1-9988776610``)."""
+    return f"{zone_id}-{pk}"
+
+
+def _record(row: tuple[Any, ...]) -> tuple[int, Record]:
+    pk, rtype, name, ttl, content, rdata, priority, service, protocol, target, port, weight = row
+    return int(pk), Record(
+        rtype, name, ttl, content, rdata, priority, service, protocol, target, port, weight
+    )
+
+
+def find_zone(database: Database, reseller_id: int, domain_name: str) -> Zone:
+    """The caller's zone for ``domain_name`` (any case, IDN or A-labels); 404 for anything else."""
+    canonical = canonical_domain_name(domain_name)
+    row = (
+        None
+        if canonical is None
+        else database.fetch_one(_ZONE, domain_name=canonical, reseller_id=reseller_id)
+    )
+    if row is None or canonical is None:
+        raise ApiProblem(ZONE_NOT_FOUND, f"You have no DNS zone for {domain_name!r}.")
+    return Zone(int(row[0]), canonical)
+
+
+def _pk(zone: Zone, raw_id: str) -> int:
+    match = _RECORD_ID.match(raw_id.strip())
+    if match is None or int(match[1]) != zone.id:
+        raise ApiProblem(RECORD_NOT_FOUND, f"The record {raw_id!r} does not exist in {zone.domain_name}.")
+    return int(match[2])
+
+
+def list_records(
+    database: Database,
+    reseller_id: int,
+    domain_name: str,
+    page: Page,
+    rtype: str | None,
+    record_name: str | None,
+    service: str | None,
+) -> tuple[list[DnsRecord], int]:
+    zone = find_zone(database, reseller_id, domain_name)
+    if not rtype or not rtype.strip():
+        # The common case, O(take) wherever the page is: see the module docstring.
+        rows = database.fetch_all(_PAGE, zone_id=zone.id, first=page.skip + 1, last=page.skip + page.take)
+        last = database.fetch_one(_TOTAL, zone_id=zone.id)
+        items = [rec.wire(record_id(zone.id, pk)) for pk, rec in map(_record, rows)]
+        return items, int(last[0] or 0) if last else 0
+    rtype = rtype.strip().upper()
+    if rtype not in TYPES:
+        raise invalid(FILTER_TYPE_INVALID, f"{FILTER_TYPE_INVALID.text} Got {rtype!r}.")
+    where = [dns_records.c.zone_id == zone.id, dns_records.c.type == rtype]
+    if record_name is not None and rtype in NAME_FILTERED:
+        try:
+            where.append(dns_records.c.name == owner_name(zone.domain_name, record_name))
+        except Invalid:
+            return [], 0  # no record can have a name that is not valid
+    if service and service.strip() and rtype == "SRV":
+        where.append(dns_records.c.service == "_" + service.strip().lower().lstrip("_"))
+    query = select(*_COLUMNS).where(*where).order_by(dns_records.c.position)
+    with database.engine.connect() as conn:
+        found = conn.execute(query.limit(page.take).offset(page.skip)).all()
+        total = int(conn.execute(select(func.count()).where(*where)).scalar_one())
+    return [rec.wire(record_id(zone.id, pk)) for pk, rec in (_record(tuple(r)) for r in found)], total
+
+
+def get_record(database: Database, reseller_id: int, domain_name: str, raw_id: str) -> DnsRecord:
+    zone = find_zone(database, reseller_id, domain_name)
+    row = database.fetch_one(_ONE, record_pk=_pk(zone, raw_id), zone_id=zone.id)
+    if row is None:
+        raise ApiProblem(RECORD_NOT_FOUND, f"The record {raw_id!r} does not exist in {zone.domain_name}.")
+    pk, record = _record(row)
+    return record.wire(record_id(zone.id, pk))
+
+
+def _lock_zone(conn: Connection, zone: Zone, reseller_id: int) -> None:
+    locked = conn.execute(
+        select(dns_zones.c.id)
+        .where(dns_zones.c.id == zone.id, dns_zones.c.reseller_id == reseller_id)
+        .with_for_update()
+    ).first()
+    if locked is None:  # removed since we looked it up
+        raise ApiProblem(ZONE_NOT_FOUND, f"You have no DNS zone for {zone.domain_name!r}.")
+
+
+def _check_zone_rules(conn: Connection, zone: Zone, record: Record, own_pk: int | None) -> None:
+    """What an authoritative server refuses to load: CNAME at the apex or beside other data,
+    ALIAS beside address records, and the same record twice."""
+    if record.type == "CNAME" and record.name == "@":
+        raise invalid(CNAME_AT_APEX)
+    fqdn = zone.domain_name if record.name == "@" else f"{record.name}.{zone.domain_name}"
+
+    def first_other(*conditions: ColumnElement[bool]) -> str | None:
+        query = select(dns_records.c.type).where(
+            dns_records.c.zone_id == zone.id, dns_records.c.name == record.name, *conditions
+        )
+        if own_pk is not None:
+            query = query.where(dns_records.c.id != own_pk)
+        return conn.execute(query.limit(1)).scalar()
+
+    found = first_other() if record.type == "CNAME" else first_other(dns_records.c.type == "CNAME")
+    if found is not None:
+        raise invalid(CNAME_CONFLICT, f"{CNAME_CONFLICT.text} {fqdn} already has a {found} record.")
+    clashing = {"ALIAS": ("A", "AAAA", "ALIAS"), "A": ("ALIAS",), "AAAA": ("ALIAS",)}.get(record.type)
+    if clashing and (found := first_other(dns_records.c.type.in_(clashing))) is not None:
+        raise invalid(ALIAS_CONFLICT, f"{ALIAS_CONFLICT.text} {fqdn} already has a {found} record.")
+    if first_other(dns_records.c.type == record.type, dns_records.c.rdata == record.rdata) is not None:
+        raise invalid(DUPLICATE, f"{DUPLICATE.text} ({record.type} {fqdn} {record.rdata})")
+
+
+def _values(record: Record) -> dict[str, object]:
+    return {
+        "type": record.type,
+        "name": record.name,
+        "ttl": record.ttl,
+        "content": record.content,
+        "rdata": record.rdata,
+        "priority": record.priority,
+        "service": record.service,
+        "protocol": record.protocol,
+        "target": record.target,
+        "port": record.port,
+        "weight": record.weight,
+    }
+
+
+def _sync(context: AppContext, zone: Zone, owners: set[tuple[str, str]]) -> None:
+    """Push the touched RRsets to the DNS backend, after our commit (world steps never run inside
+    our transactions); each push replaces the whole RRset, so a repeat converges."""
+    rrsets = {}
+    with context.database.engine.connect() as conn:  # closed before the backend writes
+        for name, rtype in owners:
+            rrsets[name, rtype] = conn.execute(
+                select(dns_records.c.ttl, dns_records.c.rdata).where(
+                    dns_records.c.zone_id == zone.id, dns_records.c.name == name, dns_records.c.type == rtype
+                )
+            ).all()
+    for (name, rtype), rows in rrsets.items():
+        ttl = min((r[0] for r in rows), default=0)
+        context.backends.dns.replace_rrset(zone.domain_name, name, rtype, ttl, [r[1] for r in rows])
+
+
+def create_record(
+    context: AppContext, reseller_id: int, domain_name: str, body: DnsRecordInput
+) -> tuple[Zone, str]:
+    """Add a record; returns its zone and id. ``id`` in the body is ignored, as the API text says."""
+    zone = find_zone(context.database, reseller_id, domain_name)
+    record = build(zone.domain_name, body)
+    with context.database.transaction() as conn:
+        _lock_zone(conn, zone, reseller_id)
+        _check_zone_rules(conn, zone, record, None)
+        last = conn.execute(select(func.max(dns_records.c.position)).where(dns_records.c.zone_id == zone.id))
+        position = int(last.scalar() or 0) + 1
+        pk = conn.execute(
+            insert(dns_records)
+            .values(zone_id=zone.id, position=position, created_at=time.time(), **_values(record))
+            .returning(dns_records.c.id)
+        ).scalar_one()
+    _sync(context, zone, {(record.name, record.type)})
+    return zone, record_id(zone.id, int(pk))
+
+
+def _current(conn: Connection, zone: Zone, pk: int, raw_id: str) -> Record:
+    row = conn.execute(
+        select(*_COLUMNS).where(dns_records.c.id == pk, dns_records.c.zone_id == zone.id)
+    ).first()
+    if row is None:
+        raise ApiProblem(RECORD_NOT_FOUND, f"The record {raw_id!r} does not exist in {zone.domain_name}.")
+    return _record(tuple(row))[1]
+
+
+def update_record(
+    context: AppContext, reseller_id: int, domain_name: str, raw_id: str, body: DnsRecordInput
+) -> DnsRecord:
+    zone = find_zone(context.database, reseller_id, domain_name)
+    pk = _pk(zone, raw_id)
+    with context.database.transaction() as conn:
+        _lock_zone(conn, zone, reseller_id)
+        current = _current(conn, zone, pk, raw_id)
+        record = build(zone.domain_name, body, current)
+        _check_zone_rules(conn, zone, record, pk)
+        conn.execute(update(dns_records).where(dns_records.c.id == pk).values(**_values(record)))
+    _sync(context, zone, {(current.name, current.type), (record.name, record.type)})
+    return record.wire(record_id(zone.id, pk))
+
+
+def delete_record(context: AppContext, reseller_id: int, domain_name: str, raw_id: str) -> None:
+    zone = find_zone(context.database, reseller_id, domain_name)
+    pk = _pk(zone, raw_id)
+    with context.database.transaction() as conn:
+        _lock_zone(conn, zone, reseller_id)
+        current = _current(conn, zone, pk, raw_id)
+        position = conn.execute(select(dns_records.c.position).where(dns_records.c.id == pk)).scalar_one()
+        conn.execute(delete(dns_records).where(dns_records.c.id == pk))
+        # Close the gap so positions stay dense (1..n): the price of O(take) pages.
+        conn.execute(
+            update(dns_records)
+            .where(dns_records.c.zone_id == zone.id, dns_records.c.position > position)
+            .values(position=dns_records.c.position - 1)
+        )
+    _sync(context, zone, {(current.name, current.type)})

@@ -1,0 +1,1 @@
+"""Domains registered or transferred in through us: ``/v2/domains``."""

@@ -1,0 +1,61 @@
+"""``domain.register`` and ``domain.transfer``: the registry first, then the zone, then our books."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from reseller_api.backends.simulated.registry import years_on
+from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
+from reseller_api.store.tables import dns_zones, domains
+
+
+def _zone(ctx: JobContext, payload: Payload) -> None:
+    if payload["our_name_servers"]:
+        ctx.backends.dns.ensure_zone(payload["domain_name"], tuple(payload["name_servers"]))
+
+
+def _provision_registration(ctx: JobContext, payload: Payload) -> None:
+    ctx.backends.registry.register(payload["domain_name"], tuple(payload["name_servers"]), 1)
+    _zone(ctx, payload)
+
+
+def _provision_transfer(ctx: JobContext, payload: Payload) -> None:
+    # A wrong auth code raises RegistryError: the job fails, and says why in its log.
+    ctx.backends.registry.transfer(
+        payload["domain_name"], payload["auth_code"], tuple(payload["name_servers"])
+    )
+    _zone(ctx, payload)
+
+
+def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
+    name, now = payload["domain_name"], time.time()
+    conn.execute(
+        update(domains)
+        .where(domains.c.id == payload["domain_id"])
+        .values(status="active", expiration_date=years_on(now))
+    )
+    # An account of this reseller may have built the zone already: it is adopted as it is.
+    zone = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == name)).first()
+    if payload["our_name_servers"] and zone is None:
+        conn.execute(
+            insert(dns_zones).values(
+                reseller_id=ctx.reseller_id, account_id=None, domain_name=name, created_at=now
+            )
+        )
+    return [f"/v2/domains/{name}"]
+
+
+def _unprovision(ctx: JobContext, payload: Payload) -> None:
+    ctx.backends.registry.release(payload["domain_name"])
+    if payload["our_name_servers"] and not payload.get("existing_zone"):
+        ctx.backends.dns.remove_zone(payload["domain_name"])
+
+
+def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
+    conn.execute(delete(domains).where(domains.c.id == payload["domain_id"], domains.c.status != "active"))
+
+
+REGISTER = register(JobHandler("domain.register", _provision_registration, _commit, _unprovision, _discard))
+TRANSFER = register(JobHandler("domain.transfer", _provision_transfer, _commit, _unprovision, _discard))

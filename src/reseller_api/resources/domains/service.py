@@ -1,0 +1,321 @@
+"""The rules of domains: what can be registered or transferred, name servers, renewal.
+
+Orders are checked against our own books and the registry (a backend) before any job
+exists, so a name that is taken, of a TLD we do not sell, or not a registrable name is a
+400 and nothing more. The job then registers (or transfers) at the registry and, when the
+domain uses our name servers, builds its DNS zone.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import msgspec
+from msgspec import UNSET
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from reseller_api.context import AppContext
+from reseller_api.conventions.paging import Page
+from reseller_api.errors import ApiProblem, FieldProblem, ValidationFailed, define, invalid
+from reseller_api.jobs import service as jobs
+from reseller_api.resources.dns.records import Invalid, host_name
+from reseller_api.resources.domains.schemas import (
+    Domain,
+    DomainDetail,
+    EditDomainWillRenewRequest,
+    EditNameServers,
+    NameServer,
+    RegisterDomain,
+    Registrant,
+    TransferDomain,
+)
+from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import dns_zones, domains
+
+ACTIVE, REGISTERING, TRANSFERRING = "active", "registering", "transferring"
+MIN_NAME_SERVERS, MAX_NAME_SERVERS = 2, 13
+# The renewal state can be toggled until the renewal is a month away (the YAML's rule).
+RENEW_LOCK_SECONDS = 30 * 86_400
+
+NOT_FOUND = define("domain_not_found", 404, "You have no domain with this name.")
+NAME_REQUIRED = define("domain_name_required", 400, "domain_name is required.")
+NOT_REGISTRABLE = define(
+    "domain_name_not_registrable",
+    400,
+    "Only the domain part and the TLD can be registered (abc.com, not www.abc.com).",
+)
+TLD_UNSUPPORTED = define("domain_tld_unsupported", 400, "Domains with this extension are not offered.")
+NOT_AVAILABLE = define("domain_not_available", 400, "The domain name is already registered.")
+ALREADY_YOURS = define("domain_already_registered", 400, "You already own this domain name.")
+NOT_TRANSFERABLE = define(
+    "domain_not_registered",
+    400,
+    "The domain name is not registered anywhere, so it cannot be transferred: register it instead.",
+)
+AUTH_CODE_REQUIRED = define("domain_auth_code_required", 400, "auth_code is required for a transfer.")
+NAME_SERVERS_REQUIRED = define("domain_name_servers_required", 400, "name_servers is required.")
+NAME_SERVERS_COUNT = define(
+    "domain_name_servers_count",
+    400,
+    f"A domain needs between {MIN_NAME_SERVERS} and {MAX_NAME_SERVERS} name servers.",
+)
+NAME_SERVER_INVALID = define("domain_name_server_invalid", 400, "A name server is not a valid host name.")
+NAME_SERVER_DUPLICATE = define("domain_name_server_duplicate", 400, "A name server is listed twice.")
+NAME_MISMATCH = define(
+    "domain_name_mismatch", 400, "domain_name in the body does not match the domain name in the path."
+)
+WILL_RENEW_REQUIRED = define("domain_will_renew_required", 400, "will_renew is required (true or false).")
+RENEW_LOCKED = define(
+    "domain_renew_not_toggleable",
+    400,
+    "The renewal state cannot be changed any more: the renewal starts within a month.",
+)
+
+_COLUMNS = (
+    domains.c.domain_name,
+    domains.c.expiration_date,
+    domains.c.will_renew,
+    domains.c.name_servers,
+    domains.c.registrant,
+)
+_DETAIL = Query(
+    select(*_COLUMNS).where(
+        domains.c.domain_name == bindparam("domain_name"),
+        domains.c.reseller_id == bindparam("reseller_id"),
+        domains.c.status == ACTIVE,
+    )
+)
+
+
+def _iso(ts: float | None) -> str:
+    return jobs.iso(ts or 0.0)
+
+
+def list_domains(database: Database, reseller_id: int, page: Page) -> tuple[list[Domain], int]:
+    mine = (domains.c.reseller_id == reseller_id, domains.c.status == ACTIVE)
+    query = select(domains.c.domain_name, domains.c.expiration_date, domains.c.will_renew).where(*mine)
+    with database.engine.connect() as conn:
+        rows = conn.execute(query.order_by(domains.c.domain_name).limit(page.take).offset(page.skip)).all()
+        total = int(conn.execute(select(func.count()).select_from(domains).where(*mine)).scalar_one())
+    return [Domain(domain_name=r[0], expiration_date=_iso(r[1]), will_renew=bool(r[2])) for r in rows], total
+
+
+def _owned(database: Database, reseller_id: int, domain_name: str) -> tuple[str, tuple[object, ...]]:
+    canonical = canonical_domain_name(domain_name)
+    row = None
+    if canonical is not None:
+        row = database.fetch_one(_DETAIL, domain_name=canonical, reseller_id=reseller_id)
+    if row is None or canonical is None:
+        raise ApiProblem(NOT_FOUND, f"You have no domain {domain_name!r}.")
+    return canonical, row
+
+
+def can_toggle_renew(expiration: float | None, now: float | None = None) -> bool:
+    return expiration is not None and expiration - (now or time.time()) > RENEW_LOCK_SECONDS
+
+
+def get_domain(database: Database, reseller_id: int, domain_name: str) -> DomainDetail:
+    _, (name, expiration, will_renew, name_servers, registrant) = _owned(database, reseller_id, domain_name)
+    detail = DomainDetail(
+        domain_name=str(name),
+        expiration_date=_iso(expiration),  # type: ignore[arg-type]
+        will_renew=bool(will_renew),
+        can_toggle_renew=can_toggle_renew(expiration),  # type: ignore[arg-type]
+        name_servers=[NameServer(name=n) for n in json.loads(str(name_servers))],
+    )
+    if registrant:
+        detail.registrant = msgspec.json.decode(str(registrant), type=Registrant)
+    return detail
+
+
+# -- orders -------------------------------------------------------------------------------------
+
+
+def _orderable_name(context: AppContext, raw: object) -> str:
+    """The canonical name if it can be ordered at all (valid, registrable, a TLD we sell)."""
+    if raw is UNSET or raw is None or not str(raw).strip():
+        raise invalid(NAME_REQUIRED)
+    name = canonical_domain_name(str(raw))
+    if name is None:
+        raise invalid(DOMAIN_NAME_INVALID, f"domain_name {raw!r} is not a valid domain name.")
+    if context.backends.registry.availability(name) == "unsupported":
+        tlds = context.settings.registry_tlds
+        if any(name.endswith("." + tld) for tld in tlds):
+            raise invalid(NOT_REGISTRABLE, f"{NOT_REGISTRABLE.text} Got {name!r}.")
+        raise invalid(TLD_UNSUPPORTED, f"{TLD_UNSUPPORTED.text} Offered: {', '.join(tlds)}.")
+    return name
+
+
+def _not_in_our_books(context: AppContext, reseller_id: int, name: str) -> None:
+    """Refuse a name we already hold for anyone (a domain, or another reseller's zone)."""
+    with context.database.engine.connect() as conn:
+        holder = conn.execute(
+            select(domains.c.reseller_id, domains.c.status).where(domains.c.domain_name == name)
+        ).first()
+        zone_owner = conn.execute(
+            select(dns_zones.c.reseller_id).where(dns_zones.c.domain_name == name)
+        ).scalar()
+    if holder is not None and holder[0] == reseller_id and holder[1] == ACTIVE:
+        raise invalid(ALREADY_YOURS, f"You already own {name}.")
+    if holder is not None or (zone_owner is not None and zone_owner != reseller_id):
+        raise invalid(NOT_AVAILABLE, f"{name} is already registered.")
+
+
+def name_servers_problems(raw: object) -> tuple[tuple[str, ...], list[FieldProblem]]:
+    """2 to 13 fully qualified host names, no duplicates (case-insensitive, IDN as A-labels)."""
+    given = [] if raw is UNSET or raw is None else list(raw)  # type: ignore[call-overload]
+    problems: list[FieldProblem] = []
+    hosts: list[str] = []
+    for item in given:
+        try:
+            host = host_name(str(item))
+        except Invalid as exc:
+            problems.append(FieldProblem(NAME_SERVER_INVALID.code, f"{NAME_SERVER_INVALID.text} ({exc})"))
+            continue
+        if host in hosts:
+            problems.append(FieldProblem(NAME_SERVER_DUPLICATE.code, f"{host} is listed twice."))
+        hosts.append(host)
+    if not MIN_NAME_SERVERS <= len(given) <= MAX_NAME_SERVERS:
+        problems.append(FieldProblem(NAME_SERVERS_COUNT.code, f"{NAME_SERVERS_COUNT.text} Got {len(given)}."))
+    return tuple(dict.fromkeys(hosts)), problems
+
+
+def _uses_ours(context: AppContext, name_servers: tuple[str, ...]) -> bool:
+    return set(name_servers) <= set(context.backends.name_servers)
+
+
+def _place(
+    context: AppContext,
+    reseller_id: int,
+    name: str,
+    status: str,
+    name_servers: tuple[str, ...],
+    registrant: str | None,
+    kind: str,
+    extra: dict[str, object],
+) -> str:
+    try:
+        with context.database.transaction() as conn:
+            domain_id = conn.execute(
+                insert(domains)
+                .values(
+                    reseller_id=reseller_id,
+                    domain_name=name,
+                    status=status,
+                    name_servers=json.dumps(list(name_servers)),
+                    expiration_date=None,
+                    will_renew=True,
+                    registrant=registrant,
+                    created_at=time.time(),
+                )
+                .returning(domains.c.id)
+            ).scalar_one()
+            job_id = jobs.enqueue(
+                conn,
+                reseller_id=reseller_id,
+                kind=kind,
+                payload={
+                    "domain_id": int(domain_id),
+                    "domain_name": name,
+                    "name_servers": list(name_servers),
+                    "our_name_servers": _uses_ours(context, name_servers),
+                    "existing_zone": conn.execute(
+                        select(dns_zones.c.id).where(dns_zones.c.domain_name == name)
+                    ).first()
+                    is not None,
+                    **extra,
+                },
+                duration=context.backends.step_duration,
+            )
+    except IntegrityError:
+        # Two orders for one name raced; the unique index kept exactly one.
+        raise invalid(NOT_AVAILABLE, f"{name} is already registered.") from None
+    context.runner.poke()
+    return job_id
+
+
+def register(context: AppContext, reseller_id: int, order: RegisterDomain) -> str:
+    name = _orderable_name(context, order.domain_name)
+    if order.name_servers is UNSET or order.name_servers is None or not order.name_servers:
+        name_servers = context.backends.name_servers  # "When empty, ... default name servers."
+    else:
+        name_servers, problems = name_servers_problems(order.name_servers)
+        if problems:
+            raise ValidationFailed(problems)
+    _not_in_our_books(context, reseller_id, name)
+    if context.backends.registry.availability(name) != "available":
+        raise invalid(NOT_AVAILABLE, f"{name} is already registered.")
+    registrant = None
+    if order.registrant not in (UNSET, None):
+        given = msgspec.to_builtins(order.registrant)
+        given.pop("extra_fields", None)
+        registrant = json.dumps({k: v for k, v in given.items() if v is not None}) or None
+    return _place(context, reseller_id, name, REGISTERING, name_servers, registrant, "domain.register", {})
+
+
+def transfer(context: AppContext, reseller_id: int, order: TransferDomain) -> str:
+    name = _orderable_name(context, order.domain_name)
+    auth_code = order.auth_code if isinstance(order.auth_code, str) else ""
+    if not auth_code.strip():
+        raise invalid(AUTH_CODE_REQUIRED)
+    _not_in_our_books(context, reseller_id, name)
+    if context.backends.registry.availability(name) == "available":
+        raise invalid(NOT_TRANSFERABLE, f"{name} is not registered anywhere: register it instead.")
+    name_servers = context.backends.name_servers
+    extra: dict[str, object] = {"auth_code": auth_code.strip()}  # dropped from the job when it ends
+    return _place(context, reseller_id, name, TRANSFERRING, name_servers, None, "domain.transfer", extra)
+
+
+# -- changes --------------------------------------------------------------------------------------
+
+
+def set_name_servers(context: AppContext, reseller_id: int, domain_name: str, body: EditNameServers) -> None:
+    name, _ = _owned(context.database, reseller_id, domain_name)
+    given = body.domain_name if isinstance(body.domain_name, str) else ""
+    if given.strip() and canonical_domain_name(given) != name:
+        raise invalid(NAME_MISMATCH, f"{NAME_MISMATCH.text} ({body.domain_name!r}, path {name!r})")
+    if body.name_servers is UNSET or body.name_servers is None:
+        raise invalid(NAME_SERVERS_REQUIRED)
+    name_servers, problems = name_servers_problems(body.name_servers)
+    if problems:
+        raise ValidationFailed(problems)
+    # World first (idempotent), then our books: a failure in between is healed by a retry.
+    context.backends.registry.set_name_servers(name, name_servers)
+    ours = _uses_ours(context, name_servers)
+    if ours:
+        context.backends.dns.ensure_zone(name, name_servers)
+    with context.database.transaction() as conn:
+        conn.execute(
+            update(domains)
+            .where(domains.c.domain_name == name, domains.c.reseller_id == reseller_id)
+            .values(name_servers=json.dumps(list(name_servers)))
+        )
+        if (
+            ours
+            and conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == name)).first() is None
+        ):
+            conn.execute(
+                insert(dns_zones).values(
+                    reseller_id=reseller_id, account_id=None, domain_name=name, created_at=time.time()
+                )
+            )
+
+
+def set_will_renew(
+    context: AppContext, reseller_id: int, domain_name: str, body: EditDomainWillRenewRequest
+) -> None:
+    name, row = _owned(context.database, reseller_id, domain_name)
+    if not isinstance(body.will_renew, bool):
+        raise invalid(WILL_RENEW_REQUIRED)
+    if not can_toggle_renew(row[1]):  # type: ignore[arg-type]
+        raise invalid(RENEW_LOCKED)
+    context.backends.registry.set_auto_renew(name, body.will_renew)
+    with context.database.transaction() as conn:
+        conn.execute(
+            update(domains)
+            .where(domains.c.domain_name == name, domains.c.reseller_id == reseller_id)
+            .values(will_renew=body.will_renew)
+        )

@@ -1,0 +1,457 @@
+"""The rules of mail zones: who owns which zone, valid addresses, aliases, catch-all, anti-spam, SMTP domains.
+
+Changes are synchronous: our rows commit first (the unique indexes decide races), then the
+mail backend converges to them; a creation the backend refuses is rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from msgspec import UNSET
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from reseller_api.context import AppContext
+from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
+from reseller_api.resources.mailzones.schemas import (
+    ANTI_SPAM_TYPES,
+    Alias,
+    AntiSpam,
+    CatchAll,
+    CreateAliasRequest,
+    CreateCatchAllRequest,
+    CreateSmtpDomainRequest,
+    MailZone,
+    MailZoneAccount,
+    SmtpDomain,
+    UpdateAliasRequest,
+    UpdateAntiSpamRequest,
+    UpdateSmtpDomainRequest,
+)
+from reseller_api.resources.servicepacks.service import Asset, assets_of
+from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import (
+    accounts,
+    mail_aliases,
+    mail_catch_alls,
+    mail_smtp_domains,
+    mail_zone_settings,
+    mail_zones,
+    mailboxes,
+)
+
+# At most this many addresses in one alias, catch-all or auto-forward: mail fan-out stays bounded.
+MAX_ADDRESSES = 20
+DEFAULT_ANTI_SPAM = "basic"
+
+EMAIL_INVALID = define("email_address_invalid", 400, "The e-mail address is not valid.")
+EMAIL_REQUIRED = define("email_address_required", 400, "email_address is required.")
+EMAIL_OUTSIDE_ZONE = define(
+    "email_address_outside_mail_zone", 400, "The e-mail address is not in the mail zone's domain."
+)
+ADDRESS_IN_USE = define("email_address_in_use", 400, "The e-mail address is already a mailbox or an alias.")
+DESTINATIONS_REQUIRED = define("alias_destinations_required", 400, "destinations needs at least one address.")
+ADDRESSES_TOO_MANY = define(
+    "email_addresses_too_many", 400, f"At most {MAX_ADDRESSES} e-mail addresses are allowed."
+)
+ADDRESSES_DUPLICATE = define("email_addresses_duplicate", 400, "An e-mail address is listed twice.")
+FORWARD_LOOP = define("email_forwarding_loop", 400, "An address cannot forward to itself.")
+CATCH_ALL_EXISTS = define("catch_all_exists", 400, "The catch-all already sends to this address.")
+CATCH_ALL_FULL = define("catch_all_too_many", 400, f"A catch-all sends to at most {MAX_ADDRESSES} addresses.")
+ANTI_SPAM_REQUIRED = define("anti_spam_type_required", 400, "type is required (none, basic or advanced).")
+SMTP_HOSTNAME_REQUIRED = define("smtp_domain_hostname_required", 400, "hostname is required.")
+SMTP_DOMAIN_EXISTS = define("smtp_domain_exists", 400, "The SMTP domain is already in use.")
+SMTP_DOMAIN_IS_ZONE = define(
+    "smtp_domain_is_mail_zone", 400, "An SMTP domain cannot be a mail zone's own domain."
+)
+SMTP_ENABLED_REQUIRED = define("smtp_domain_enabled_required", 400, "enabled is required.")
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    id: int
+    account_id: int
+    domain_name: str
+    servicepack_id: int
+
+
+_ZONE = Query(
+    select(mail_zones.c.id, mail_zones.c.account_id, mail_zones.c.domain_name, accounts.c.servicepack_id)
+    .join(accounts, accounts.c.id == mail_zones.c.account_id)
+    .where(
+        mail_zones.c.domain_name == bindparam("domain_name"),
+        mail_zones.c.reseller_id == bindparam("reseller_id"),
+        accounts.c.status == "active",
+    )
+)
+
+
+def find_zone(database: Database, reseller_id: int, domain_name: str) -> Zone | None:
+    """The reseller's mail zone for a domain (any spelling: IDN, upper case), or None."""
+    canonical = canonical_domain_name(domain_name)
+    if canonical is None:
+        return None
+    row = database.fetch_one(_ZONE, domain_name=canonical, reseller_id=reseller_id)
+    return None if row is None else Zone(int(row[0]), int(row[1]), row[2], int(row[3]))
+
+
+def zone_or_404(database: Database, reseller_id: int, domain_name: str) -> Zone:
+    zone = find_zone(database, reseller_id, domain_name)
+    if zone is None:
+        raise ApiProblem(NOT_FOUND, f"Mail zone {domain_name!r} does not exist.")
+    return zone
+
+
+def mailbox_asset(database: Database, zone: Zone) -> Asset | None:
+    """The zone's account's pack line for mailboxes: how many, and how big each."""
+    return next((a for a in assets_of(database, zone.servicepack_id) if a.type == "mailbox"), None)
+
+
+def available_accounts(database: Database, zone: Zone) -> list[MailZoneAccount]:
+    asset = mailbox_asset(database, zone)
+    size = (asset.max_size_mb or 0) if asset is not None else 0
+    return [MailZoneAccount(account_id=zone.account_id, size=size)]
+
+
+# -- addresses ----------------------------------------------------------------------------
+
+
+def canonical_address(raw: str) -> str | None:
+    """The address in canonical form (lowercase, A-label domain), or None if it is not one."""
+    try:
+        # test_environment: a local copy of the API serves *.test domains too; no DNS lookups.
+        checked = validate_email(raw.strip(), allow_smtputf8=False, test_environment=True)
+    except EmailNotValidError:
+        return None
+    return (checked.ascii_email or checked.normalized).lower()
+
+
+def address_problem(raw: str, field: str) -> FieldProblem | None:
+    if canonical_address(raw) is None:
+        return FieldProblem(EMAIL_INVALID.code, f"{field}: {raw!r} is not a valid e-mail address.")
+    return None
+
+
+def address_in_zone(raw: str | None, zone: Zone, field: str = "email_address") -> str:
+    """A canonical address of the zone's domain, or the validation failure saying why not."""
+    if not raw or not raw.strip():
+        raise invalid(EMAIL_REQUIRED, f"{field} is required.")
+    address = canonical_address(raw)
+    if address is None:
+        raise invalid(EMAIL_INVALID, f"{field}: {raw!r} is not a valid e-mail address.")
+    if address.rsplit("@", 1)[1] != zone.domain_name:
+        raise invalid(EMAIL_OUTSIDE_ZONE, f"{field}: {address} is not an address of {zone.domain_name}.")
+    return address
+
+
+def address_list(raw: Sequence[str], field: str, *, itself: str | None = None) -> list[str]:
+    """Validate a list of destinations: each valid, none twice, bounded, never the sender itself."""
+    if len(raw) > MAX_ADDRESSES:
+        raise invalid(ADDRESSES_TOO_MANY, f"{field}: at most {MAX_ADDRESSES} addresses, got {len(raw)}.")
+    problems: list[FieldProblem] = []
+    found: list[str] = []
+    for value in raw:
+        address = canonical_address(value)
+        if address is None:
+            problems.append(
+                FieldProblem(EMAIL_INVALID.code, f"{field}: {value!r} is not a valid e-mail address.")
+            )
+        elif address in found:
+            problems.append(FieldProblem(ADDRESSES_DUPLICATE.code, f"{field}: {address} is listed twice."))
+        elif address == itself:
+            problems.append(FieldProblem(FORWARD_LOOP.code, f"{field}: {address} cannot forward to itself."))
+        else:
+            found.append(address)
+    if problems:
+        raise ValidationFailed(problems)
+    return found
+
+
+def address_taken(conn: Connection, address: str) -> bool:
+    """A mailbox or an alias already answers to this address."""
+    for column in (mailboxes.c.name, mail_aliases.c.email_address):
+        if conn.execute(select(column).where(column == address)).first():
+            return True
+    return False
+
+
+def world_then(apply: Callable[[], None], undo: Callable[[], None]) -> None:
+    """Converge the backend to rows just committed; if it refuses, take the rows back."""
+    try:
+        apply()
+    except Exception:
+        undo()
+        raise
+
+
+# -- the zone -------------------------------------------------------------------------------
+
+
+def get_zone(database: Database, reseller_id: int, domain_name: str) -> MailZone:
+    zone = zone_or_404(database, reseller_id, domain_name)
+    with database.engine.connect() as conn:
+        aliases = conn.execute(
+            select(mail_aliases.c.email_address, mail_aliases.c.destinations)
+            .where(mail_aliases.c.mail_zone_id == zone.id)
+            .order_by(mail_aliases.c.email_address)
+        ).all()
+        catch_all = conn.execute(
+            select(mail_catch_alls.c.email_address)
+            .where(mail_catch_alls.c.mail_zone_id == zone.id)
+            .order_by(mail_catch_alls.c.email_address)
+        ).scalars()
+        smtp = conn.execute(
+            select(mail_smtp_domains.c.hostname, mail_smtp_domains.c.enabled)
+            .where(mail_smtp_domains.c.mail_zone_id == zone.id)
+            .order_by(mail_smtp_domains.c.hostname)
+        ).all()
+        anti_spam = _anti_spam(conn, zone.id)
+        return MailZone(
+            name=zone.domain_name,
+            enabled=True,
+            aliases=[Alias(email_address=a, destinations=json.loads(d)) for a, d in aliases],
+            catch_all=CatchAll(email_addresses=list(catch_all)),
+            anti_spam=AntiSpam(type=anti_spam, allowed_types=list(ANTI_SPAM_TYPES)),  # type: ignore[arg-type]
+            available_accounts=available_accounts(database, zone),
+            smtp_domains=[SmtpDomain(hostname=h, enabled=bool(e)) for h, e in smtp],
+        )
+
+
+def _anti_spam(conn: Connection, zone_id: int) -> str:
+    level = conn.execute(
+        select(mail_zone_settings.c.anti_spam).where(mail_zone_settings.c.mail_zone_id == zone_id)
+    ).scalar()
+    return str(level or DEFAULT_ANTI_SPAM)
+
+
+def set_anti_spam(
+    context: AppContext, reseller_id: int, domain_name: str, body: UpdateAntiSpamRequest
+) -> None:
+    zone = zone_or_404(context.database, reseller_id, domain_name)
+    if body.type is UNSET:
+        raise invalid(ANTI_SPAM_REQUIRED)
+    with context.database.transaction() as conn:
+        changed = conn.execute(
+            update(mail_zone_settings)
+            .where(mail_zone_settings.c.mail_zone_id == zone.id)
+            .values(anti_spam=body.type)
+        ).rowcount
+        if not changed:
+            conn.execute(insert(mail_zone_settings).values(mail_zone_id=zone.id, anti_spam=body.type))
+    context.backends.mail.set_anti_spam(zone.domain_name, body.type)
+
+
+# -- aliases --------------------------------------------------------------------------------
+
+
+def create_alias(context: AppContext, reseller_id: int, domain_name: str, body: CreateAliasRequest) -> str:
+    zone = zone_or_404(context.database, reseller_id, domain_name)
+    address = address_in_zone(None if body.email_address is UNSET else body.email_address, zone)
+    destinations = _destinations(None if body.destinations is UNSET else body.destinations, address)
+    try:
+        with context.database.transaction() as conn:
+            if address_taken(conn, address):
+                raise invalid(ADDRESS_IN_USE, f"{address} is already a mailbox or an alias.")
+            conn.execute(
+                insert(mail_aliases).values(
+                    mail_zone_id=zone.id,
+                    email_address=address,
+                    destinations=json.dumps(destinations),
+                    created_at=time.time(),
+                )
+            )
+    except IntegrityError:
+        raise invalid(ADDRESS_IN_USE, f"{address} is already a mailbox or an alias.") from None
+    world_then(
+        lambda: context.backends.mail.set_alias(address, destinations),
+        lambda: _delete_alias_row(context.database, address),
+    )
+    return f"/v2/mailzones/{zone.domain_name}/aliases/{address}"
+
+
+def update_alias(
+    context: AppContext, reseller_id: int, domain_name: str, email_address: str, body: UpdateAliasRequest
+) -> None:
+    zone = zone_or_404(context.database, reseller_id, domain_name)
+    address = _existing_alias(context.database, zone, email_address)
+    destinations = _destinations(None if body.destinations is UNSET else body.destinations, address)
+    with context.database.transaction() as conn:
+        conn.execute(
+            update(mail_aliases)
+            .where(mail_aliases.c.email_address == address)
+            .values(destinations=json.dumps(destinations))
+        )
+    context.backends.mail.set_alias(address, destinations)
+
+
+def delete_alias(context: AppContext, reseller_id: int, domain_name: str, email_address: str) -> None:
+    zone = zone_or_404(context.database, reseller_id, domain_name)
+    address = _existing_alias(context.database, zone, email_address)
+    context.backends.mail.remove_alias(address)
+    _delete_alias_row(context.database, address)
+
+
+def _destinations(raw: list[str] | None, address: str) -> list[str]:
+    if not raw:
+        raise invalid(DESTINATIONS_REQUIRED)
+    return address_list(raw, "destinations", itself=address)
+
+
+def _existing_alias(database: Database, zone: Zone, raw: str) -> str:
+    address = canonical_address(raw)
+    with database.engine.connect() as conn:
+        found = (
+            address is not None
+            and conn.execute(
+                select(mail_aliases.c.id).where(
+                    mail_aliases.c.email_address == address, mail_aliases.c.mail_zone_id == zone.id
+                )
+            ).first()
+        )
+    if not found or address is None:
+        raise ApiProblem(NOT_FOUND, f"Alias {raw!r} does not exist in {zone.domain_name}.")
+    return address
+
+
+def _delete_alias_row(database: Database, address: str) -> None:
+    with database.transaction() as conn:
+        conn.execute(delete(mail_aliases).where(mail_aliases.c.email_address == address))
+
+
+# -- catch-all ------------------------------------------------------------------------------
+
+
+def create_catch_all(
+    context: AppContext, reseller_id: int, domain_name: str, body: CreateCatchAllRequest
+) -> str:
+    zone = zone_or_404(context.database, reseller_id, domain_name)
+    raw = None if body.email_address is UNSET else body.email_address
+    if not raw or not raw.strip():
+        raise invalid(EMAIL_REQUIRED)
+    address = canonical_address(raw)
+    if address is None:
+        raise invalid(EMAIL_INVALID, f"email_address: {raw!r} is not a valid e-mail address.")
+    try:
+        with context.database.transaction() as conn:
+            current = _catch_all(conn, zone.id)
+            if address in current:
+                raise invalid(CATCH_ALL_EXISTS, f"The catch-all already sends to {address}.")
+            if len(current) >= MAX_ADDRESSES:
+                raise invalid(CATCH_ALL_FULL)
+            conn.execute(insert(mail_catch_alls).values(mail_zone_id=zone.id, email_address=address))
+            addresses = [*current, address]
+    except IntegrityError:
+        raise invalid(CATCH_ALL_EXISTS, f"The catch-all already sends to {address}.") from None
+    context.backends.mail.set_catch_all(zone.domain_name, addresses)
+    return f"/v2/mailzones/{zone.domain_name}/catchall/{address}"
+
+
+def delete_catch_all(context: AppContext, reseller_id: int, domain_name: str, email_address: str) -> None:
+    zone = zone_or_404(context.database, reseller_id, domain_name)
+    address = canonical_address(email_address)
+    with context.database.transaction() as conn:
+        removed = (
+            address is not None
+            and conn.execute(
+                delete(mail_catch_alls).where(
+                    mail_catch_alls.c.mail_zone_id == zone.id, mail_catch_alls.c.email_address == address
+                )
+            ).rowcount
+        )
+        addresses = _catch_all(conn, zone.id)
+    if not removed:
+        raise ApiProblem(
+            NOT_FOUND, f"The catch-all of {zone.domain_name} does not send to {email_address!r}."
+        )
+    context.backends.mail.set_catch_all(zone.domain_name, addresses)
+
+
+def _catch_all(conn: Connection, zone_id: int) -> list[str]:
+    return list(
+        conn.execute(
+            select(mail_catch_alls.c.email_address)
+            .where(mail_catch_alls.c.mail_zone_id == zone_id)
+            .order_by(mail_catch_alls.c.email_address)
+        ).scalars()
+    )
+
+
+# -- SMTP domains ---------------------------------------------------------------------------
+
+
+def create_smtp_domain(
+    context: AppContext, reseller_id: int, domain_name: str, body: CreateSmtpDomainRequest
+) -> str:
+    zone = zone_or_404(context.database, reseller_id, domain_name)
+    raw = None if body.hostname is UNSET else body.hostname
+    if not raw or not raw.strip():
+        raise invalid(SMTP_HOSTNAME_REQUIRED)
+    hostname = canonical_domain_name(raw)
+    if hostname is None:
+        raise invalid(DOMAIN_NAME_INVALID, f"hostname {raw!r} is not a valid domain name.")
+    try:
+        with context.database.transaction() as conn:
+            if conn.execute(select(mail_zones.c.id).where(mail_zones.c.domain_name == hostname)).first():
+                raise invalid(SMTP_DOMAIN_IS_ZONE, f"{hostname} is a mail zone's own domain.")
+            if conn.execute(
+                select(mail_smtp_domains.c.id).where(mail_smtp_domains.c.hostname == hostname)
+            ).first():
+                raise invalid(SMTP_DOMAIN_EXISTS, f"{hostname} is already an SMTP domain.")
+            conn.execute(
+                insert(mail_smtp_domains).values(mail_zone_id=zone.id, hostname=hostname, enabled=True)
+            )
+    except IntegrityError:
+        raise invalid(SMTP_DOMAIN_EXISTS, f"{hostname} is already an SMTP domain.") from None
+    world_then(
+        lambda: context.backends.mail.set_smtp_domain(zone.domain_name, hostname, True),
+        lambda: _delete_smtp_row(context.database, hostname),
+    )
+    return f"/v2/mailzones/{zone.domain_name}/smtpdomains/{hostname}"
+
+
+def update_smtp_domain(
+    context: AppContext, reseller_id: int, domain_name: str, hostname: str, body: UpdateSmtpDomainRequest
+) -> None:
+    zone = zone_or_404(context.database, reseller_id, domain_name)
+    name = _existing_smtp(context.database, zone, hostname)
+    if body.enabled is UNSET:
+        raise invalid(SMTP_ENABLED_REQUIRED)
+    with context.database.transaction() as conn:
+        conn.execute(
+            update(mail_smtp_domains).where(mail_smtp_domains.c.hostname == name).values(enabled=body.enabled)
+        )
+    context.backends.mail.set_smtp_domain(zone.domain_name, name, body.enabled)
+
+
+def delete_smtp_domain(context: AppContext, reseller_id: int, domain_name: str, hostname: str) -> None:
+    zone = zone_or_404(context.database, reseller_id, domain_name)
+    name = _existing_smtp(context.database, zone, hostname)
+    context.backends.mail.remove_smtp_domain(name)
+    _delete_smtp_row(context.database, name)
+
+
+def _existing_smtp(database: Database, zone: Zone, raw: str) -> str:
+    hostname = canonical_domain_name(raw)
+    with database.engine.connect() as conn:
+        found = (
+            hostname is not None
+            and conn.execute(
+                select(mail_smtp_domains.c.id).where(
+                    mail_smtp_domains.c.hostname == hostname, mail_smtp_domains.c.mail_zone_id == zone.id
+                )
+            ).first()
+        )
+    if not found or hostname is None:
+        raise ApiProblem(NOT_FOUND, f"SMTP domain {raw!r} does not exist in {zone.domain_name}.")
+    return hostname
+
+
+def _delete_smtp_row(database: Database, hostname: str) -> None:
+    with database.transaction() as conn:
+        conn.execute(delete(mail_smtp_domains).where(mail_smtp_domains.c.hostname == hostname))

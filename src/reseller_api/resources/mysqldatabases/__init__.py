@@ -1,0 +1,1 @@
+"""MySQL databases: provisioned per account, with their users."""

@@ -1,0 +1,47 @@
+"""Wire shapes, field for field as the reference YAML's schemas."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+UserRights = Literal["read_and_write", "read_only"]
+
+
+class MySqlDatabase(msgspec.Struct):
+    name: str
+    hostname: str
+    user_count: int
+    max_size: int  # MB
+    actual_size: int  # MB
+    account_id: int
+
+
+class MySqlUser(msgspec.Struct):
+    name: str
+    rights: UserRights
+    enabled: bool
+
+
+# Requests: fields may be absent on the wire (as in the YAML) so a missing one gets our own error.
+
+
+class CreateMySqlDatabase(msgspec.Struct, forbid_unknown_fields=True):
+    database_name: str | UnsetType = UNSET
+    account_id: int | UnsetType = UNSET
+    password: str | UnsetType = UNSET
+
+
+class CreateMySqlUser(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | UnsetType = UNSET
+    password: str | UnsetType = UNSET
+
+
+class UpdateUserPasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
+    password: str | UnsetType = UNSET
+
+
+class UpdateUserStatusRequest(msgspec.Struct, forbid_unknown_fields=True):
+    enabled: bool | UnsetType = UNSET
