@@ -33,8 +33,17 @@ def provide_context(state: State) -> AppContext:
     return context
 
 
-def provide_credential(request: Request[Any, Any, Any]) -> Credential:
-    """The authenticated key, put in the scope by the gate (every /v2 route is behind it)."""
+def provide_credential(
+    request: Request[Any, Any, Any],
+    context: Annotated[AppContext, Dependency(kind="named"), SkipValidationMarker()],
+) -> Credential:
+    """The authenticated key, put in the scope by the gate (every /v2 route is behind it).
+
+    ``context`` is unused: depending on it chains the providers (context, then credential,
+    then page) so Litestar resolves one per batch and awaits it directly. Independent
+    providers share a batch, which Litestar runs in an anyio task group: measured at about
+    a third of a signed GET's time.
+    """
     from reseller_api.conventions.gate import CREDENTIAL_SCOPE_KEY
 
     credential: Credential = request.scope[CREDENTIAL_SCOPE_KEY]  # type: ignore[literal-required]

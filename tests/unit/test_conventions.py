@@ -231,7 +231,7 @@ def test_reset_never_exceeds_the_window() -> None:
 
 
 def test_page_defaults() -> None:
-    assert provide_page() == Page(0, DEFAULT_TAKE) == Page()
+    assert provide_page(credential=None) == Page(0, DEFAULT_TAKE) == Page()
     assert DEFAULT_TAKE == 25
 
 
@@ -251,7 +251,7 @@ def test_page_defaults() -> None:
 def test_page_values(skip: int | None, take: int | None, page: Page) -> None:
     """None stands for "not in the query": the argument is left out."""
     given = {name: value for name, value in (("skip", skip), ("take", take)) if value is not None}
-    assert provide_page(**given) == page
+    assert provide_page(credential=None, **given) == page
 
 
 def test_max_take_is_1000() -> None:
@@ -272,7 +272,10 @@ def paging_client() -> Iterator[TestClient[Any]]:
 
     app = Litestar(
         [items],
-        dependencies={"page": Provide(provide_page, sync_to_thread=False)},
+        dependencies={
+            "credential": Provide(lambda: None, sync_to_thread=False),
+            "page": Provide(provide_page, sync_to_thread=False),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=None,
     )

@@ -123,6 +123,15 @@ class ApiActivity:
         if credential is None:
             await self.app(scope, receive, send)
             return
+        if scope["method"] in READS:
+            # Reads are never audited: only the once-a-minute "last used" note can be due, and
+            # the hot path (signed GETs) should not pay for watching the response.
+            await self.app(scope, receive, send)
+            now = time.time()
+            if now - self._last_used.get(credential.key_id, 0.0) >= LAST_USED_EVERY:
+                self._last_used[credential.key_id] = now
+                await self._record(scope, credential, None, "", now)
+            return
         answered: dict[str, Any] = {}
 
         async def watch(message: dict[str, Any]) -> None:
@@ -142,15 +151,21 @@ class ApiActivity:
             return
         if touch:
             self._last_used[credential.key_id] = now
-        address = client_address(scope, self.trusted)
         detail = f"{status}" + (f" {answered['location']}" if "location" in answered else "")
+        action = f"{scope['method']} {scope['path']}" if audit else None
+        await self._record(scope, credential, action, detail, now)
+
+    async def _record(
+        self, scope: dict[str, Any], credential: Any, action: str | None, detail: str, now: float
+    ) -> None:
+        address = client_address(scope, self.trusted)
         try:
             await anyio.to_thread.run_sync(
                 self._write,
                 credential.key_id,
                 credential.reseller_id,
                 credential.api_key,
-                f"{scope['method']} {scope['path']}" if audit else None,
+                action,
                 detail,
                 None if address is None else str(address),
                 now,

@@ -7,7 +7,6 @@ cannot name, anything of another reseller (their keys answer 404 as if absent).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -71,9 +70,8 @@ class JobView:
 
 def usage(limiter: RateLimiter, item: RateLimitItem, key_id: int) -> Usage:
     """The current window of the gate's own counter for this key (the identity the gate hits)."""
-    stats = limiter.limiter.get_window_stats(item, f"key:{key_id}")
-    reset = min(item.get_expiry(), max(0, math.ceil(stats.reset_time - time.time())))
-    return Usage(item.amount, item.amount - max(0, stats.remaining), reset)
+    window = limiter.current(item, f"key:{key_id}")
+    return Usage(window.limit, window.usage, window.reset)
 
 
 def keys(panel: Panel, reseller: str) -> list[KeyView]:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from litestar import Response
-from litestar.params import Parameter
+from litestar.di import Dependency
+from litestar.params import Parameter, SkipValidationMarker
 
 DEFAULT_TAKE = 25
 # Clients ask for take=1000 or 99999 to avoid paging; we serve at most this many and the
@@ -25,6 +26,8 @@ class Page:
 
 
 def provide_page(
+    # Unused: chains paging after the credential (see context.provide_credential for why).
+    credential: Annotated[object, Dependency(kind="named"), SkipValidationMarker()],
     skip: Annotated[
         int,
         Parameter(description="The number of items to skip in the resultset.", ge=0, le=INT32_MAX),
