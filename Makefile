@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 PG_TESTS ?= 1
+# These start their own PostgreSQL, Redis and processes whatever --db says: run them once.
+SCALE_OUT_TESTS := $(wildcard tests/integration/test_scale_out*.py)
 
 .PHONY: run test test-scale-out lint typecheck unit bench bench-scale-out clean help
 
@@ -34,12 +36,11 @@ lint: $(DEV_STAMP)  ## ruff and mypy
 test: $(DEV_STAMP) lint  ## install with dev extras; lint, then every test on SQLite and again on PostgreSQL
 	$(BIN)/python -m pytest
 ifeq ($(PG_TESTS),1)
-	$(BIN)/python -m pytest tests/api tests/integration --db postgresql
+	$(BIN)/python -m pytest tests/api tests/integration --db postgresql $(SCALE_OUT_TESTS:%=--ignore=%)
 endif
 
-test-scale-out: $(DEV_STAMP)  ## the API suite on PostgreSQL + Redis + procrastinate, and the scale-out tests
+test-scale-out: $(DEV_STAMP)  ## the API suite on PostgreSQL + Redis + procrastinate (CI runs it after make test)
 	$(BIN)/python -m pytest tests/api --runner procrastinate
-	$(BIN)/python -m pytest tests/integration/test_scale_out.py tests/integration/test_scale_out_locks.py
 
 bench-scale-out: $(DEV_STAMP)  ## 1 vs 2 API processes and 1 vs 2 workers on PostgreSQL + Redis
 	$(BIN)/python bench/scale_out.py

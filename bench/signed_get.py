@@ -82,9 +82,12 @@ class BenchError(Exception):
 # -- processes -----------------------------------------------------------------------
 
 
+BIN_DIRS = (Path(sys.executable).parent, ROOT / ".venv" / "bin")
+
+
 def venv_bin(name: str) -> Path:
     """A console script next to this interpreter, else in the project's .venv."""
-    for directory in (Path(sys.executable).parent, ROOT / ".venv" / "bin"):
+    for directory in BIN_DIRS:
         candidate = directory / name
         if candidate.exists():
             return candidate
@@ -139,6 +142,16 @@ class Server:
             return math.nan
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process, in MiB (NaN when unknown)."""
+        try:
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+        except (OSError, ValueError, IndexError):
+            pass
+        return math.nan
 
     def runqueue_wait_seconds(self) -> float:
         """Time the server's threads spent runnable but waiting for a CPU (other load)."""
@@ -299,6 +312,7 @@ class Run:
     wrk_cpu_percent: float
     server_runqueue_wait_percent: float  # the server was ready to run but had no CPU
     cpu_pressure_percent: float  # /proc/pressure/cpu "some": any task waiting for a CPU
+    server_rss_mb: float  # the server's resident memory after the run
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -398,6 +412,7 @@ def run_wrk(
         wrk_cpu_percent=round(wrk_cpu, 1),
         server_runqueue_wait_percent=round(runqueue_wait, 1),
         cpu_pressure_percent=round(pressure, 1),
+        server_rss_mb=server.rss_mb(),
     )
     if run.non200:
         run.problems.append(f"{run.non200} non-200 responses ({run.statuses})")
@@ -592,6 +607,8 @@ def print_report(
                 f"{'':>5}  ratio rps(api)/rps(bare) = {ratios[connections]:.3f}"
                 f"   (per server CPU-second: {per_cpu:.3f})"
             )
+    memory = ", ".join(f"{r.server} {r.connections}c {r.server_rss_mb:,.0f}" for r in runs)
+    print(f"{'':>5}  server RSS after each run (MiB): {memory}")
     waits = [r.server_runqueue_wait_percent for r in runs]
     pressure = max((r.cpu_pressure_percent for r in runs), default=0)
     if max(waits, default=0) > BUSY_WAIT_PERCENT:
@@ -739,6 +756,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if not args.wrk or not Path(args.wrk).exists():
         print(WRK_MISSING, file=sys.stderr)
+        return 2
+    if args.py_spy and shutil.which("py-spy", path=os.pathsep.join(map(str, BIN_DIRS))) is None:
+        print(f"--py-spy: py-spy is not installed: {sys.executable} -m pip install py-spy", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _terminate)
     try:

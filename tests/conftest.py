@@ -20,6 +20,22 @@ from tests.harness import AddressedClient, Caller, ClientAddress, DatabaseFactor
 TEST_SECRET_KEY = "N2q0n1XzXb0m2wqJ7b4Zb9Xk7yT6c0fQm3S8d1Lr5aE="
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id at production cost takes ~0.1 s per hash; hundreds of orders in the suite
+    would spend minutes on it. In-process tests hash with minimal parameters (the PHC
+    string records them, so verification is unchanged); servers started as subprocesses
+    keep the real cost."""
+    from argon2 import PasswordHasher
+
+    from reseller_api import crypto
+
+    original = crypto._hasher
+    crypto._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    crypto._hasher = original
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--db", default="sqlite", choices=["sqlite", "postgresql"], help="database engine for tests"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -66,6 +67,10 @@ def serve(settings: Settings, database: Database, host: str, port: int) -> int:
     use_api_reason_phrases()
     app = create_app(settings, database=database)
     log.info("serving the Public API v2 on http://%s:%d/v2 (docs: /v2/documentation)", host, port)
+    # Everything built so far lives as long as the process: keep it out of the collector's
+    # full passes, which otherwise stall the event loop for 40-300 ms (measured under load).
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         app,
         host=host,
