@@ -16,11 +16,13 @@ from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from reseller_api.controlpanel import audit, overview, sessions, users
+from reseller_api.controlpanel.users import PanelUser
 from reseller_api.controlpanel.web import (
     EXCEPTION_HANDLERS,
     PREFIX,
     SECURITY_HEADERS,
     CsrfRefused,
+    Panel,
     PanelDep,
     SignedIn,
     page,
@@ -69,6 +71,19 @@ def _checked(session: SignedIn, form: dict[str, Any]) -> dict[str, Any]:
 
 def _notice(notice: str | None) -> str | None:
     return NOTICES.get(notice or "")
+
+
+def _audit(panel: Panel, user: PanelUser, address: str | None, action: str, detail: str = "") -> None:
+    """Record what a signed-in user did through the panel, in the audit log."""
+    audit.record(
+        panel.context.database,
+        reseller_id=user.reseller_id,
+        actor_kind=audit.USER,
+        actor=user.email,
+        action=action,
+        detail=detail,
+        address=address,
+    )
 
 
 class ControlPanel(Controller):
@@ -126,14 +141,7 @@ class ControlPanel(Controller):
         panel.throttle.succeeded(email)
         # A new session id at every sign-in: a token planted before it is worth nothing.
         token, _ = sessions.start(panel.context.database, user, request.cookies.get(sessions.SESSION_COOKIE))
-        audit.record(
-            panel.context.database,
-            reseller_id=user.reseller_id,
-            actor_kind=audit.USER,
-            actor=user.email,
-            action="sign in",
-            address=address,
-        )
+        _audit(panel, user, address, "sign in")
         response = redirect("/")
         response.cookies.append(sessions.session_cookie(token, panel.is_https(request)))
         return response
@@ -144,14 +152,7 @@ class ControlPanel(Controller):
     ) -> Redirect:
         _checked(session, data)
         sessions.end(panel.context.database, session)
-        audit.record(
-            panel.context.database,
-            reseller_id=session.user.reseller_id,
-            actor_kind=audit.USER,
-            actor=session.user.email,
-            action="sign out",
-            address=panel.address(request),
-        )
+        _audit(panel, session.user, panel.address(request), "sign out")
         response = redirect("/signin?notice=signedout")
         response.cookies.append(sessions.expired_session_cookie(panel.is_https(request)))
         return response
@@ -204,15 +205,7 @@ class ControlPanel(Controller):
             return self._set_password_page(
                 request, panel, token, pending, status_code=400, error=problem.text
             )
-        audit.record(
-            panel.context.database,
-            reseller_id=user.reseller_id,
-            actor_kind=audit.USER,
-            actor=user.email,
-            action="set password",
-            detail="with the one-time link",
-            address=panel.address(request),
-        )
+        _audit(panel, user, panel.address(request), "set password", "with the one-time link")
         return redirect("/signin?notice=created")
 
     @get("/password", sync_to_thread=False)
@@ -244,14 +237,7 @@ class ControlPanel(Controller):
                 min_length=users.MIN_PASSWORD,
                 error=problem.text,
             )
-        audit.record(
-            panel.context.database,
-            reseller_id=session.user.reseller_id,
-            actor_kind=audit.USER,
-            actor=session.user.email,
-            action="change password",
-            address=panel.address(request),
-        )
+        _audit(panel, session.user, panel.address(request), "change password")
         return redirect("/password?notice=password")
 
     # -- overview ------------------------------------------------------------------------
@@ -288,14 +274,12 @@ class ControlPanel(Controller):
         address = panel.address(request)
         networks = [address] if _text(data, "allow_current") == "yes" and address != "unknown" else []
         created = panel.credentials.create_key(session.user.reseller, networks)
-        audit.record(
-            panel.context.database,
-            reseller_id=session.user.reseller_id,
-            actor_kind=audit.USER,
-            actor=session.user.email,
-            action="create API key",
-            detail=created.api_key + (f", whitelisted {networks[0]}" if networks else ""),
-            address=address,
+        _audit(
+            panel,
+            session.user,
+            address,
+            "create API key",
+            created.api_key + (f", whitelisted {networks[0]}" if networks else ""),
         )
         return page("secret.html", session, nav="keys", created=created, rotated=False, status_code=201)
 
@@ -353,15 +337,7 @@ class ControlPanel(Controller):
         _checked(session, data)
         self._active_key(panel, session, api_key)
         created = panel.credentials.rotate_key(api_key)
-        audit.record(
-            panel.context.database,
-            reseller_id=session.user.reseller_id,
-            actor_kind=audit.USER,
-            actor=session.user.email,
-            action="rotate API key secret",
-            detail=api_key,
-            address=panel.address(request),
-        )
+        _audit(panel, session.user, panel.address(request), "rotate API key secret", api_key)
         return page("secret.html", session, nav="keys", created=created, rotated=True)
 
     @get("/keys/{api_key:str}/revoke", sync_to_thread=False)
@@ -381,15 +357,7 @@ class ControlPanel(Controller):
         _checked(session, data)
         self._active_key(panel, session, api_key)
         panel.credentials.revoke_key(api_key)
-        audit.record(
-            panel.context.database,
-            reseller_id=session.user.reseller_id,
-            actor_kind=audit.USER,
-            actor=session.user.email,
-            action="revoke API key",
-            detail=api_key,
-            address=panel.address(request),
-        )
+        _audit(panel, session.user, panel.address(request), "revoke API key", api_key)
         return redirect("/keys?notice=revoked")
 
     @post("/keys/{api_key:str}/networks", sync_to_thread=True)
@@ -411,15 +379,7 @@ class ControlPanel(Controller):
                 request, panel, session, view, status_code=400, error=problem.text, network=network
             )
         panel.credentials.allow_ip(api_key, cidr)
-        audit.record(
-            panel.context.database,
-            reseller_id=session.user.reseller_id,
-            actor_kind=audit.USER,
-            actor=session.user.email,
-            action="whitelist address",
-            detail=f"{cidr} for {api_key}",
-            address=panel.address(request),
-        )
+        _audit(panel, session.user, panel.address(request), "whitelist address", f"{cidr} for {api_key}")
         return redirect(f"/keys/{api_key}?notice=allowed")
 
     @post("/keys/{api_key:str}/networks/remove", sync_to_thread=True)
@@ -437,14 +397,8 @@ class ControlPanel(Controller):
         if cidr not in view.info.networks:
             raise ApiProblem(NETWORK_NOT_WHITELISTED, f"{cidr} is not whitelisted for this key.")
         panel.credentials.deny_ip(api_key, cidr)
-        audit.record(
-            panel.context.database,
-            reseller_id=session.user.reseller_id,
-            actor_kind=audit.USER,
-            actor=session.user.email,
-            action="remove whitelisted address",
-            detail=f"{cidr} for {api_key}",
-            address=panel.address(request),
+        _audit(
+            panel, session.user, panel.address(request), "remove whitelisted address", f"{cidr} for {api_key}"
         )
         return redirect(f"/keys/{api_key}?notice=denied")
 
