@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from msgspec import UNSET
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Column, Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
@@ -270,7 +270,7 @@ def create_alias(context: AppContext, reseller_id: int, domain_name: str, body: 
         raise invalid(ADDRESS_IN_USE, f"{address} is already a mailbox or an alias.") from None
     world_then(
         lambda: context.backends.mail.set_alias(address, destinations),
-        lambda: _delete_alias_row(context.database, address),
+        lambda: _delete_row(context.database, mail_aliases.c.email_address, address),
     )
     return f"/v2/mailzones/{zone.domain_name}/aliases/{address}"
 
@@ -279,7 +279,9 @@ def update_alias(
     context: AppContext, reseller_id: int, domain_name: str, email_address: str, body: UpdateAliasRequest
 ) -> None:
     zone = zone_or_404(context.database, reseller_id, domain_name)
-    address = _existing_alias(context.database, zone, email_address)
+    address = _existing_in_zone(
+        context.database, zone, mail_aliases.c.email_address, email_address, canonical_address, "Alias"
+    )
     destinations = _destinations(None if body.destinations is UNSET else body.destinations, address)
     with context.database.transaction() as conn:
         conn.execute(
@@ -292,9 +294,11 @@ def update_alias(
 
 def delete_alias(context: AppContext, reseller_id: int, domain_name: str, email_address: str) -> None:
     zone = zone_or_404(context.database, reseller_id, domain_name)
-    address = _existing_alias(context.database, zone, email_address)
+    address = _existing_in_zone(
+        context.database, zone, mail_aliases.c.email_address, email_address, canonical_address, "Alias"
+    )
     context.backends.mail.remove_alias(address)
-    _delete_alias_row(context.database, address)
+    _delete_row(context.database, mail_aliases.c.email_address, address)
 
 
 def _destinations(raw: list[str] | None, address: str) -> list[str]:
@@ -303,25 +307,31 @@ def _destinations(raw: list[str] | None, address: str) -> list[str]:
     return address_list(raw, "destinations", itself=address)
 
 
-def _existing_alias(database: Database, zone: Zone, raw: str) -> str:
-    address = canonical_address(raw)
-    with database.engine.connect() as conn:
-        found = (
-            address is not None
-            and conn.execute(
-                select(mail_aliases.c.id).where(
-                    mail_aliases.c.email_address == address, mail_aliases.c.mail_zone_id == zone.id
-                )
-            ).first()
-        )
-    if not found or address is None:
-        raise ApiProblem(NOT_FOUND, f"Alias {raw!r} does not exist in {zone.domain_name}.")
-    return address
+def _existing_in_zone(
+    database: Database,
+    zone: Zone,
+    key: Column[str],
+    raw: str,
+    canonical: Callable[[str], str | None],
+    what: str,
+) -> str:
+    """The canonical name of the zone's row whose ``key`` is ``raw`` (an alias, an SMTP domain), else 404."""
+    value = canonical(raw)
+    found = False
+    if value is not None:
+        with database.engine.connect() as conn:
+            found = (
+                conn.execute(select(key).where(key == value, key.table.c.mail_zone_id == zone.id)).first()
+                is not None
+            )
+    if not found or value is None:
+        raise ApiProblem(NOT_FOUND, f"{what} {raw!r} does not exist in {zone.domain_name}.")
+    return value
 
 
-def _delete_alias_row(database: Database, address: str) -> None:
+def _delete_row(database: Database, key: Column[str], value: str) -> None:
     with database.transaction() as conn:
-        conn.execute(delete(mail_aliases).where(mail_aliases.c.email_address == address))
+        conn.execute(delete(key.table).where(key == value))
 
 
 # -- catch-all ------------------------------------------------------------------------------
@@ -410,7 +420,7 @@ def create_smtp_domain(
         raise invalid(SMTP_DOMAIN_EXISTS, f"{hostname} is already an SMTP domain.") from None
     world_then(
         lambda: context.backends.mail.set_smtp_domain(zone.domain_name, hostname, True),
-        lambda: _delete_smtp_row(context.database, hostname),
+        lambda: _delete_row(context.database, mail_smtp_domains.c.hostname, hostname),
     )
     return f"/v2/mailzones/{zone.domain_name}/smtpdomains/{hostname}"
 
@@ -419,7 +429,9 @@ def update_smtp_domain(
     context: AppContext, reseller_id: int, domain_name: str, hostname: str, body: UpdateSmtpDomainRequest
 ) -> None:
     zone = zone_or_404(context.database, reseller_id, domain_name)
-    name = _existing_smtp(context.database, zone, hostname)
+    name = _existing_in_zone(
+        context.database, zone, mail_smtp_domains.c.hostname, hostname, canonical_domain_name, "SMTP domain"
+    )
     if body.enabled is UNSET:
         raise invalid(SMTP_ENABLED_REQUIRED)
     with context.database.transaction() as conn:
@@ -431,27 +443,8 @@ def update_smtp_domain(
 
 def delete_smtp_domain(context: AppContext, reseller_id: int, domain_name: str, hostname: str) -> None:
     zone = zone_or_404(context.database, reseller_id, domain_name)
-    name = _existing_smtp(context.database, zone, hostname)
+    name = _existing_in_zone(
+        context.database, zone, mail_smtp_domains.c.hostname, hostname, canonical_domain_name, "SMTP domain"
+    )
     context.backends.mail.remove_smtp_domain(name)
-    _delete_smtp_row(context.database, name)
-
-
-def _existing_smtp(database: Database, zone: Zone, raw: str) -> str:
-    hostname = canonical_domain_name(raw)
-    with database.engine.connect() as conn:
-        found = (
-            hostname is not None
-            and conn.execute(
-                select(mail_smtp_domains.c.id).where(
-                    mail_smtp_domains.c.hostname == hostname, mail_smtp_domains.c.mail_zone_id == zone.id
-                )
-            ).first()
-        )
-    if not found or hostname is None:
-        raise ApiProblem(NOT_FOUND, f"SMTP domain {raw!r} does not exist in {zone.domain_name}.")
-    return hostname
-
-
-def _delete_smtp_row(database: Database, hostname: str) -> None:
-    with database.transaction() as conn:
-        conn.execute(delete(mail_smtp_domains).where(mail_smtp_domains.c.hostname == hostname))
+    _delete_row(context.database, mail_smtp_domains.c.hostname, name)
