@@ -94,6 +94,10 @@ INTERNAL = define(
     "An unexpected error occurred. Quote the reference when contacting support.",
 )
 UNAVAILABLE = define("service_unavailable", 503, "The service is temporarily unavailable; retry later.")
+BACKEND_REFUSED = define("backend_refused", 400, "The provisioning backend refused the change.")
+BACKEND_UNAVAILABLE = define(
+    "backend_unavailable", 503, "A provisioning backend is temporarily unavailable; retry later."
+)
 BODY_INVALID_JSON = define("request_body_invalid_json", 400, "The request body is not valid JSON.")
 BODY_INVALID = define("request_body_invalid", 400, "The request body does not match the expected schema.")
 BODY_UNKNOWN_FIELD = define("request_body_unknown_field", 400, "The request body contains an unknown field.")

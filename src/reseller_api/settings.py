@@ -9,8 +9,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from limits import RateLimitItem, parse
@@ -90,6 +91,40 @@ class Settings:
     worker_concurrency: int = 4
     processes: int = 1
     log_level: str = "INFO"
+    # Real provisioning backends (docs/backends.md); each defaults to "simulated". Secrets
+    # (the PowerDNS key, a password in the MariaDB URL) stay out of repr() and so out of logs.
+    dns_backend: str = "simulated"
+    powerdns_url: str | None = None
+    powerdns_api_key: str | None = field(default=None, repr=False)
+    powerdns_server_id: str = "localhost"
+    mysql_backend: str = "simulated"
+    mariadb_url: str | None = field(default=None, repr=False)
+    web_backend: str = "simulated"
+    web_root: Path | None = None
+    nginx_conf_dir: Path | None = None
+    nginx_reload_command: tuple[str, ...] = ("nginx", "-s", "reload")
+    nginx_test_command: tuple[str, ...] = ("nginx", "-t")
+    php_fpm_pool_dir: Path | None = None
+    php_fpm_reload_command: tuple[str, ...] = ()
+    # Checks the PHP-FPM configuration before a reload (php-fpm8.2 -t); empty: no check.
+    php_fpm_test_command: tuple[str, ...] = ()
+    # Where the pools' unix sockets go (nginx connects there).
+    php_fpm_socket_dir: Path = Path("/run/php")
+    # nginx ``listen`` addresses of the rendered server blocks (HTTP, then HTTPS).
+    nginx_http_listen: tuple[str, ...] = ("80", "[::]:80")
+    nginx_https_listen: tuple[str, ...] = ("443", "[::]:443")
+    # The hostings' cron.d-format crontab files; None: NGINX_CONF_DIR/crontabs.
+    crontab_dir: Path | None = None
+    # Owner of the hostings' files (user[:group]); None: the user the server runs as.
+    web_user: str | None = None
+    # An ACME directory for Let's Encrypt; None: self-signed certificates, said so in the detail.
+    acme_directory_url: str | None = None
+    mail_backend: str = "simulated"
+    dovecot_passwd_file: Path | None = None
+    # Where the MTA's maps (virtual aliases, domains) are written; None: beside the passwd file.
+    mail_maps_dir: Path | None = None
+    # Mailbox homes (maildirs, Sieve scripts); None: ``vmail`` beside the passwd file.
+    mail_root: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -131,7 +166,9 @@ class Settings:
             registry_tlds=_tlds(get("REGISTRY_TLDS")),
             registry_taken=_domain_list(get("REGISTRY_TAKEN"), "REGISTRY_TAKEN", DEFAULT_REGISTRY_TAKEN),
             registry_transfers=_transfers(get("REGISTRY_TRANSFERS")),
-            mysql_hostname=get("MYSQL_HOSTNAME") or DEFAULT_MYSQL_HOSTNAME,
+            mysql_hostname=_host_name(
+                get("MARIADB_HOSTNAME") or get("MYSQL_HOSTNAME"), "MARIADB_HOSTNAME", DEFAULT_MYSQL_HOSTNAME
+            ),
             hosting_ip=_ip_address(get("HOSTING_IP"), "HOSTING_IP", DEFAULT_HOSTING_IP),
             ssh_host=_host_name(get("SSH_HOST"), "SSH_HOST", DEFAULT_SSH_HOST),
             max_body_bytes=_integer(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1_048_576, 1024),
@@ -142,6 +179,32 @@ class Settings:
             db_pool_size=_integer(get("DB_POOL_SIZE"), "DB_POOL_SIZE", 10, 1),
             worker_concurrency=_integer(get("WORKER_CONCURRENCY"), "WORKER_CONCURRENCY", 4, 1),
             processes=_integer(get("PROCESSES") or env.get("WEB_CONCURRENCY"), "PROCESSES", 1, 1),
+            dns_backend=_choice(get("DNS_BACKEND"), "DNS_BACKEND", ("simulated", "powerdns")),
+            powerdns_url=_http_url(get("POWERDNS_URL"), "POWERDNS_URL"),
+            powerdns_api_key=get("POWERDNS_API_KEY"),
+            powerdns_server_id=get("POWERDNS_SERVER_ID") or "localhost",
+            mysql_backend=_choice(get("MYSQL_BACKEND"), "MYSQL_BACKEND", ("simulated", "mariadb")),
+            mariadb_url=_mariadb_url(get("MARIADB_URL")),
+            web_backend=_choice(get("WEB_BACKEND"), "WEB_BACKEND", ("simulated", "nginx")),
+            web_root=_path(get("WEB_ROOT")),
+            nginx_conf_dir=_path(get("NGINX_CONF_DIR")),
+            nginx_reload_command=_command(
+                get("NGINX_RELOAD_COMMAND"), "NGINX_RELOAD_COMMAND", ("nginx", "-s", "reload")
+            ),
+            nginx_test_command=_command(get("NGINX_TEST_COMMAND"), "NGINX_TEST_COMMAND", ("nginx", "-t")),
+            php_fpm_pool_dir=_path(get("PHP_FPM_POOL_DIR")),
+            php_fpm_reload_command=_command(get("PHP_FPM_RELOAD_COMMAND"), "PHP_FPM_RELOAD_COMMAND", ()),
+            php_fpm_test_command=_command(get("PHP_FPM_TEST_COMMAND"), "PHP_FPM_TEST_COMMAND", ()),
+            php_fpm_socket_dir=_path(get("PHP_FPM_SOCKET_DIR")) or Path("/run/php"),
+            nginx_http_listen=_command(get("NGINX_HTTP_LISTEN"), "NGINX_HTTP_LISTEN", ("80", "[::]:80")),
+            nginx_https_listen=_command(get("NGINX_HTTPS_LISTEN"), "NGINX_HTTPS_LISTEN", ("443", "[::]:443")),
+            crontab_dir=_path(get("CRONTAB_DIR")),
+            web_user=get("WEB_USER"),
+            acme_directory_url=_http_url(get("ACME_DIRECTORY_URL"), "ACME_DIRECTORY_URL"),
+            mail_backend=_choice(get("MAIL_BACKEND"), "MAIL_BACKEND", ("simulated", "dovecot")),
+            dovecot_passwd_file=_path(get("DOVECOT_PASSWD_FILE")),
+            mail_maps_dir=_path(get("MAIL_MAPS_DIR")),
+            mail_root=_path(get("MAIL_ROOT")),
         ).checked()
 
     def checked(self) -> Settings:
@@ -155,7 +218,26 @@ class Settings:
                 f"{PREFIX}PROCESSES={self.processes} (or uvicorn --workers / WEB_CONCURRENCY) with in-memory "
                 f"rate limits and nonces: each process would count alone; set {PREFIX}REDIS_URL=redis://..."
             )
+        self._check_backends()
         return self
+
+    def _check_backends(self) -> None:
+        """Each real backend needs its connection settings; name the missing one."""
+        needed: dict[str, tuple[str, dict[str, object]]] = {
+            "powerdns": (
+                self.dns_backend,
+                {"POWERDNS_URL": self.powerdns_url, "POWERDNS_API_KEY": self.powerdns_api_key},
+            ),
+            "mariadb": (self.mysql_backend, {"MARIADB_URL": self.mariadb_url}),
+            "nginx": (self.web_backend, {"WEB_ROOT": self.web_root, "NGINX_CONF_DIR": self.nginx_conf_dir}),
+            "dovecot": (self.mail_backend, {"DOVECOT_PASSWD_FILE": self.dovecot_passwd_file}),
+        }
+        for backend, (chosen, values) in needed.items():
+            missing = [name for name, value in values.items() if value is None]
+            if chosen == backend and missing:
+                raise SettingsError(
+                    f"the {backend} backend needs {', '.join(PREFIX + name for name in missing)}"
+                )
 
 
 def _integer(raw: str | None, name: str, default: int, minimum: int) -> int:
@@ -290,3 +372,33 @@ def _log_level(raw: str | None) -> str:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"{PREFIX}LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got {raw!r}")
     return level
+
+
+def _http_url(raw: str | None, name: str) -> str | None:
+    if raw is None:
+        return None
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", raw):
+        raise SettingsError(f"{PREFIX}{name}: expected an http:// or https:// URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _mariadb_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not raw.startswith(("mysql://", "mariadb://")):
+        # Never echo the value: it may carry a password.
+        raise SettingsError(f"{PREFIX}MARIADB_URL: expected mysql://user[:password]@host[:port]")
+    return raw
+
+
+def _path(raw: str | None) -> Path | None:
+    return None if raw is None else Path(raw).expanduser()
+
+
+def _command(raw: str | None, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    if raw is None:
+        return default
+    try:
+        return tuple(shlex.split(raw))
+    except ValueError as exc:
+        raise SettingsError(f"{PREFIX}{name}: cannot split {raw!r} into a command: {exc}") from None

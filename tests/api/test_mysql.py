@@ -158,7 +158,7 @@ def test_users(api: Caller, account: int, database: Database) -> None:
     assert done.json()["resource_links"] == [base]
     user = f"id{account}_reader"
     assert api.get(base).json() == [  # by name
-        {"name": user, "rights": "read_and_write", "enabled": True},
+        {"name": user, "rights": "read_only", "enabled": True},  # as the YAML says
         {"name": name, "rights": "read_and_write", "enabled": True},
     ]
     assert api.get(f"/v2/mysqldatabases/{name}").json()["user_count"] == 2

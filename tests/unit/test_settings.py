@@ -180,3 +180,84 @@ def test_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RESELLER_API_SIGNATURE_MAX_AGE", "-1")
     with pytest.raises(SettingsError, match="RESELLER_API_SIGNATURE_MAX_AGE"):
         Settings.from_env()
+
+
+# -- real backends ---------------------------------------------------------------------------
+
+
+def test_backends_default_to_simulated() -> None:
+    settings = Settings.from_env({})
+    chosen = (settings.dns_backend, settings.mysql_backend, settings.web_backend, settings.mail_backend)
+    assert chosen == ("simulated",) * 4
+
+
+def test_real_backends_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "RESELLER_API_DNS_BACKEND": "PowerDNS",
+            "RESELLER_API_POWERDNS_URL": "http://127.0.0.1:8081/",
+            "RESELLER_API_POWERDNS_API_KEY": "pdns-secret",
+            "RESELLER_API_MYSQL_BACKEND": "mariadb",
+            "RESELLER_API_MARIADB_URL": "mysql://provisioner:db-secret@127.0.0.1:3306",
+            "RESELLER_API_MARIADB_HOSTNAME": "MySQL.Example.com",
+            "RESELLER_API_WEB_BACKEND": "nginx",
+            "RESELLER_API_WEB_ROOT": "/srv/www",
+            "RESELLER_API_NGINX_CONF_DIR": "/etc/nginx/reseller-api",
+            "RESELLER_API_NGINX_RELOAD_COMMAND": "sudo systemctl reload 'nginx.service'",
+            "RESELLER_API_MAIL_BACKEND": "dovecot",
+            "RESELLER_API_DOVECOT_PASSWD_FILE": "/etc/dovecot/users",
+        }
+    )
+    assert settings.dns_backend == "powerdns"
+    assert settings.powerdns_url == "http://127.0.0.1:8081"
+    assert settings.mysql_backend == "mariadb"
+    assert settings.mysql_hostname == "mysql.example.com"
+    assert settings.web_root == Path("/srv/www")
+    assert settings.nginx_conf_dir == Path("/etc/nginx/reseller-api")
+    assert settings.nginx_reload_command == ("sudo", "systemctl", "reload", "nginx.service")
+    assert settings.dovecot_passwd_file == Path("/etc/dovecot/users")
+    # Secrets never appear in a repr (and so never in a log line that prints the settings).
+    assert "pdns-secret" not in repr(settings)
+    assert "db-secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"DNS_BACKEND": "powerdns"}, "RESELLER_API_POWERDNS_URL, RESELLER_API_POWERDNS_API_KEY"),
+        (
+            {"DNS_BACKEND": "powerdns", "POWERDNS_URL": "http://127.0.0.1:8081"},
+            "RESELLER_API_POWERDNS_API_KEY",
+        ),
+        ({"MYSQL_BACKEND": "mariadb"}, "RESELLER_API_MARIADB_URL"),
+        ({"WEB_BACKEND": "nginx", "WEB_ROOT": "/srv/www"}, "RESELLER_API_NGINX_CONF_DIR"),
+        ({"MAIL_BACKEND": "dovecot"}, "RESELLER_API_DOVECOT_PASSWD_FILE"),
+    ],
+)
+def test_a_real_backend_names_its_missing_settings(env: dict[str, str], missing: str) -> None:
+    with pytest.raises(SettingsError, match=missing):
+        Settings.from_env({f"RESELLER_API_{name}": value for name, value in env.items()})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DNS_BACKEND", "bind"),
+        ("MYSQL_BACKEND", "postgres"),
+        ("WEB_BACKEND", "apache"),
+        ("MAIL_BACKEND", "exim"),
+        ("POWERDNS_URL", "127.0.0.1:8081"),
+        ("ACME_DIRECTORY_URL", "ftp://acme"),
+        ("NGINX_RELOAD_COMMAND", "nginx -s 'reload"),
+        ("MARIADB_HOSTNAME", "not a host"),
+    ],
+)
+def test_invalid_backend_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=f"RESELLER_API_{name}"):
+        Settings.from_env({f"RESELLER_API_{name}": value})
+
+
+def test_a_bad_mariadb_url_does_not_echo_its_password() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"RESELLER_API_MARIADB_URL": "postgres://root:hunter2@db"})
+    assert "hunter2" not in str(raised.value)

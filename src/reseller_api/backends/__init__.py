@@ -1,4 +1,8 @@
-"""Backends: the interfaces jobs call, and the set selected by settings."""
+"""Backends: the interfaces jobs call, and the set selected by settings.
+
+Each real backend lives in its own module and is imported only when selected, so the
+default (simulated) install never loads a driver it does not use.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +31,38 @@ def build_backends(settings: Settings, database: Database) -> Backends:
     from reseller_api.backends.simulated.registry import SimulatedRegistry
 
     store = simulated.SimulatedStore(database)
+    hosting: HostingBackend = simulated.SimulatedHosting(store)
+    dns: DnsBackend = simulated.SimulatedDns(store)
+    mail: MailBackend = simulated.SimulatedMail(store)
+    mysql: MySqlBackend = SimulatedMySql(store)
+    if settings.dns_backend == "powerdns":
+        from reseller_api.backends.powerdns import PowerDnsBackend
+
+        dns = PowerDnsBackend(settings)
+    if settings.mysql_backend == "mariadb":
+        from reseller_api.backends.mariadb import MariaDbBackend
+
+        mysql = MariaDbBackend(settings)
+    if settings.web_backend == "nginx":
+        from reseller_api.backends.nginx import NginxHosting
+
+        hosting = NginxHosting(settings)
+    if settings.mail_backend == "dovecot":
+        from reseller_api.backends.dovecot import DovecotMail
+
+        mail = DovecotMail(settings)
     return Backends(
-        hosting=simulated.SimulatedHosting(store),
-        dns=simulated.SimulatedDns(store),
-        mail=simulated.SimulatedMail(store),
-        mysql=SimulatedMySql(store),
+        hosting=hosting,
+        dns=dns,
+        mail=mail,
+        mysql=mysql,
         registry=SimulatedRegistry(store, settings),
         name_servers=settings.name_servers,
-        step_duration=settings.job_duration,
+        # Real servers take the time they take; only the simulated world pretends to work.
+        step_duration=settings.job_duration if _all_simulated(settings) else 0.0,
     )
+
+
+def _all_simulated(settings: Settings) -> bool:
+    chosen = (settings.dns_backend, settings.mysql_backend, settings.web_backend, settings.mail_backend)
+    return all(name == "simulated" for name in chosen)

@@ -1,15 +1,34 @@
 """What a provisioning job changes in the world, behind small interfaces.
 
 Every method is idempotent: ``ensure_*`` converges to "exists as described" and
-``remove_*`` to "does not exist", so a retried job never provisions twice. Real
-implementations (PowerDNS, MariaDB, nginx, Dovecot) come with their own issue; the
-simulated ones keep their state in our database.
+``remove_*`` to "does not exist", so a retried job never provisions twice. The simulated
+implementations keep their state in our database; the real ones (PowerDNS, MariaDB, nginx +
+PHP-FPM, Dovecot) are selected by settings (``build_backends``).
+
+A backend says why it failed with one of two exceptions, which the API and the job runner
+both understand:
+
+- :class:`BackendUnavailable`: the server could not be reached or timed out. A job retries
+  it with back-off; a request answers 503.
+- :class:`BackendRefused`: the server refused the change as invalid (PowerDNS's 422, an nginx
+  configuration that fails ``nginx -t``). Retrying cannot help: a job fails with the reason; a
+  request answers 400 with the reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
+
+from reseller_api.jobs.registry import TransientError
+
+
+class BackendUnavailable(TransientError):
+    """The backend server could not be reached or did not answer in time: worth retrying."""
+
+
+class BackendRefused(Exception):
+    """The backend refused the change; ``str(exc)`` is its reason, worded for the reseller."""
 
 
 class HostingBackend(Protocol):
@@ -32,6 +51,9 @@ class HostingBackend(Protocol):
     def set_authorized_keys(self, domain_name: str, public_keys: Sequence[str]) -> None: ...
     # Crontab lines: {"id", "cron_expression", "script_location", "enabled"}.
     def set_crontab(self, domain_name: str, entries: Sequence[Mapping[str, Any]]) -> None: ...
+    # Host name -> why its HTTPS certificate is self-signed (no ACME server could issue one), for
+    # those that are; the hosting detail says so. Empty when every certificate is a real one.
+    def certificate_notes(self, domain_name: str) -> Mapping[str, str]: ...
 
 
 class DnsBackend(Protocol):
@@ -105,3 +127,6 @@ class MySqlBackend(Protocol):
     def set_user_enabled(self, user: str, enabled: bool) -> None: ...
     # DROP USER IF EXISTS
     def drop_user(self, user: str) -> None: ...
+    # Used size in MB (data + indexes) of those of ``names`` the server measured, in one query
+    # for a whole page; a name left out shows the size recorded in our store.
+    def database_sizes_mb(self, names: Sequence[str]) -> dict[str, float]: ...

@@ -19,13 +19,19 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reseller-api", description="Self-hostable hosting reseller Public API v2 server."
     )
     parser.add_argument("--version", action="version", version=f"reseller-api {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,worker,migrate,admin}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{serve,worker,migrate,admin,certificates}"
+    )
     serve = sub.add_parser("serve", help="migrate, then serve the API (with the embedded job runner)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     sub.add_parser("worker", help="run provisioning jobs without serving HTTP")
     sub.add_parser("migrate", help="bring the database schema up to date")
     admin.add_parsers(sub)
+    certificates = sub.add_parser("certificates", help="hosted sites' TLS certificates (nginx backend)")
+    certificates.add_subparsers(dest="certificates_command", required=True).add_parser(
+        "renew", help="renew the certificates that are due and reload nginx (run daily)"
+    )
     return parser
 
 
@@ -42,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         # command's result or its one-line error. DEBUG keeps the narration.
         if settings.log_level != "DEBUG":
             logging.getLogger("alembic").setLevel(logging.WARNING)
+        if args.command == "certificates":
+            from reseller_api.cli.certificates import renew
+
+            return renew(settings)
         from reseller_api.store import migrate
         from reseller_api.store.database import Database
 

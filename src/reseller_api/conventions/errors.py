@@ -4,6 +4,8 @@
 - :class:`ValidationFailed` and the framework's own validation errors -> 400
   ``{"validation_errors": [...]}``
 - unknown routes 404, wrong methods 405 (with ``Allow``), database outages 503
+- a real backend's refusal (:class:`BackendRefused`) -> 400 with its reason; a backend that
+  cannot be reached (:class:`BackendUnavailable`) -> 503
 - anything else -> 500 with a correlation id that is logged with the traceback;
   nothing internal reaches the caller.
 """
@@ -24,6 +26,7 @@ from litestar.exceptions import (
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from reseller_api import errors
+from reseller_api.backends.base import BackendRefused, BackendUnavailable
 
 log = logging.getLogger("reseller_api.errors")
 
@@ -115,6 +118,17 @@ def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respo
     return on_unexpected(request, exc)
 
 
+def on_backend_refused(_: Request[Any, Any, Any], exc: BackendRefused) -> Response[Any]:
+    """A real backend's own refusal (PowerDNS's 422...) reads as one more validation error."""
+    text = f"{errors.BACKEND_REFUSED.text} {exc}".strip()
+    return _validation([{"error_code": errors.BACKEND_REFUSED.code, "error_text": text}])
+
+
+def on_backend_unavailable(request: Request[Any, Any, Any], exc: BackendUnavailable) -> Response[Any]:
+    log.warning("backend unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return _error(503, errors.BACKEND_UNAVAILABLE.code, errors.BACKEND_UNAVAILABLE.text, {"Retry-After": "5"})
+
+
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     reference = uuid.uuid4().hex
     log.error("unexpected error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
@@ -134,5 +148,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     MethodNotAllowedException: on_method_not_allowed,
     HTTPException: on_http_exception,
     DBAPIError: on_database_error,
+    BackendRefused: on_backend_refused,
+    BackendUnavailable: on_backend_unavailable,
     Exception: on_unexpected,
 }

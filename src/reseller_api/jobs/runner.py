@@ -124,9 +124,9 @@ class Runner:
                 if exclusive:
                     raise RetryLater(delay) from exc
                 return True
-            self._fail(job, context, f"gave up after {job.attempts} attempts: {exc}")
+            self._fail(job, context, f"gave up after {job.attempts} attempts: {exc}", exclusive=exclusive)
         except Exception as exc:
-            self._fail(job, context, str(exc) or type(exc).__name__, exc)
+            self._fail(job, context, str(exc) or type(exc).__name__, exc, exclusive=exclusive)
         return True
 
     def _fail(
@@ -135,11 +135,30 @@ class Runner:
         context: JobContext,
         reason: str,
         exc: Exception | None = None,
+        *,
+        exclusive: bool = False,
     ) -> None:
         log.error("job %s (%s) failed: %s", job.id, job.kind, reason, exc_info=exc)
         handler = HANDLERS.get(job.kind)
         if handler is not None:
-            handler.unprovision(context, job.payload)
+            try:
+                handler.unprovision(context, job.payload)
+            except TransientError as cleanup:
+                # The backend that must undo the work is away: a job is never reported failed
+                # while half of it still exists. It stays ongoing and runs again later: then it
+                # either completes (the backend is back) or fails with its clean-up done.
+                delay = retry_delay(job.attempts)
+                log.warning(
+                    "job %s (%s) cannot be undone yet: %s; trying again in %.0fs",
+                    job.id,
+                    job.kind,
+                    cleanup,
+                    delay,
+                )
+                service.retry_later(self.db, job.id, delay)
+                if exclusive:
+                    raise RetryLater(delay) from cleanup
+                return
         with self.db.transaction() as conn:
             if not service.lock_ongoing(conn, job.id):
                 return

@@ -72,3 +72,7 @@ class SimulatedHosting:
 
     def set_crontab(self, domain_name: str, entries: Sequence[Mapping[str, Any]]) -> None:
         self.store.put("hosting_crontab", domain_name, {"entries": [dict(e) for e in entries]})
+
+    def certificate_notes(self, domain_name: str) -> dict[str, str]:
+        # The simulated Let's Encrypt always succeeds: nothing to say.
+        return {}

@@ -6,6 +6,7 @@ IF EXISTS``), so every step converges when a job retries it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reseller_api.backends.simulated.world import SimulatedStore
@@ -36,6 +37,10 @@ class SimulatedMySql:
 
     def drop_user(self, user: str) -> None:
         self.store.remove("mysql_user", user)
+
+    def database_sizes_mb(self, names: Sequence[str]) -> dict[str, float]:
+        """The simulated server measures nothing: every database shows the size in our store."""
+        return {}
 
     def _update(self, user: str, **changes: Any) -> None:
         self.store.put("mysql_user", user, {**(self.store.get("mysql_user", user) or {}), **changes})

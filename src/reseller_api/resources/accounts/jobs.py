@@ -9,6 +9,17 @@ from sqlalchemy import Connection, delete, insert, select, update
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
 from reseller_api.store.tables import accounts, dns_zones, linux_hostings, mail_zones
 
+DEFAULT_PHP_VERSION = "8.3"
+
+
+def initial_php_version(available: tuple[str, ...]) -> str:
+    """8.3 where the platform has it; else its newest, so the detail never names a PHP it lacks."""
+    if DEFAULT_PHP_VERSION in available or not available:
+        return DEFAULT_PHP_VERSION
+    return max(
+        available, key=lambda version: tuple(int(part) for part in version.split(".") if part.isdigit())
+    )
+
 
 def _provision(ctx: JobContext, payload: Payload) -> None:
     domain = payload["identifier"]
@@ -33,6 +44,7 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
                 domain_name=domain,
                 ftp_username=payload["ftp_username"],
                 ftp_password_hash=payload["ftp_password_hash"],
+                php_version=initial_php_version(ctx.backends.hosting.php_versions()),
                 created_at=now,
             )
         )

@@ -10,13 +10,16 @@ IMMEDIATE`` serialises anyway), which keeps positions dense and the zone rules r
 
 from __future__ import annotations
 
+import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, select, update
 
+from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.context import AppContext
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import ApiProblem, define, invalid
@@ -25,6 +28,8 @@ from reseller_api.resources.dns.schemas import DnsRecord, DnsRecordInput
 from reseller_api.rules import canonical_domain_name
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import dns_records, dns_zones
+
+log = logging.getLogger("reseller_api.dns")
 
 ZONE_NOT_FOUND = define("dns_zone_not_found", 404, "You have no DNS zone for this domain name.")
 RECORD_NOT_FOUND = define("dns_record_not_found", 404, "The DNS record does not exist in this zone.")
@@ -217,9 +222,16 @@ def _values(record: Record) -> dict[str, object]:
 def _sync(context: AppContext, zone: Zone, owners: set[tuple[str, str]]) -> None:
     """Push the touched RRsets to the DNS backend, after our commit (world steps never run inside
     our transactions); each push replaces the whole RRset, so a repeat converges."""
+    _push(context, zone, owners, [])
+
+
+def _push(
+    context: AppContext, zone: Zone, owners: set[tuple[str, str]], pushed: list[tuple[str, str]]
+) -> None:
+    """:func:`_sync`, noting in ``pushed`` each RRset the backend took."""
     rrsets = {}
     with context.database.engine.connect() as conn:  # closed before the backend writes
-        for name, rtype in owners:
+        for name, rtype in sorted(owners):
             rrsets[name, rtype] = conn.execute(
                 select(dns_records.c.ttl, dns_records.c.rdata).where(
                     dns_records.c.zone_id == zone.id, dns_records.c.name == name, dns_records.c.type == rtype
@@ -228,6 +240,37 @@ def _sync(context: AppContext, zone: Zone, owners: set[tuple[str, str]]) -> None
     for (name, rtype), rows in rrsets.items():
         ttl = min((r[0] for r in rows), default=0)
         context.backends.dns.replace_rrset(zone.domain_name, name, rtype, ttl, [r[1] for r in rows])
+        pushed.append((name, rtype))
+
+
+def _sync_or_undo(
+    context: AppContext,
+    zone: Zone,
+    reseller_id: int,
+    owners: set[tuple[str, str]],
+    undo: Callable[[Connection], None],
+) -> None:
+    """:func:`_sync`; when the backend refuses the change (or cannot be reached), put our rows back
+    as they were and push back what it already took, so the request changes nothing, then re-raise
+    (the API answers 400 with the backend's reason, or 503).
+
+    A backend that timed out may have applied the change anyway: the RRset then differs from our
+    rows until its next edit, which replaces it whole.
+    """
+    pushed: list[tuple[str, str]] = []
+    try:
+        _push(context, zone, owners, pushed)
+    except (BackendRefused, BackendUnavailable):
+        with context.database.transaction() as conn:
+            _lock_zone(conn, zone, reseller_id)
+            undo(conn)
+        try:
+            _sync(context, zone, set(pushed))
+        except (BackendRefused, BackendUnavailable) as exc:
+            log.warning(
+                "DNS zone %s: could not push back %s after a refusal: %s", zone.domain_name, pushed, exc
+            )
+        raise
 
 
 def create_record(
@@ -246,7 +289,13 @@ def create_record(
             .values(zone_id=zone.id, position=position, created_at=time.time(), **_values(record))
             .returning(dns_records.c.id)
         ).scalar_one()
-    _sync(context, zone, {(record.name, record.type)})
+    _sync_or_undo(
+        context,
+        zone,
+        reseller_id,
+        {(record.name, record.type)},
+        lambda conn: _remove_row(conn, zone, int(pk)),
+    )
     return zone, record_id(zone.id, int(pk))
 
 
@@ -270,8 +319,41 @@ def update_record(
         record = build(zone.domain_name, body, current)
         _check_zone_rules(conn, zone, record, pk)
         conn.execute(update(dns_records).where(dns_records.c.id == pk).values(**_values(record)))
-    _sync(context, zone, {(current.name, current.type), (record.name, record.type)})
+    _sync_or_undo(
+        context,
+        zone,
+        reseller_id,
+        {(current.name, current.type), (record.name, record.type)},
+        lambda conn: _put_back(conn, pk, current),
+    )
     return record.wire(record_id(zone.id, pk))
+
+
+def _put_back(conn: Connection, pk: int, record: Record) -> None:
+    conn.execute(update(dns_records).where(dns_records.c.id == pk).values(**_values(record)))
+
+
+def _remove_row(conn: Connection, zone: Zone, pk: int) -> None:
+    position = conn.execute(select(dns_records.c.position).where(dns_records.c.id == pk)).scalar()
+    if position is None:
+        return
+    conn.execute(delete(dns_records).where(dns_records.c.id == pk))
+    # Close the gap so positions stay dense (1..n): the price of O(take) pages.
+    conn.execute(
+        update(dns_records)
+        .where(dns_records.c.zone_id == zone.id, dns_records.c.position > position)
+        .values(position=dns_records.c.position - 1)
+    )
+
+
+def _restore_row(conn: Connection, zone: Zone, row: dict[str, Any]) -> None:
+    """Put a deleted row back where it was: same id (so its URL still works), same position."""
+    conn.execute(
+        update(dns_records)
+        .where(dns_records.c.zone_id == zone.id, dns_records.c.position >= row["position"])
+        .values(position=dns_records.c.position + 1)
+    )
+    conn.execute(insert(dns_records).values(**row))
 
 
 def delete_record(context: AppContext, reseller_id: int, domain_name: str, raw_id: str) -> None:
@@ -280,12 +362,8 @@ def delete_record(context: AppContext, reseller_id: int, domain_name: str, raw_i
     with context.database.transaction() as conn:
         _lock_zone(conn, zone, reseller_id)
         current = _current(conn, zone, pk, raw_id)
-        position = conn.execute(select(dns_records.c.position).where(dns_records.c.id == pk)).scalar_one()
-        conn.execute(delete(dns_records).where(dns_records.c.id == pk))
-        # Close the gap so positions stay dense (1..n): the price of O(take) pages.
-        conn.execute(
-            update(dns_records)
-            .where(dns_records.c.zone_id == zone.id, dns_records.c.position > position)
-            .values(position=dns_records.c.position - 1)
-        )
-    _sync(context, zone, {(current.name, current.type)})
+        row = dict(conn.execute(select(dns_records).where(dns_records.c.id == pk)).one()._mapping)
+        _remove_row(conn, zone, pk)
+    _sync_or_undo(
+        context, zone, reseller_id, {(current.name, current.type)}, lambda conn: _restore_row(conn, zone, row)
+    )

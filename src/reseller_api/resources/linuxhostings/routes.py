@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, MediaType, Response, get, put
+from litestar.datastructures import ResponseHeader
 from litestar.params import JSONBody, Parameter
 
 from reseller_api.context import Caller, Context, Paging
@@ -55,12 +56,22 @@ class LinuxHostingController(Controller):
         summary="Linux hosting detail",
         description="Sites with their host headers and SSL/HTTP2 settings, PHP version, FTP and SSH "
         "access, linked MySQL databases and the servicepack's sizes (MB).",
+        response_headers=[
+            ResponseHeader(
+                name=service.CERTIFICATE_NOTICE,
+                description="Host names whose HTTPS certificate is self-signed (no ACME server could "
+                "issue one), with the reason: `name: note; name: note`. Absent when there are none.",
+                documentation_only=True,
+            )
+        ],
         sync_to_thread=False,
     )
     def get_hosting(
         self, context: Context, credential: Caller, domain_name: DomainName
-    ) -> LinuxHostingDetail:
-        return service.get_detail(context, credential.reseller_id, domain_name)
+    ) -> Response[LinuxHostingDetail]:
+        detail = service.get_detail(context, credential.reseller_id, domain_name)
+        notice = service.certificate_notice(context, detail.domain_name)
+        return Response(detail, headers={service.CERTIFICATE_NOTICE: notice} if notice else None)
 
     @get(
         "/{domain_name:str}/phpsettings/availableversions",

@@ -185,12 +185,36 @@ def get_detail(context: AppContext, reseller_id: int, domain_name: str) -> Linux
     )
 
 
+# The detail's schema has no field for it (additionalProperties: false), so the hosting detail
+# says in this header which host names serve a certificate that is not what it seems.
+CERTIFICATE_NOTICE = "X-Certificate-Notice"
+
+
+def certificate_notice(context: AppContext, domain_name: str) -> str | None:
+    """``name: note; name: note`` for the hosting's certificates the platform comments on
+    (self-signed because no ACME server could issue one), or None."""
+    notes = context.backends.hosting.certificate_notes(domain_name)
+    if not notes:
+        return None
+    text = "; ".join(f"{name}: {note}" for name, note in sorted(notes.items()))
+    # A header value is one line of visible ASCII.
+    return "".join(c if " " <= c <= "~" else "?" for c in text)
+
+
 def _change(context: AppContext, hosting: Hosting, **values: Any) -> None:
+    row = linux_hostings.c.id == hosting.id
     with context.database.transaction() as conn:
-        conn.execute(update(linux_hostings).where(linux_hostings.c.id == hosting.id).values(**values))
+        previous = conn.execute(select(*(linux_hostings.c[name] for name in values)).where(row)).one()
+        conn.execute(update(linux_hostings).where(row).values(**values))
     # Re-read: the platform gets the committed state, including concurrent changes to other settings.
     current = find_hosting(context.database, hosting.reseller_id, hosting.domain_name)
-    context.backends.hosting.set_settings(hosting.domain_name, current.settings())
+    try:
+        context.backends.hosting.set_settings(hosting.domain_name, current.settings())
+    except Exception:
+        # The platform kept its previous configuration (refused, or unreachable): so do we.
+        with context.database.transaction() as conn:
+            conn.execute(update(linux_hostings).where(row).values(**previous._asdict()))
+        raise
 
 
 def required_enabled(value: bool | UnsetType) -> bool:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from msgspec import UNSET, UnsetType
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
@@ -206,13 +206,47 @@ def _site(database: Database, hosting: Hosting, site_name: str) -> Site:
     raise ApiProblem(NOT_FOUND, f"Site {site_name!r} does not exist on {hosting.domain_name}.")
 
 
-def _sync(context: AppContext, hosting: Hosting, site_name: str) -> None:
-    """Give the platform the committed state of one site."""
-    for site in _load(context.database, hosting):
-        if site.name == site_name:
-            context.backends.hosting.ensure_site(hosting.domain_name, site.name, site.platform())
-            return
-    context.backends.hosting.remove_site(hosting.domain_name, site_name)
+class _Snapshot:
+    """The hosting's sites and host headers as they were, put back when the platform refuses
+    (or cannot take) the change we committed: then nothing changed, here or there."""
+
+    def __init__(self, database: Database, hosting: Hosting) -> None:
+        self.database, self.hosting_id = database, hosting.id
+        with database.engine.connect() as conn:
+            self.sites = [dict(r) for r in conn.execute(select(linux_sites).where(self._sites)).mappings()]
+            self.headers = [
+                dict(r) for r in conn.execute(select(linux_host_headers).where(self._headers)).mappings()
+            ]
+
+    @property
+    def _sites(self) -> ColumnElement[bool]:
+        return linux_sites.c.hosting_id == self.hosting_id
+
+    @property
+    def _headers(self) -> ColumnElement[bool]:
+        return linux_host_headers.c.site_id.in_(select(linux_sites.c.id).where(self._sites))
+
+    def restore(self) -> None:
+        with self.database.transaction() as conn:
+            conn.execute(delete(linux_host_headers).where(self._headers))
+            conn.execute(delete(linux_sites).where(self._sites))
+            if self.sites:
+                conn.execute(insert(linux_sites), self.sites)
+            if self.headers:
+                conn.execute(insert(linux_host_headers), self.headers)
+
+
+def _sync(context: AppContext, hosting: Hosting, site_name: str, before: _Snapshot) -> None:
+    """Give the platform the committed state of one site; if it refuses, our rows go back."""
+    try:
+        for site in _load(context.database, hosting):
+            if site.name == site_name:
+                context.backends.hosting.ensure_site(hosting.domain_name, site.name, site.platform())
+                return
+        context.backends.hosting.remove_site(hosting.domain_name, site_name)
+    except Exception:
+        before.restore()
+        raise
 
 
 def _new_name(value: str | UnsetType) -> str:
@@ -245,6 +279,7 @@ def create_subsite(context: AppContext, reseller_id: int, domain_name: str, orde
         raise invalid(
             PATH_NOT_FOUND, f"The folder {path} does not exist on {hosting.domain_name}; create it first."
         )
+    before = _Snapshot(context.database, hosting)
     try:
         with context.database.transaction() as conn:
             if _name_taken(conn, name):
@@ -267,7 +302,7 @@ def create_subsite(context: AppContext, reseller_id: int, domain_name: str, orde
             )
     except IntegrityError:  # two requests raced for the name; the unique index kept one
         raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.") from None
-    _sync(context, hosting, name)
+    _sync(context, hosting, name, before)
     return name
 
 
@@ -276,10 +311,11 @@ def delete_subsite(context: AppContext, reseller_id: int, domain_name: str, site
     site = _site(context.database, hosting, site_name)
     if site.name == hosting.domain_name:
         raise invalid(MAIN_SITE)
+    before = _Snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         conn.execute(delete(linux_host_headers).where(linux_host_headers.c.site_id == site.id))
         conn.execute(delete(linux_sites).where(linux_sites.c.id == site.id))
-    _sync(context, hosting, site.name)
+    _sync(context, hosting, site.name, before)
 
 
 def add_host_header(
@@ -288,6 +324,7 @@ def add_host_header(
     hosting = find_hosting(context.database, reseller_id, domain_name)
     site = _site(context.database, hosting, site_name)
     name = _new_name(order.domain_name)
+    before = _Snapshot(context.database, hosting)
     try:
         with context.database.transaction() as conn:
             site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
@@ -304,7 +341,7 @@ def add_host_header(
             )
     except IntegrityError:
         raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.") from None
-    _sync(context, hosting, site.name)
+    _sync(context, hosting, site.name, before)
     return name
 
 
@@ -316,10 +353,11 @@ def configure_http2(
     wanted = required_enabled(enabled)
     if wanted and not site.ssl:
         raise invalid(HTTP2_REQUIRES_SSL)
+    before = _Snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
         conn.execute(update(linux_sites).where(linux_sites.c.id == site_id).values(http2_enabled=wanted))
-    _sync(context, hosting, site.name)
+    _sync(context, hosting, site.name, before)
 
 
 def configure_ssl(
@@ -350,6 +388,7 @@ def configure_ssl(
             if wanted
             else {"letsencrypt_enabled": False, "auto_redirect_enabled": False}
         )
+    before = _Snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
         conn.execute(
@@ -357,4 +396,4 @@ def configure_ssl(
             .where(linux_host_headers.c.site_id == site_id, linux_host_headers.c.name == header.name)
             .values(**values)
         )
-    _sync(context, hosting, site.name)
+    _sync(context, hosting, site.name, before)

@@ -25,6 +25,7 @@ from reseller_api.resources.linuxhostings.schemas import SshKey
 from reseller_api.resources.linuxhostings.service import Hosting, find_hosting
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import linux_ssh_keys
+from reseller_api.store.undo import RowsSnapshot
 
 RSA_MIN_BITS = 2048
 MAX_KEYS_PER_HOSTING = 100
@@ -101,10 +102,19 @@ def keys_of(database: Database, hosting: Hosting) -> list[SshKey]:
     ]
 
 
-def _sync(context: AppContext, hosting: Hosting) -> None:
-    """authorized_keys, rewritten from the committed keys."""
+def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
+    return RowsSnapshot(context.database, linux_ssh_keys, linux_ssh_keys.c.hosting_id == hosting.id)
+
+
+def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
+    """authorized_keys, rewritten from the committed keys; if the platform refuses, the keys
+    go back to ``before``."""
     keys = [k.public_key for k in keys_of(context.database, hosting)]
-    context.backends.hosting.set_authorized_keys(hosting.domain_name, keys)
+    try:
+        context.backends.hosting.set_authorized_keys(hosting.domain_name, keys)
+    except Exception:
+        before.restore()
+        raise
 
 
 def list_keys(context: AppContext, reseller_id: int, domain_name: str) -> list[SshKey]:
@@ -116,6 +126,7 @@ def add_key(context: AppContext, reseller_id: int, domain_name: str, public_key:
     hosting = find_hosting(context.database, reseller_id, domain_name)
     line = parse_public_key(public_key)
     fingerprint = sha256_fingerprint(line)
+    before = _snapshot(context, hosting)
     try:
         with context.database.transaction() as conn:
             existing = (
@@ -144,7 +155,7 @@ def add_key(context: AppContext, reseller_id: int, domain_name: str, public_key:
         raise invalid(
             KEY_EXISTS, f"The key {fingerprint} is already attached to {hosting.domain_name}."
         ) from None
-    _sync(context, hosting)
+    _sync(context, hosting, before)
     return fingerprint
 
 
@@ -163,10 +174,11 @@ def delete_key(context: AppContext, reseller_id: int, domain_name: str, fingerpr
     match = next((k for k in keys_of(context.database, hosting) if _matches(k, fingerprint)), None)
     if match is None:
         raise ApiProblem(NOT_FOUND, f"No SSH key {fingerprint!r} is attached to {hosting.domain_name}.")
+    before = _snapshot(context, hosting)
     with context.database.transaction() as conn:
         conn.execute(
             delete(linux_ssh_keys).where(
                 linux_ssh_keys.c.hosting_id == hosting.id, linux_ssh_keys.c.fingerprint == match.fingerprint
             )
         )
-    _sync(context, hosting)
+    _sync(context, hosting, before)

@@ -24,6 +24,7 @@ from reseller_api.resources.linuxhostings.schemas import ScheduledTask, Schedule
 from reseller_api.resources.linuxhostings.service import Hosting, find_hosting
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import linux_scheduled_tasks as tasks
+from reseller_api.store.undo import RowsSnapshot
 
 MAX_TASKS_PER_HOSTING = 50
 MINUTE_STEPS = ("*/5", "*/10", "*/15", "*/30")
@@ -94,8 +95,13 @@ def tasks_of(database: Database, hosting: Hosting) -> list[ScheduledTask]:
     return [_task(r) for r in database.fetch_all(_LIST, hosting_id=hosting.id)]
 
 
-def _sync(context: AppContext, hosting: Hosting) -> None:
-    """The hosting's crontab, rewritten from the committed tasks."""
+def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
+    return RowsSnapshot(context.database, tasks, tasks.c.hosting_id == hosting.id)
+
+
+def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
+    """The hosting's crontab, rewritten from the committed tasks; if the platform refuses, the
+    tasks go back to ``before``."""
     entries = [
         {
             "id": t.id,
@@ -105,7 +111,11 @@ def _sync(context: AppContext, hosting: Hosting) -> None:
         }
         for t in tasks_of(context.database, hosting)
     ]
-    context.backends.hosting.set_crontab(hosting.domain_name, entries)
+    try:
+        context.backends.hosting.set_crontab(hosting.domain_name, entries)
+    except Exception:
+        before.restore()
+        raise
 
 
 def _validated(order: ScheduledTaskRequest, current: ScheduledTask | None) -> tuple[str, str, bool]:
@@ -155,6 +165,7 @@ def create_task(context: AppContext, reseller_id: int, domain_name: str, order: 
     hosting = find_hosting(context.database, reseller_id, domain_name)
     cron, script, enabled = _validated(order, None)
     task_id = str(uuid.uuid4())
+    before = _snapshot(context, hosting)
     with context.database.transaction() as conn:
         count = conn.execute(select(func.count()).where(tasks.c.hosting_id == hosting.id)).scalar_one()
         if count >= MAX_TASKS_PER_HOSTING:
@@ -169,7 +180,7 @@ def create_task(context: AppContext, reseller_id: int, domain_name: str, order: 
                 created_at=time.time(),
             )
         )
-    _sync(context, hosting)
+    _sync(context, hosting, before)
     return task_id
 
 
@@ -179,18 +190,20 @@ def update_task(
     hosting = find_hosting(context.database, reseller_id, domain_name)
     current = _find(context.database, hosting, task_id)
     cron, script, enabled = _validated(order, current)
+    before = _snapshot(context, hosting)
     with context.database.transaction() as conn:
         conn.execute(
             update(tasks)
             .where(tasks.c.id == current.id)
             .values(cron_expression=cron, script_location=script, enabled=enabled)
         )
-    _sync(context, hosting)
+    _sync(context, hosting, before)
 
 
 def delete_task(context: AppContext, reseller_id: int, domain_name: str, task_id: str) -> None:
     hosting = find_hosting(context.database, reseller_id, domain_name)
     current = _find(context.database, hosting, task_id)
+    before = _snapshot(context, hosting)
     with context.database.transaction() as conn:
         conn.execute(delete(tasks).where(tasks.c.id == current.id))
-    _sync(context, hosting)
+    _sync(context, hosting, before)

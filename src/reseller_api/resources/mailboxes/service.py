@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
@@ -268,9 +269,32 @@ def change_password(
     if (problem := password_problem(body.password)) is not None:
         raise ValidationFailed([problem])
     password_hash = hash_password(body.password)
-    with context.database.transaction() as conn:
-        conn.execute(update(mailboxes).where(mailboxes.c.name == address).values(password_hash=password_hash))
-    context.backends.mail.set_mailbox_password(address, password_hash)
+    previous = _swap(context.database, address, {"password_hash": password_hash})
+    world_then(
+        lambda: context.backends.mail.set_mailbox_password(address, password_hash),
+        lambda: _swap(context.database, address, previous),
+    )
+
+
+def _swap(database: Database, address: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Update the mailbox's columns; returns their previous values, to put back if the platform refuses."""
+    with database.transaction() as conn:
+        row = conn.execute(
+            select(*(mailboxes.c[name] for name in values)).where(mailboxes.c.name == address)
+        ).first()
+        if row is None:  # deleted meanwhile
+            raise ApiProblem(NOT_FOUND, f"Mailbox {address!r} does not exist.")
+        conn.execute(update(mailboxes).where(mailboxes.c.name == address).values(**values))
+    return dict(zip(values, row, strict=True))
+
+
+def _rules_then_world(context: AppContext, reseller_id: int, address: str, values: dict[str, Any]) -> None:
+    """Store rule columns, then push the whole rule set; if the platform refuses, put them back."""
+    previous = _swap(context.database, address, values)
+    world_then(
+        lambda: _push_rules(context, reseller_id, address),
+        lambda: _swap(context.database, address, previous),
+    )
 
 
 def set_auto_reply(context: AppContext, reseller_id: int, name: str, body: AutoReply) -> None:
@@ -285,13 +309,12 @@ def set_auto_reply(context: AppContext, reseller_id: int, name: str, body: AutoR
         raise invalid(AUTOREPLY_SUBJECT_INVALID)
     if body.enabled and not message.strip():
         raise invalid(AUTOREPLY_MESSAGE_REQUIRED)
-    with context.database.transaction() as conn:
-        conn.execute(
-            update(mailboxes)
-            .where(mailboxes.c.name == address)
-            .values(auto_reply_enabled=body.enabled, auto_reply_subject=subject, auto_reply_message=message)
-        )
-    _push_rules(context, reseller_id, address)
+    _rules_then_world(
+        context,
+        reseller_id,
+        address,
+        {"auto_reply_enabled": body.enabled, "auto_reply_subject": subject, "auto_reply_message": message},
+    )
 
 
 def set_auto_forward(context: AppContext, reseller_id: int, name: str, body: AutoForward) -> None:
@@ -304,17 +327,16 @@ def set_auto_forward(context: AppContext, reseller_id: int, name: str, body: Aut
         raise invalid(AUTOFORWARD_ADDRESSES_REQUIRED)
     _refuse_alias_loop(context.database, address, targets)
     copy = False if body.copy_to_myself is UNSET else body.copy_to_myself
-    with context.database.transaction() as conn:
-        conn.execute(
-            update(mailboxes)
-            .where(mailboxes.c.name == address)
-            .values(
-                auto_forward_enabled=body.enabled,
-                auto_forward_addresses=json.dumps(targets),
-                auto_forward_copy=copy,
-            )
-        )
-    _push_rules(context, reseller_id, address)
+    _rules_then_world(
+        context,
+        reseller_id,
+        address,
+        {
+            "auto_forward_enabled": body.enabled,
+            "auto_forward_addresses": json.dumps(targets),
+            "auto_forward_copy": copy,
+        },
+    )
 
 
 def _refuse_alias_loop(database: Database, address: str, targets: list[str]) -> None:

@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from msgspec import UNSET
@@ -181,7 +182,7 @@ def address_taken(conn: Connection, address: str) -> bool:
     return False
 
 
-def world_then(apply: Callable[[], None], undo: Callable[[], None]) -> None:
+def world_then(apply: Callable[[], object], undo: Callable[[], object]) -> None:
     """Converge the backend to rows just committed; if it refuses, take the rows back."""
     try:
         apply()
@@ -236,15 +237,26 @@ def set_anti_spam(
     zone = zone_or_404(context.database, reseller_id, domain_name)
     if body.type is UNSET:
         raise invalid(ANTI_SPAM_REQUIRED)
-    with context.database.transaction() as conn:
-        changed = conn.execute(
-            update(mail_zone_settings)
-            .where(mail_zone_settings.c.mail_zone_id == zone.id)
-            .values(anti_spam=body.type)
-        ).rowcount
-        if not changed:
-            conn.execute(insert(mail_zone_settings).values(mail_zone_id=zone.id, anti_spam=body.type))
-    context.backends.mail.set_anti_spam(zone.domain_name, body.type)
+    level = body.type
+    previous = _put_anti_spam(context.database, zone.id, level)
+    world_then(
+        lambda: context.backends.mail.set_anti_spam(zone.domain_name, level),
+        lambda: _put_anti_spam(context.database, zone.id, previous),
+    )
+
+
+def _put_anti_spam(database: Database, zone_id: int, level: str | None) -> str | None:
+    """Store the zone's level (None: no row, the default); returns the one it replaced."""
+    with database.transaction() as conn:
+        where = mail_zone_settings.c.mail_zone_id == zone_id
+        previous = conn.execute(select(mail_zone_settings.c.anti_spam).where(where)).scalar()
+        if level is None:
+            conn.execute(delete(mail_zone_settings).where(where))
+        elif previous is None:
+            conn.execute(insert(mail_zone_settings).values(mail_zone_id=zone_id, anti_spam=level))
+        else:
+            conn.execute(update(mail_zone_settings).where(where).values(anti_spam=level))
+    return None if previous is None else str(previous)
 
 
 # -- aliases --------------------------------------------------------------------------------
@@ -283,13 +295,12 @@ def update_alias(
         context.database, zone, mail_aliases.c.email_address, email_address, canonical_address, "Alias"
     )
     destinations = _destinations(None if body.destinations is UNSET else body.destinations, address)
-    with context.database.transaction() as conn:
-        conn.execute(
-            update(mail_aliases)
-            .where(mail_aliases.c.email_address == address)
-            .values(destinations=json.dumps(destinations))
-        )
-    context.backends.mail.set_alias(address, destinations)
+    key = mail_aliases.c.email_address
+    previous = _swap(context.database, key, address, mail_aliases.c.destinations, json.dumps(destinations))
+    world_then(
+        lambda: context.backends.mail.set_alias(address, destinations),
+        lambda: _swap(context.database, key, address, mail_aliases.c.destinations, previous),
+    )
 
 
 def delete_alias(context: AppContext, reseller_id: int, domain_name: str, email_address: str) -> None:
@@ -334,6 +345,17 @@ def _delete_row(database: Database, key: Column[str], value: str) -> None:
         conn.execute(delete(key.table).where(key == value))
 
 
+def _swap(database: Database, key: Column[str], value: str, column: Column[Any], new: Any) -> Any:
+    """Set one column of the row whose ``key`` is ``value``; returns the value it replaced (to put
+    back if the platform refuses). A row deleted meanwhile is a 404."""
+    with database.transaction() as conn:
+        previous = conn.execute(select(column).where(key == value)).first()
+        if previous is None:
+            raise ApiProblem(NOT_FOUND, f"{value!r} does not exist.")
+        conn.execute(update(key.table).where(key == value).values({column.name: new}))
+    return previous[0]
+
+
 # -- catch-all ------------------------------------------------------------------------------
 
 
@@ -358,7 +380,10 @@ def create_catch_all(
             addresses = [*current, address]
     except IntegrityError:
         raise invalid(CATCH_ALL_EXISTS, f"The catch-all already sends to {address}.") from None
-    context.backends.mail.set_catch_all(zone.domain_name, addresses)
+    world_then(
+        lambda: context.backends.mail.set_catch_all(zone.domain_name, addresses),
+        lambda: _catch_all_row(context.database, zone.id, address, present=False),
+    )
     return f"/v2/mailzones/{zone.domain_name}/catchall/{address}"
 
 
@@ -375,11 +400,26 @@ def delete_catch_all(context: AppContext, reseller_id: int, domain_name: str, em
             ).rowcount
         )
         addresses = _catch_all(conn, zone.id)
-    if not removed:
+    if not removed or address is None:
         raise ApiProblem(
             NOT_FOUND, f"The catch-all of {zone.domain_name} does not send to {email_address!r}."
         )
-    context.backends.mail.set_catch_all(zone.domain_name, addresses)
+    world_then(
+        lambda: context.backends.mail.set_catch_all(zone.domain_name, addresses),
+        lambda: _catch_all_row(context.database, zone.id, address, present=True),
+    )
+
+
+def _catch_all_row(database: Database, zone_id: int, address: str, *, present: bool) -> None:
+    """Put back (or take back) one catch-all address after the platform refused the change."""
+    with database.transaction() as conn:
+        conn.execute(
+            delete(mail_catch_alls).where(
+                mail_catch_alls.c.mail_zone_id == zone_id, mail_catch_alls.c.email_address == address
+            )
+        )
+        if present:
+            conn.execute(insert(mail_catch_alls).values(mail_zone_id=zone_id, email_address=address))
 
 
 def _catch_all(conn: Connection, zone_id: int) -> list[str]:
@@ -434,11 +474,13 @@ def update_smtp_domain(
     )
     if body.enabled is UNSET:
         raise invalid(SMTP_ENABLED_REQUIRED)
-    with context.database.transaction() as conn:
-        conn.execute(
-            update(mail_smtp_domains).where(mail_smtp_domains.c.hostname == name).values(enabled=body.enabled)
-        )
-    context.backends.mail.set_smtp_domain(zone.domain_name, name, body.enabled)
+    enabled = body.enabled
+    key, column = mail_smtp_domains.c.hostname, mail_smtp_domains.c.enabled
+    previous = _swap(context.database, key, name, column, enabled)
+    world_then(
+        lambda: context.backends.mail.set_smtp_domain(zone.domain_name, name, enabled),
+        lambda: _swap(context.database, key, name, column, previous),
+    )
 
 
 def delete_smtp_domain(context: AppContext, reseller_id: int, domain_name: str, hostname: str) -> None:

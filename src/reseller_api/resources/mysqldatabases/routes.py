@@ -29,7 +29,8 @@ class MySqlDatabaseController(Controller):
     path = "/v2/mysqldatabases"
     tags = ["MySQL databases"]
 
-    @get("/", operation_id="GetMySqlDatabases", summary="Overview of mysql databases", sync_to_thread=False)
+    # In a thread: the sizes come from the MySQL backend, which may ask a real server.
+    @get("/", operation_id="GetMySqlDatabases", summary="Overview of mysql databases", sync_to_thread=True)
     def list_databases(
         self, context: Context, credential: Caller, page: Paging
     ) -> Response[list[MySqlDatabase]]:
@@ -55,7 +56,7 @@ class MySqlDatabaseController(Controller):
         "/{database_name:str}",
         operation_id="GetMySqlDatabase",
         summary="Get a specific database",
-        sync_to_thread=False,
+        sync_to_thread=True,  # the size comes from the MySQL backend
     )
     def get_database(
         self, context: Context, credential: Caller, database_name: DatabaseName
@@ -89,7 +90,7 @@ class MySqlDatabaseController(Controller):
         operation_id="CreateMySqlUser",
         summary="Create a database user",
         description="User names are 2-14 lowercase letters and/or digits; the user is provisioned as "
-        "`id{account_id}_{name}` with read_and_write rights. Answers 202 and a provisioning job.",
+        "`id{account_id}_{name}` with read_only rights (SELECT). Answers 202 and a provisioning job.",
         status_code=202,
         sync_to_thread=True,
     )

@@ -13,14 +13,18 @@ Passwords never reach the store or a job in clear: the request computes the
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.context import AppContext
 from reseller_api.conventions.paging import INT32_MAX, Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
@@ -39,8 +43,11 @@ from reseller_api.rules import password_problem
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import accounts, mysql_databases, mysql_users
 
+log = logging.getLogger("reseller_api.mysql")
 MAX_NAME = 32  # MariaDB user names; the first user is named as the database
 READ_AND_WRITE = "read_and_write"
+# The YAML: "The creation of a new mysql user will result in a user with read_only rights."
+READ_ONLY = "read_only"
 _DATABASE_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _USER_NAME = re.compile(r"^[a-z0-9]{2,14}$")
 
@@ -129,15 +136,30 @@ _USER = Query(
 )
 
 
-def _view(row: tuple[object, ...], hostname: str) -> MySqlDatabase:
+def _view(row: tuple[object, ...], hostname: str, sizes: dict[str, float]) -> MySqlDatabase:
+    name = str(row[0])
+    measured = sizes.get(name)
     return MySqlDatabase(
-        name=str(row[0]),
+        name=name,
         hostname=hostname,
         user_count=int(row[4]),  # type: ignore[call-overload]
         max_size=int(row[1]),  # type: ignore[call-overload]
-        actual_size=int(row[2]),  # type: ignore[call-overload]
+        # Whole MB, rounded up: a database holding anything never shows as empty.
+        actual_size=int(row[2]) if measured is None else math.ceil(measured),  # type: ignore[call-overload]
         account_id=int(row[3]),  # type: ignore[call-overload]
     )
+
+
+def _sizes(context: AppContext, names: Sequence[str]) -> dict[str, float]:
+    """The server's measure, in one call per page; when it cannot answer, the recorded size."""
+    if not names:
+        return {}
+    try:
+        return context.backends.mysql.database_sizes_mb(names)
+    except (BackendUnavailable, BackendRefused) as exc:
+        # A listing should not fail because the size is unknown for a moment.
+        log.warning("database sizes unavailable, showing the recorded ones: %s", exc)
+        return {}
 
 
 def list_databases(context: AppContext, reseller_id: int, page: Page) -> tuple[list[MySqlDatabase], int]:
@@ -145,14 +167,15 @@ def list_databases(context: AppContext, reseller_id: int, page: Page) -> tuple[l
     rows = database.fetch_all(_LIST, reseller_id=reseller_id, take=page.take, skip=page.skip)
     total = database.fetch_one(_COUNT, reseller_id=reseller_id)
     hostname = context.settings.mysql_hostname
-    return [_view(r, hostname) for r in rows], int(total[0]) if total else 0
+    sizes = _sizes(context, [str(r[0]) for r in rows])
+    return [_view(r, hostname, sizes) for r in rows], int(total[0]) if total else 0
 
 
 def get_database(context: AppContext, reseller_id: int, name: str) -> MySqlDatabase:
     row = context.database.fetch_one(_DETAIL, reseller_id=reseller_id, name=name)
     if row is None:
         raise ApiProblem(NOT_FOUND, f"Database {name!r} does not exist.")
-    return _view(row, context.settings.mysql_hostname)
+    return _view(row, context.settings.mysql_hostname, _sizes(context, [str(row[0])]))
 
 
 def _found(database: Database, reseller_id: int, name: str) -> Found:
@@ -239,7 +262,7 @@ def create_database(context: AppContext, reseller_id: int, order: CreateMySqlDat
                 )
                 .returning(mysql_databases.c.id)
             ).scalar_one()
-            user_id = _insert_user(conn, database_id, full)
+            user_id = _insert_user(conn, database_id, full, READ_AND_WRITE)
             job_id = jobs.enqueue(
                 conn,
                 reseller_id=reseller_id,
@@ -282,14 +305,14 @@ def _name_taken(conn: Connection, name: str) -> bool:
     )
 
 
-def _insert_user(conn: Connection, database_id: int, name: str) -> int:
+def _insert_user(conn: Connection, database_id: int, name: str, rights: str) -> int:
     return int(
         conn.execute(
             insert(mysql_users)
             .values(
                 database_id=database_id,
                 name=name,
-                rights=READ_AND_WRITE,
+                rights=rights,
                 enabled=True,
                 status=PROVISIONING,
                 created_at=time.time(),
@@ -346,7 +369,7 @@ def create_user(context: AppContext, reseller_id: int, database_name: str, order
         with context.database.transaction() as conn:
             if _name_taken(conn, user):
                 raise invalid(USER_EXISTS, f"The user {user} already exists.")
-            user_id = _insert_user(conn, found.id, user)
+            user_id = _insert_user(conn, found.id, user, READ_ONLY)
             job_id = jobs.enqueue(
                 conn,
                 reseller_id=reseller_id,
@@ -355,7 +378,7 @@ def create_user(context: AppContext, reseller_id: int, database_name: str, order
                     "user_id": user_id,
                     "user": user,
                     "database": found.name,
-                    "rights": READ_AND_WRITE,
+                    "rights": READ_ONLY,
                     "password_hash": password_hash,
                 },
                 duration=context.backends.step_duration,
@@ -380,9 +403,10 @@ def set_user_status(
     _, user_id = _user(context, reseller_id, database_name, user)
     if body.enabled is UNSET:
         raise invalid(ENABLED_REQUIRED)
+    # The server first: when it refuses or is away, our record keeps saying what is true.
+    context.backends.mysql.set_user_enabled(user, body.enabled)
     with context.database.transaction() as conn:
         conn.execute(update(mysql_users).where(mysql_users.c.id == user_id).values(enabled=body.enabled))
-    context.backends.mysql.set_user_enabled(user, body.enabled)
 
 
 def set_user_password(

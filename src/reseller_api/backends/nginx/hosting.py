@@ -1,0 +1,482 @@
+"""nginx + PHP-FPM hostings: :class:`NginxHosting`, the real :class:`HostingBackend`.
+
+Per hosting (``example.com``)::
+
+    WEB_ROOT/example.com/                 0755 server's user: www/ subsites/ logs/ tmp/ .ssh/
+    NGINX_CONF_DIR/sites/<site>.conf      one per site, a server block per host header
+    NGINX_CONF_DIR/state/example.com.json what this backend was last told (no secrets)
+    PHP_FPM_POOL_DIR/example.com.conf     the hosting's pool ("{version}" in the dir: per version)
+    CRONTAB_DIR/reseller-api-example_com  its scheduled tasks, cron.d format
+
+Every change is one transaction over files: write, test (``nginx -t``, the PHP-FPM test),
+reload; a failing test or reload puts every file back, so the live configuration is always
+one the servers accepted and loaded, and the caller learns why (BackendRefused: the test's
+message; BackendUnavailable: the server could not be reloaded, worth retrying).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import glob
+import logging
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from reseller_api.backends.base import BackendRefused
+from reseller_api.backends.nginx import commands, render
+from reseller_api.backends.nginx.files import Change, locked
+from reseller_api.backends.nginx.layout import TREE, Layout, Owner, host_name, resolved_inside
+from reseller_api.backends.nginx.state import HostingState, load, save
+from reseller_api.settings import Settings
+
+log = logging.getLogger("reseller_api.backends.nginx")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DEFAULT_POOL_DIR = "/etc/php/{version}/fpm/pool.d"
+_SBIN = ("/usr/sbin", "/sbin", "/usr/local/sbin")
+_VERSION = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")
+
+
+@dataclass
+class _Step:
+    """Files of one server, its test and its reload."""
+
+    change: Change
+    test: Callable[[], None]
+    reload: Callable[[], None]
+    changed: bool = False
+
+
+def _search_path() -> str:
+    return os.pathsep.join([os.environ.get("PATH", ""), *_SBIN])
+
+
+def installed_php_versions() -> tuple[str, ...]:
+    """The PHP-FPM versions installed here (``php-fpm8.2`` ...), oldest first."""
+    found = set()
+    for directory in _search_path().split(os.pathsep):
+        for path in glob.glob(os.path.join(directory, "php-fpm[0-9]*.[0-9]*")):
+            version = os.path.basename(path).removeprefix("php-fpm")
+            if _VERSION.fullmatch(version) and os.access(path, os.X_OK):
+                found.add(version)
+    return tuple(sorted(found, key=lambda v: tuple(int(p) for p in v.split("."))))
+
+
+@functools.cache
+def nginx_http2_in_listen() -> bool:
+    """nginx before 1.25.1 takes HTTP/2 as a ``listen`` parameter; later as ``http2 on``."""
+    nginx = shutil.which("nginx", path=_search_path())
+    if nginx is None:
+        return True
+    try:
+        done = subprocess.run([nginx, "-v"], capture_output=True, text=True, timeout=10, check=False)  # noqa: S603
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    match = re.search(r"nginx/([0-9]+)\.([0-9]+)\.([0-9]+)", done.stderr + done.stdout)
+    return match is None or tuple(int(p) for p in match.groups()) < (1, 25, 1)
+
+
+def _os_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """A file the backend cannot write is the operator's setup refusing the change: say which."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except OSError as exc:
+            raise BackendRefused(f"the web server's files cannot be changed: {exc.strerror}") from None
+
+    return wrapper
+
+
+class NginxHosting:
+    """Hostings on this machine's nginx and PHP-FPM. Thread- and process-safe (a lock file)."""
+
+    def __init__(self, settings: Settings, issuer: Any = None) -> None:
+        if settings.web_root is None or settings.nginx_conf_dir is None:
+            raise ValueError("the nginx backend needs web_root and nginx_conf_dir")
+        self.settings = settings
+        self.layout = Layout(
+            web_root=settings.web_root,
+            conf_dir=settings.nginx_conf_dir,
+            pool_dir=str(settings.php_fpm_pool_dir or DEFAULT_POOL_DIR),
+            socket_dir=settings.php_fpm_socket_dir,
+            crontab_dir=settings.crontab_dir or settings.nginx_conf_dir / "crontabs",
+        )
+        self.listen = render.Listen(
+            settings.nginx_http_listen, settings.nginx_https_listen, nginx_http2_in_listen()
+        )
+        self._issuer = issuer
+
+    # -- collaborators, resolved on first use (the app starts even when they are misconfigured)
+
+    @functools.cached_property
+    def owner(self) -> Owner:
+        return Owner.parse(self.settings.web_user)
+
+    @property
+    def issuer(self) -> Any:
+        if self._issuer is None:
+            from reseller_api.backends.certificates import build_certificate_issuer
+
+            self._issuer = build_certificate_issuer(self.settings)
+        return self._issuer
+
+    # -- HostingBackend ---------------------------------------------------------------------
+
+    @_os_errors
+    def ensure_hosting(self, domain_name: str, ftp_username: str, ftp_password_hash: str) -> None:
+        # FTP accounts need an FTP server, which this backend does not manage: the credentials
+        # are neither written nor logged (docs/backends.md).
+        with self._hosting(domain_name, create=True) as state:
+            self._make_tree(domain_name)
+            self._apply(state, sites=True, pool=True)
+
+    @_os_errors
+    def remove_hosting(self, domain_name: str) -> None:
+        with locked(self.layout.lock_file):
+            state = load(self.layout.state_file(domain_name))
+            if state is None:
+                self._trash_tree(domain_name)
+                return
+            nginx = Change()
+            for site in state.sites:
+                nginx.delete(self.layout.site_file(site))
+            steps = [self._nginx_step(nginx)]
+            if state.pool_version is not None:
+                pool = Change()
+                pool.delete(self.layout.pool_file(domain_name, state.pool_version))
+                steps.append(self._pool_step(pool, state.pool_version))
+            cron = Change()
+            cron.delete(self.layout.crontab_file(domain_name))
+            steps.append(_Step(cron, _nothing, _nothing))
+            self._commit(steps, domain_name)
+            self._trash_tree(domain_name)
+            self.layout.state_file(domain_name).unlink(missing_ok=True)
+        self._forget_certificates(state.certificates, keep=())
+
+    @_os_errors
+    def set_settings(self, domain_name: str, settings: Mapping[str, Any]) -> None:
+        with self._hosting(domain_name, create=True) as state:
+            state.settings.update(settings)
+            self._make_tree(domain_name)
+            self._apply(state, sites=True, pool=True, keys=True, crontab=True)
+
+    def php_versions(self) -> tuple[str, ...]:
+        installed = installed_php_versions()
+        if "{version}" in self.layout.pool_dir:
+            return tuple(v for v in installed if self.layout.pool_directory(v).is_dir())
+        # One pool directory: the one PHP-FPM master that reads it, the newest installed.
+        return installed[-1:]
+
+    def path_exists(self, domain_name: str, path: str) -> bool:
+        real = resolved_inside(self.layout.hosting_root(domain_name), path)
+        return real is not None and real.is_dir()
+
+    @_os_errors
+    def ensure_site(self, domain_name: str, site_name: str, site: Mapping[str, Any]) -> None:
+        host_name(site_name)
+        spec = _plain(site)
+        # First the site with the certificates it already has (new Let's Encrypt names are
+        # served over HTTP, so an ACME server can reach the challenge), then the certificates,
+        # then the site with all of them.
+        with self._hosting(domain_name, create=True) as state:
+            state.sites[site_name] = spec
+            self._apply(state, sites=True)
+            wanted = state.wanted_certificates()
+        issued = {name: self._issue(name) for name in wanted}
+        with self._hosting(domain_name, create=True) as state:
+            if site_name in state.sites:  # unless removed meanwhile
+                state.certificates.update({name: cert.as_dict() for name, cert in issued.items()})
+                self._apply(state, sites=True)
+            stale = {n: c for n, c in state.certificates.items() if n not in state.wanted_certificates()}
+            for name in stale:
+                del state.certificates[name]
+        self._forget_certificates(stale, keep=())
+
+    @_os_errors
+    def remove_site(self, domain_name: str, site_name: str) -> None:
+        with self._hosting(domain_name, create=False) as state:
+            if state is None or site_name not in state.sites:
+                return
+            del state.sites[site_name]
+            nginx = Change()
+            nginx.delete(self.layout.site_file(site_name))
+            self._commit([self._nginx_step(nginx)], domain_name)
+            wanted = state.wanted_certificates()
+            stale = {n: c for n, c in state.certificates.items() if n not in wanted}
+            for name in stale:
+                del state.certificates[name]
+        self._forget_certificates(stale, keep=())
+
+    @_os_errors
+    def set_authorized_keys(self, domain_name: str, public_keys: Sequence[str]) -> None:
+        with self._hosting(domain_name, create=True) as state:
+            state.keys = [str(k) for k in public_keys]
+            self._make_tree(domain_name)
+            self._apply(state, keys=True)
+
+    @_os_errors
+    def set_crontab(self, domain_name: str, entries: Sequence[Mapping[str, Any]]) -> None:
+        with self._hosting(domain_name, create=True) as state:
+            state.crontab = [_plain(e) for e in entries]
+            self._apply(state, crontab=True)
+
+    def certificate_notes(self, domain_name: str) -> dict[str, str]:
+        """Host name -> why its certificate is self-signed, for those that are."""
+        with contextlib.suppress(BackendRefused, OSError, ValueError):
+            state = load(self.layout.state_file(domain_name))
+            if state is not None:
+                return {n: _note(raw) for n, raw in state.certificates.items() if raw.get("self_signed")}
+        return {}
+
+    # -- state, under the lock --------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _hosting(self, domain_name: str, *, create: bool) -> Iterator[Any]:
+        """The hosting's state, locked; saved when the block succeeds (``None`` if absent and
+        not ``create``). On failure the saved state stays the previous one, as the files do."""
+        path = self.layout.state_file(domain_name)
+        with locked(self.layout.lock_file):
+            state = load(path)
+            if state is None and create:
+                state = HostingState.new(domain_name)
+            yield state
+            if state is not None:
+                save(path, state)
+
+    def _apply(
+        self,
+        state: HostingState,
+        *,
+        sites: bool = False,
+        pool: bool = False,
+        keys: bool = False,
+        crontab: bool = False,
+    ) -> None:
+        """Render what the state says, for the parts asked, and commit it."""
+        domain = state.domain
+        version = self._php_version(state.settings.get("php_version"))
+        steps: list[_Step] = []
+        old_pool: _Step | None = None
+        if pool:
+            change = Change()
+            change.write(self.layout.pool_file(domain, version), self._pool(state, version))
+            steps.append(self._pool_step(change, version))
+            if state.pool_version not in (None, version):
+                gone = Change()
+                gone.delete(self.layout.pool_file(domain, str(state.pool_version)))
+                old_pool = self._pool_step(gone, str(state.pool_version))
+        if sites:
+            change = Change()
+            for name, spec in state.sites.items():
+                change.write(self.layout.site_file(name), self._site(state, name, spec, version))
+            steps.append(self._nginx_step(change))
+        if old_pool is not None:
+            steps.append(old_pool)  # after nginx has left its socket
+        if keys:
+            change = Change()
+            text = render.authorized_keys(state.keys if state.settings.get("ssh_enabled") else [])
+            change.write(self.layout.authorized_keys(domain), text, mode=0o600, owner=self._file_owner)
+            steps.append(_Step(change, _nothing, _nothing))
+        if crontab:
+            change = Change()
+            change.write(self.layout.crontab_file(domain), self._crontab(state, version))
+            steps.append(_Step(change, _nothing, _nothing))
+        self._commit(steps, domain)
+        if pool:
+            state.pool_version = version
+
+    def _commit(self, steps: list[_Step], domain: str) -> None:
+        """Write and test every step, then reload each one that changed; on any failure put
+        every file back (and reload what was already reloaded) and re-raise.
+
+        A marker file lives from the first write to the last reload: if the process dies in
+        between, the next change of the hosting reloads even though its files look current.
+        """
+        marker = self.layout.state_dir / f"{host_name(domain)}.pending"
+        force = marker.exists()
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        applied: list[_Step] = []
+        reloaded: list[_Step] = []
+        try:
+            for step in steps:
+                step.changed = step.change.apply(step.test)
+                applied.append(step)
+            for step in steps:
+                if step.changed or force:
+                    step.reload()
+                    reloaded.append(step)
+        except BaseException:
+            for step in reversed(applied):
+                step.change.undo()
+            for step in reloaded:
+                with contextlib.suppress(Exception):
+                    step.reload()
+            raise
+        finally:
+            marker.unlink(missing_ok=True)
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def _site(self, state: HostingState, name: str, spec: Mapping[str, Any], version: str) -> str:
+        certificates = {n: c for n in state.certificates if (c := state.certificate(n)) is not None}
+        # The issuer is only asked (and built) once some host name wants a certificate.
+        challenge = self.issuer.challenge_dir if state.wanted_certificates() else None
+        return render.site_conf(
+            domain=state.domain,
+            site=name,
+            spec=spec,
+            hosting_root=self.layout.hosting_root(state.domain),
+            socket=self.layout.socket(state.domain, version),
+            gzip=bool(state.settings.get("gzip_enabled", True)),
+            listen=self.listen,
+            certificates=certificates,
+            challenge_dir=challenge,
+        )
+
+    def _pool(self, state: HostingState, version: str) -> str:
+        with contextlib.suppress(OSError):
+            self.layout.socket_dir.mkdir(parents=True, exist_ok=True)
+        return render.pool_conf(
+            domain=state.domain,
+            version=version,
+            hosting_root=self.layout.hosting_root(state.domain),
+            socket=self.layout.socket(state.domain, version),
+            owner=self.owner,
+            memory_limit_mb=int(state.settings.get("php_memory_limit", 128)),
+            apcu_enabled=bool(state.settings.get("apcu_enabled")),
+        )
+
+    def _crontab(self, state: HostingState, version: str) -> str:
+        return render.crontab(
+            domain=state.domain,
+            user=self.owner.user,
+            hosting_root=self.layout.hosting_root(state.domain),
+            php=f"/usr/bin/php{version}",
+            entries=state.crontab,
+        )
+
+    def _php_version(self, wanted: object) -> str:
+        """The version to run: the one asked for when installed, else the newest installed.
+
+        The API only offers installed versions, but a hosting created with the database's
+        default may name one this machine lacks; it then runs on the newest (logged).
+        """
+        available = self.php_versions()
+        if isinstance(wanted, str) and wanted in available:
+            return wanted
+        chosen = available[-1] if available else (wanted if isinstance(wanted, str) else "")
+        if not _VERSION.fullmatch(chosen):
+            raise BackendRefused("no PHP-FPM version is installed on the web server")
+        if wanted is not None and wanted != chosen:
+            log.warning("PHP %s is not installed; the pool runs PHP %s", wanted, chosen)
+        return chosen
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def _nginx_step(self, change: Change) -> _Step:
+        return _Step(
+            change,
+            functools.partial(commands.test, self.settings.nginx_test_command, "nginx"),
+            functools.partial(commands.reload, self.settings.nginx_reload_command, "nginx"),
+        )
+
+    def _pool_step(self, change: Change, version: str) -> _Step:
+        def versioned(command: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(part.replace("{version}", version) for part in command)
+
+        what = f"PHP-FPM {version}"
+        return _Step(
+            change,
+            functools.partial(commands.test, versioned(self.settings.php_fpm_test_command), what),
+            functools.partial(commands.reload, versioned(self.settings.php_fpm_reload_command), what),
+        )
+
+    # -- the hosting's tree -----------------------------------------------------------------
+
+    def _make_tree(self, domain_name: str) -> None:
+        root = self.layout.hosting_root(domain_name)
+        self.layout.web_root.mkdir(parents=True, exist_ok=True)
+        for relative, mode, who in TREE:
+            path = root / relative if relative else root
+            if path.is_symlink():
+                raise BackendRefused(
+                    f"{relative or domain_name} is a symbolic link; the hosting is not changed"
+                )
+            path.mkdir(exist_ok=True)
+            os.chmod(path, mode)
+            if who == "web":
+                self._own(path)
+            elif self.owner.explicit:
+                os.lchown(path, os.getuid(), os.getgid())
+
+    @property
+    def _file_owner(self) -> Owner | None:
+        return self.owner if self.owner.explicit else None
+
+    def _own(self, path: Path) -> None:
+        if self.owner.explicit and path.exists():
+            os.lchown(path, self.owner.uid or 0, self.owner.gid or 0)
+
+    def _trash_tree(self, domain_name: str) -> None:
+        """Move the hosting's files aside (WEB_ROOT/.removed/): the operator purges them."""
+        root = self.layout.hosting_root(domain_name)
+        if not root.exists():
+            return
+        trash = self.layout.web_root / ".removed"
+        trash.mkdir(mode=0o700, exist_ok=True)
+        os.replace(root, trash / f"{domain_name}.{int(time.time())}")
+
+    # -- certificates -----------------------------------------------------------------------
+
+    def _issue(self, name: str) -> render.Certificate:
+        issued = self.issuer.ensure([name])
+        return render.Certificate(
+            fullchain=str(issued.fullchain),
+            private_key=str(issued.private_key),
+            self_signed=bool(issued.self_signed),
+            note=str(issued.note),
+        )
+
+    def _forget_certificates(self, certificates: Mapping[str, Any], keep: Sequence[str]) -> None:
+        for name in certificates:
+            if name not in keep:
+                try:
+                    self.issuer.remove([name])
+                except Exception:  # a certificate left behind harms nothing; the change stands
+                    log.warning("could not remove the certificate of %s", name, exc_info=True)
+
+
+def _note(raw: Mapping[str, Any]) -> str:
+    note = str(raw.get("note", "")).strip()
+    if "self-signed" not in note.lower():
+        return f"Self-signed: {note}" if note else "Self-signed"
+    return note
+
+
+def _nothing() -> None:
+    return None
+
+
+def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON-safe copy (the state file stores it)."""
+    return {str(k): _json(v) for k, v in value.items()}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return _plain(value)
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value

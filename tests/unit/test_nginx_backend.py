@@ -1,0 +1,290 @@
+"""The nginx backend's pure parts: rendering, name and path checks, file transactions, commands.
+
+The last tests drive :class:`NginxHosting` with ``true``/``false`` as the test and reload
+commands, so they need no nginx; tests/integration/test_backend_nginx.py runs the real ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reseller_api.backends.base import BackendRefused, BackendUnavailable
+from reseller_api.backends.nginx import commands, render
+from reseller_api.backends.nginx.files import Change
+from reseller_api.backends.nginx.hosting import NginxHosting
+from reseller_api.backends.nginx.layout import Owner, host_name, inside, resolved_inside
+from reseller_api.settings import Settings
+
+ROOT = Path("/srv/www/example.com")
+LISTEN = render.Listen(("80",), ("443",), http2_in_listen=True)
+CERT = render.Certificate("/c/full.pem", "/c/key.pem", self_signed=True, note="Self-signed: no ACME")
+
+
+def site(**header: Any) -> dict[str, Any]:
+    main = {"name": "example.com", "enabled": True, "letsencrypt": False, "auto_redirect": False}
+    return {"path": "/www", "http2_enabled": False, "host_headers": [{**main, **header}]}
+
+
+def render_site(spec: dict[str, Any], *, gzip: bool = True, listen: render.Listen = LISTEN, **kw: Any) -> str:
+    return render.site_conf(
+        domain="example.com",
+        site="example.com",
+        spec=spec,
+        hosting_root=ROOT,
+        socket=Path("/run/php/example.com-php8.2.sock"),
+        gzip=gzip,
+        listen=listen,
+        certificates=kw.get("certificates", {}),
+        challenge_dir=kw.get("challenge_dir"),
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["../etc", "a/b.com", "x;y.com", "EXAMPLE.com", "a b.com", "", "com", "é.be"]
+)
+def test_hostile_host_names_are_refused(name: str) -> None:
+    with pytest.raises(BackendRefused):
+        host_name(name)
+
+
+@pytest.mark.parametrize(
+    "path", ["/www/../../etc", "/../x", "/www/$host", "/a;b", "/a{b", "/a b", '/a"b', "/a\nb"]
+)
+def test_paths_that_escape_or_break_a_config_are_refused(path: str) -> None:
+    with pytest.raises(BackendRefused):
+        inside(ROOT, path)
+
+
+def test_paths_stay_inside_the_hosting() -> None:
+    assert inside(ROOT, "/subsites//blog.example.com/") == ROOT / "subsites/blog.example.com"
+    assert inside(ROOT, "/www/./b") == ROOT / "www/b"
+    assert inside(ROOT, "/") == ROOT
+
+
+def test_a_symlink_out_of_the_hosting_does_not_exist_for_it(tmp_path: Path) -> None:
+    root = tmp_path / "example.com"
+    (root / "www").mkdir(parents=True)
+    (root / "www" / "out").symlink_to(tmp_path)
+    (root / "www" / "in").symlink_to(root / "www")
+    assert resolved_inside(root, "/www/out") is None
+    assert resolved_inside(root, "/www/in") == root / "www"
+
+
+def test_site_serves_php_with_gzip_and_each_host_header() -> None:
+    spec = site()
+    spec["host_headers"].append({"name": "www.example.com", "enabled": True})
+    spec["host_headers"].append({"name": "off.example.com", "enabled": False})
+    text = render_site(spec)
+    assert text.count("server {") == 2
+    assert "server_name example.com;" in text
+    assert "server_name www.example.com;" in text
+    assert "off.example.com;" not in text
+    assert f"root {ROOT}/www;" in text
+    assert "fastcgi_pass unix:/run/php/example.com-php8.2.sock;" in text
+    assert "gzip on;" in text
+    assert "ssl" not in text
+    assert "gzip off;" in render_site(spec, gzip=False)
+
+
+def test_https_redirect_and_http2() -> None:
+    spec = site(letsencrypt=True, auto_redirect=True)
+    spec["http2_enabled"] = True
+    text = render_site(spec, certificates={"example.com": CERT})
+    assert "listen 443 ssl http2;" in text
+    assert "ssl_certificate /c/full.pem;" in text
+    assert "ssl_certificate_key /c/key.pem;" in text
+    assert "return 301 https://$host$request_uri;" in text
+    newer = render_site(
+        spec, certificates={"example.com": CERT}, listen=render.Listen(("8080",), ("127.0.0.1:8443",), False)
+    )
+    assert "listen 127.0.0.1:8443 ssl;" in newer
+    assert "http2 on;" in newer
+    assert "return 301 https://$host:8443$request_uri;" in newer
+
+
+def test_lets_encrypt_without_a_certificate_yet_serves_http_and_the_challenge() -> None:
+    text = render_site(site(letsencrypt=True, auto_redirect=True), challenge_dir=Path("/var/acme"))
+    assert "ssl" not in text
+    assert "return 301" not in text
+    assert "location ^~ /.well-known/acme-challenge/" in text
+    assert "alias /var/acme/;" in text
+
+
+def test_listen_addresses_are_checked() -> None:
+    with pytest.raises(ValueError, match="listen"):
+        render.Listen(("80; include /etc/passwd",), ())
+
+
+def test_pool() -> None:
+    owner = Owner("www-data", "www-data", 33, 33)
+    text = render.pool_conf(
+        domain="example.com",
+        version="8.2",
+        hosting_root=ROOT,
+        socket=Path("/run/php/example.com-php8.2.sock"),
+        owner=owner,
+        memory_limit_mb=256,
+        apcu_enabled=True,
+    )
+    assert "[example.com]" in text
+    assert "user = www-data" in text
+    assert "listen.owner = www-data" in text
+    assert "php_admin_value[memory_limit] = 256M" in text
+    assert "php_admin_flag[apc.enabled] = on" in text
+    assert f"php_admin_value[open_basedir] = {ROOT}/:" in text
+    unowned = render.pool_conf(
+        domain="example.com",
+        version="8.2",
+        hosting_root=ROOT,
+        socket=Path("/s.sock"),
+        owner=Owner("me", "me", None, None),
+        memory_limit_mb=128,
+        apcu_enabled=False,
+    )
+    assert "user =" not in unowned
+    assert "apc.enabled] = off" in unowned
+    with pytest.raises(BackendRefused):
+        render.pool_conf(
+            domain="example.com",
+            version="8.2",
+            hosting_root=ROOT,
+            socket=Path("/s.sock"),
+            owner=owner,
+            memory_limit_mb=1,
+            apcu_enabled=False,
+        )
+
+
+def test_crontab() -> None:
+    entries = [
+        {"id": "a", "cron_expression": "*/5 * * * *", "script_location": "/www/cron.php", "enabled": True},
+        {"id": "b", "cron_expression": "0 3 * * 1", "script_location": "/bin/job.sh", "enabled": False},
+    ]
+    text = render.crontab(
+        domain="example.com", user="www-data", hosting_root=ROOT, php="/usr/bin/php8.2", entries=entries
+    )
+    assert f"*/5 * * * * www-data cd {ROOT} && /usr/bin/php8.2 -f {ROOT}/www/cron.php\n" in text
+    assert f"# disabled: 0 3 * * 1 www-data cd {ROOT} && {ROOT}/bin/job.sh\n" in text
+    for bad in ({"cron_expression": "* * * * * rm"}, {"script_location": "/www/../../etc/x"}):
+        with pytest.raises(BackendRefused):
+            render.crontab(
+                domain="example.com", user="u", hosting_root=ROOT, php="php", entries=[{**entries[0], **bad}]
+            )
+
+
+def test_authorized_keys_are_one_line_each() -> None:
+    assert render.authorized_keys(["ssh-ed25519 AAAA a@b "]) == "ssh-ed25519 AAAA a@b\n"
+    with pytest.raises(BackendRefused):
+        render.authorized_keys(["ssh-ed25519 AAAA\nssh-rsa BBBB evil"])
+
+
+def test_a_change_the_test_refuses_is_undone(tmp_path: Path) -> None:
+    kept, new = tmp_path / "kept.conf", tmp_path / "new.conf"
+    kept.write_text("old")
+    change = Change()
+    change.write(kept, "changed")
+    change.write(new, "fresh")
+
+    def refuse() -> None:
+        raise BackendRefused("nope")
+
+    with pytest.raises(BackendRefused):
+        change.apply(refuse)
+    assert kept.read_text() == "old"
+    assert not new.exists()
+    assert change.apply(lambda: None) is True
+    assert change.apply(refuse) is False  # nothing changed: no test, nothing to refuse
+    change.undo()
+    assert kept.read_text() == "changed"
+
+
+def test_commands_say_refused_or_unavailable() -> None:
+    commands.test(("true",), "nginx")
+    with pytest.raises(BackendRefused, match=r"\[emerg\] bad directive"):
+        commands.test(("sh", "-c", "echo 'nginx: [emerg] bad directive' >&2; exit 1"), "nginx")
+    with pytest.raises(BackendUnavailable, match="could not be reloaded"):
+        commands.reload(("false",), "nginx")
+    with pytest.raises(BackendUnavailable, match="not installed"):
+        commands.reload(("/nonexistent/nginx", "-s", "reload"), "nginx")
+
+
+# -- NginxHosting with stand-in commands ---------------------------------------------------
+
+
+class FakeIssuer:
+    challenge_dir = None
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp, self.removed = tmp, []
+
+    def ensure(self, names: list[str]) -> Any:
+        @dataclasses.dataclass
+        class Issued:
+            fullchain: Path
+            private_key: Path
+            self_signed: bool = True
+            note: str = "Self-signed: no ACME server"
+
+        return Issued(self.tmp / f"{names[0]}.pem", self.tmp / f"{names[0]}.key")
+
+    def remove(self, names: list[str]) -> None:
+        self.removed.extend(names)
+
+
+@pytest.fixture
+def hosting(tmp_path: Path) -> NginxHosting:
+    settings = dataclasses.replace(
+        Settings(),
+        web_backend="nginx",
+        web_root=tmp_path / "www",
+        nginx_conf_dir=tmp_path / "conf",
+        nginx_test_command=("true",),
+        nginx_reload_command=("true",),
+        php_fpm_pool_dir=tmp_path / "pools",
+        php_fpm_socket_dir=tmp_path / "run",
+    )
+    backend = NginxHosting(settings, issuer=FakeIssuer(tmp_path))
+    backend.php_versions = lambda: ("8.2",)  # type: ignore[method-assign]
+    return backend
+
+
+def test_hosting_tree_site_pool_and_removal(hosting: NginxHosting, tmp_path: Path) -> None:
+    hosting.ensure_hosting("example.com", "ftpuser", "$argon2id$...")
+    root = tmp_path / "www" / "example.com"
+    assert {p.name for p in root.iterdir()} == {"www", "subsites", "logs", "tmp", ".ssh"}
+    assert (tmp_path / "conf" / "sites" / "example.com.conf").exists()
+    assert "memory_limit] = 128M" in (tmp_path / "pools" / "example.com.conf").read_text()
+    assert "argon2" not in "".join(p.read_text() for p in (tmp_path / "conf").rglob("*") if p.is_file())
+    assert hosting.path_exists("example.com", "/www")
+    assert not hosting.path_exists("example.com", "/subsites/nothing")
+    with pytest.raises(BackendRefused):
+        hosting.path_exists("example.com", "/www/../../..")
+
+    hosting.ensure_site("example.com", "example.com", site(letsencrypt=True))
+    assert hosting.certificate_notes("example.com") == {"example.com": "Self-signed: no ACME server"}
+    assert "listen 443 ssl" in (tmp_path / "conf" / "sites" / "example.com.conf").read_text()
+    hosting.ensure_site("example.com", "example.com", site())
+    assert hosting.certificate_notes("example.com") == {}
+
+    hosting.remove_hosting("example.com")
+    assert not root.exists()
+    assert [p.name.split(".")[0] for p in (tmp_path / "www" / ".removed").iterdir()] == ["example"]
+    assert not (tmp_path / "conf" / "sites" / "example.com.conf").exists()
+    assert not (tmp_path / "pools" / "example.com.conf").exists()
+    hosting.remove_hosting("example.com")  # idempotent
+
+
+def test_a_failed_reload_puts_the_files_back(hosting: NginxHosting, tmp_path: Path) -> None:
+    hosting.ensure_hosting("example.com", "u", "h")
+    live = (tmp_path / "conf" / "sites" / "example.com.conf").read_text()
+    hosting.settings = dataclasses.replace(hosting.settings, nginx_reload_command=("false",))
+    with pytest.raises(BackendUnavailable):
+        hosting.set_settings("example.com", {"gzip_enabled": False})
+    assert (tmp_path / "conf" / "sites" / "example.com.conf").read_text() == live
+    hosting.settings = dataclasses.replace(hosting.settings, nginx_reload_command=("true",))
+    hosting.set_settings("example.com", {"gzip_enabled": False})
+    assert "gzip off;" in (tmp_path / "conf" / "sites" / "example.com.conf").read_text()
