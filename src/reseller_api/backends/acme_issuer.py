@@ -37,13 +37,13 @@ from reseller_api.backends.base import BackendRefused
 from reseller_api.backends.certificate_store import (
     CertificateSlot,
     StoredCertificate,
-    atomic_write,
     new_private_key,
     normalise_names,
     self_signed_certificate,
     utcnow,
 )
 from reseller_api.backends.certificates import IssuedCertificate, issued
+from reseller_api.backends.files import write_atomically
 
 log = logging.getLogger("reseller_api.backends.acme")
 
@@ -284,7 +284,7 @@ class AcmeIssuer:
         )
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(path, pem, 0o600)
+            write_atomically(path, pem, 0o600)
         except OSError as exc:
             raise AcmeFailure(
                 f"cannot store the account key under {path.parent}: {exc.strerror}", reached=False
@@ -299,7 +299,7 @@ class AcmeIssuer:
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o755)
             path = directory / token
-            atomic_write(path, validation.encode(), 0o644)
+            write_atomically(path, validation.encode(), 0o644)
         except OSError as exc:
             raise AcmeFailure(
                 f"cannot write the challenge under {directory}: {exc.strerror}", reached=False

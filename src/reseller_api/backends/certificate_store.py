@@ -18,11 +18,9 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
-import os
 import re
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from reseller_api.backends.base import BackendRefused
+from reseller_api.backends.files import write_atomically
 
 FULLCHAIN = "fullchain.pem"
 PRIVATE_KEY = "privkey.pem"
@@ -146,8 +145,8 @@ class CertificateSlot:
         """Replace key, chain and meta (each atomically; the key first, under the caller's lock)."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o755)
-            atomic_write(self.private_key, key_pem, 0o600)
-            atomic_write(self.fullchain, fullchain_pem, 0o644)
+            write_atomically(self.private_key, key_pem, 0o600)
+            write_atomically(self.fullchain, fullchain_pem, 0o644)
             self.save_meta(self_signed=self_signed, note=note, acme_attempted_at=acme_attempted_at)
         except OSError as exc:
             raise BackendRefused(
@@ -160,27 +159,10 @@ class CertificateSlot:
             "note": note,
             "acme_attempted_at": acme_attempted_at.isoformat() if acme_attempted_at else None,
         }
-        atomic_write(self.meta, json.dumps(meta, indent=2).encode() + b"\n", 0o644)
+        write_atomically(self.meta, json.dumps(meta, indent=2).encode() + b"\n", 0o644)
 
     def delete(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def atomic_write(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``path`` with ``mode`` from the first byte, then rename over the old file."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        # mkstemp creates 0600; widen (or keep) before any byte is written.
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def subject_names(cert: x509.Certificate) -> list[str]:

@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -43,6 +42,7 @@ from typing import Any
 import msgspec
 
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
+from reseller_api.backends.files import write_atomically
 from reseller_api.settings import Settings, SettingsError
 
 log = logging.getLogger("reseller_api.backends.dovecot")
@@ -255,24 +255,23 @@ def replace_file(path: Path, data: bytes, mode: int) -> None:
         previous: os.stat_result | None = path.stat()
     except FileNotFoundError:
         previous = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode if previous is None else stat.S_IMODE(previous.st_mode))
-        if previous is not None:
-            if os.stat(tmp).st_gid != previous.st_gid:
-                os.chown(tmp, -1, previous.st_gid)
-            if previous.st_size == len(data) and int(os.stat(tmp).st_mtime) <= int(previous.st_mtime):
-                stamp = int(previous.st_mtime) + 1
-                os.utime(tmp, (stamp, stamp))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+
+    def like_the_previous_file(temporary: str) -> None:
+        if previous is None:
+            return
+        if os.stat(temporary).st_gid != previous.st_gid:  # chown only when needed: may be refused
+            os.chown(temporary, -1, previous.st_gid)
+        same_size = previous.st_size == len(data)
+        if same_size and int(os.stat(temporary).st_mtime) <= int(previous.st_mtime):
+            stamp = int(previous.st_mtime) + 1
+            os.utime(temporary, (stamp, stamp))
+
+    write_atomically(
+        path,
+        data,
+        mode if previous is None else stat.S_IMODE(previous.st_mode),
+        before_replace=like_the_previous_file,
+    )
     _sync_directory(path.parent)
 
 

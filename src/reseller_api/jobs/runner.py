@@ -111,23 +111,20 @@ class Runner:
             log.info("job %s (%s) finished: %s", job.id, job.kind, links)
         except TransientError as exc:
             if job.attempts < MAX_ATTEMPTS:
-                delay = retry_delay(job.attempts)
-                log.warning(
-                    "job %s (%s) attempt %d: %s; retrying in %.0fs",
-                    job.id,
-                    job.kind,
-                    job.attempts,
-                    exc,
-                    delay,
-                )
-                service.retry_later(self.db, job.id, delay)
-                if exclusive:
-                    raise RetryLater(delay) from exc
+                self._retry(job, f"attempt {job.attempts}: {exc}; retrying", exc, exclusive=exclusive)
                 return True
             self._fail(job, context, f"gave up after {job.attempts} attempts: {exc}", exclusive=exclusive)
         except Exception as exc:
             self._fail(job, context, str(exc) or type(exc).__name__, exc, exclusive=exclusive)
         return True
+
+    def _retry(self, job: service.ClaimedJob, why: str, exc: Exception, *, exclusive: bool) -> None:
+        """Run the job again after the back-off for its attempts (procrastinate: by raising)."""
+        delay = retry_delay(job.attempts)
+        log.warning("job %s (%s) %s in %.0fs", job.id, job.kind, why, delay)
+        service.retry_later(self.db, job.id, delay)
+        if exclusive:
+            raise RetryLater(delay) from exc
 
     def _fail(
         self,
@@ -147,17 +144,9 @@ class Runner:
                 # The backend that must undo the work is away: a job is never reported failed
                 # while half of it still exists. It stays ongoing and runs again later: then it
                 # either completes (the backend is back) or fails with its clean-up done.
-                delay = retry_delay(job.attempts)
-                log.warning(
-                    "job %s (%s) cannot be undone yet: %s; trying again in %.0fs",
-                    job.id,
-                    job.kind,
-                    cleanup,
-                    delay,
+                self._retry(
+                    job, f"cannot be undone yet: {cleanup}; trying again", cleanup, exclusive=exclusive
                 )
-                service.retry_later(self.db, job.id, delay)
-                if exclusive:
-                    raise RetryLater(delay) from cleanup
                 return
         with self.db.transaction() as conn:
             if not service.lock_ongoing(conn, job.id):

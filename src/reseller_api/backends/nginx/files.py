@@ -10,34 +10,26 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from reseller_api.backends import files
 from reseller_api.backends.base import BackendRefused
 from reseller_api.backends.nginx.layout import Owner
 
 
 def write_atomically(path: Path, content: str | bytes, mode: int = 0o644, owner: Owner | None = None) -> None:
-    """Replace ``path`` in one rename: readers see the old file or the new one, never a part."""
+    """Replace ``path`` atomically (making its directory), owned by ``owner`` when explicit."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode() if isinstance(content, str) else content
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            if owner is not None and owner.explicit:
-                os.fchown(handle.fileno(), owner.uid or 0, owner.gid or 0)
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    explicit = owner is not None and owner.explicit
+    files.write_atomically(
+        path,
+        content,
+        mode,
+        uid=(owner.uid or 0) if explicit and owner else -1,
+        gid=(owner.gid or 0) if explicit and owner else -1,
+    )
 
 
 def read_bytes(path: Path) -> bytes | None:
