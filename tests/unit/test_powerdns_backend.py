@@ -212,9 +212,11 @@ def test_a_rejected_key_is_unavailable_and_never_quoted(
         httpx.ConnectError("connection refused"),
         httpx.ReadTimeout("timed out"),
         httpx.RemoteProtocolError("server disconnected"),
+        httpx.DecodingError("malformed gzip"),
+        httpx.TooManyRedirects("redirect loop"),
     ],
 )
-def test_transport_failures_are_unavailable(error: httpx.TransportError) -> None:
+def test_transport_failures_are_unavailable(error: httpx.HTTPError) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise error
 

@@ -236,6 +236,10 @@ class PowerDnsBackend:
             raise BackendUnavailable(
                 f"cannot reach the DNS server (PowerDNS): {type(exc).__name__}"
             ) from None
+        except httpx.HTTPError as exc:  # a broken answer (decoding, redirects): as if none came
+            raise BackendUnavailable(
+                f"the DNS server (PowerDNS) gave no usable answer: {type(exc).__name__}"
+            ) from None
         status = response.status_code
         if status < 300 or status in accept:
             return response

@@ -222,13 +222,6 @@ def _values(record: Record) -> dict[str, object]:
 def _sync(context: AppContext, zone: Zone, owners: set[tuple[str, str]]) -> None:
     """Push the touched RRsets to the DNS backend, after our commit (world steps never run inside
     our transactions); each push replaces the whole RRset, so a repeat converges."""
-    _push(context, zone, owners, [])
-
-
-def _push(
-    context: AppContext, zone: Zone, owners: set[tuple[str, str]], pushed: list[tuple[str, str]]
-) -> None:
-    """:func:`_sync`, noting in ``pushed`` each RRset the backend took."""
     rrsets = {}
     with context.database.engine.connect() as conn:  # closed before the backend writes
         for name, rtype in sorted(owners):
@@ -240,7 +233,6 @@ def _push(
     for (name, rtype), rows in rrsets.items():
         ttl = min((r[0] for r in rows), default=0)
         context.backends.dns.replace_rrset(zone.domain_name, name, rtype, ttl, [r[1] for r in rows])
-        pushed.append((name, rtype))
 
 
 def _sync_or_undo(
@@ -251,24 +243,24 @@ def _sync_or_undo(
     undo: Callable[[Connection], None],
 ) -> None:
     """:func:`_sync`; when the backend refuses the change (or cannot be reached), put our rows back
-    as they were and push back what it already took, so the request changes nothing, then re-raise
+    as they were and push every touched RRset back, so the request changes nothing, then re-raise
     (the API answers 400 with the backend's reason, or 503).
 
-    A backend that timed out may have applied the change anyway: the RRset then differs from our
-    rows until its next edit, which replaces it whole.
+    The one that failed is pushed back too: a backend that timed out may have applied it anyway.
+    If the push back fails as well (the backend is still away), the RRset converges on its next
+    edit, which replaces it whole.
     """
-    pushed: list[tuple[str, str]] = []
     try:
-        _push(context, zone, owners, pushed)
+        _sync(context, zone, owners)
     except (BackendRefused, BackendUnavailable):
         with context.database.transaction() as conn:
             _lock_zone(conn, zone, reseller_id)
             undo(conn)
         try:
-            _sync(context, zone, set(pushed))
+            _sync(context, zone, owners)
         except (BackendRefused, BackendUnavailable) as exc:
             log.warning(
-                "DNS zone %s: could not push back %s after a refusal: %s", zone.domain_name, pushed, exc
+                "DNS zone %s: could not push back %s after a refusal: %s", zone.domain_name, owners, exc
             )
         raise
 
