@@ -34,9 +34,19 @@ lint: $(DEV_STAMP)  ## ruff and mypy
 	$(BIN)/mypy
 
 test: $(DEV_STAMP) lint  ## install with dev extras; lint, then every test on SQLite and again on PostgreSQL
-	$(BIN)/python -m pytest
 ifeq ($(PG_TESTS),1)
-	$(BIN)/python -m pytest tests/api tests/integration --db postgresql $(SCALE_OUT_TESTS:%=--ignore=%)
+	@# The suite mostly waits (jobs, servers, browsers): the PostgreSQL leg runs alongside, its
+	@# output kept in a log and shown after the SQLite leg; either failing fails the target.
+	@mkdir -p var; \
+	$(BIN)/python -m pytest -p no:cacheprovider tests/api tests/integration --db postgresql \
+	  $(SCALE_OUT_TESTS:%=--ignore=%) > var/test-postgresql.log 2>&1 & postgresql=$$!; \
+	$(BIN)/python -m pytest; sqlite=$$?; \
+	wait $$postgresql; pg=$$?; \
+	echo "=== the API and integration tests again, on PostgreSQL (ran alongside; var/test-postgresql.log) ==="; \
+	if [ $$pg -eq 0 ]; then tail -n 3 var/test-postgresql.log; else cat var/test-postgresql.log; fi; \
+	test $$sqlite -eq 0 -a $$pg -eq 0
+else
+	$(BIN)/python -m pytest
 endif
 
 test-scale-out: $(DEV_STAMP)  ## the API suite on PostgreSQL + Redis + procrastinate (CI runs it after make test)

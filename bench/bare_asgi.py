@@ -18,6 +18,8 @@ from typing import Any
 
 import uvicorn
 
+from reseller_api.cli.serve import uvicorn_options
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -73,15 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     app = make_app(args.path, args.body_file.read_bytes(), args.content_type)
     # The same arguments as reseller_api.cli.serve.serve().
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        server_header=False,
-        lifespan="on",
-    )
+    uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(args.log_level))
 
 
 if __name__ == "__main__":

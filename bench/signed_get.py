@@ -1,13 +1,16 @@
-"""Benchmark: a signed ``GET /v2/accounts/{id}`` against a bare ASGI baseline, in one run.
+"""Benchmark: a signed ``GET /v2/accounts/{id}`` against bare baselines, in one run.
 
 Starts a real ``reseller-api serve`` (one uvicorn worker, SQLite in a temporary data
 directory, default settings except a huge rate limit and instant provisioning jobs),
 creates a key and an account, then loads ``GET /v2/accounts/{id}`` with wrk, every
 request carrying its own pre-signed ``Authorization`` header (nonces are single-use);
-and, right after at each connection count, ``bench/bare_asgi.py``, which answers the
-same bytes with nothing behind them, under the same uvicorn configuration. Prints rps
-and latency for both, the ratio rps(api)/rps(bare), and PASS/FAIL against the targets;
-writes everything to ``bench/results/signed_get.json``. See bench/README.md.
+and, right after at each connection count, two baselines that answer the same bytes
+with nothing behind them, under the same uvicorn configuration: ``bare_starlette.py``
+(one Starlette route: the issue's "bare Starlette is 1.0", on which the target is set)
+and ``bare_asgi.py`` (no framework at all: informative, a ceiling for any framework).
+Prints rps and latency for each, the ratios rps(api)/rps(baseline), and PASS/FAIL
+against the targets; writes everything to ``bench/results/signed_get.json``. See
+bench/README.md.
 
     .venv/bin/python bench/signed_get.py [--check] [--duration 10] [--connections 64 8]
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import importlib.util
 import json
 import math
 import os
@@ -47,7 +51,9 @@ from reseller_api.client.signing import authorization_header
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 LUA_SCRIPT = BENCH_DIR / "presigned.lua"
-BARE_APP = BENCH_DIR / "bare_asgi.py"
+# The baselines, in the order they are measured after the API; the first is the target's.
+BASELINES = {"starlette": BENCH_DIR / "bare_starlette.py", "asgi": BENCH_DIR / "bare_asgi.py"}
+TARGET_BASELINE = "starlette"
 RESULTS_FILE = BENCH_DIR / "results" / "signed_get.json"
 HOST = "127.0.0.1"
 
@@ -57,7 +63,7 @@ SERVER_ENV = {
 }
 ACCOUNT_BODY = {"identifier": "bench.example", "servicepack_id": 3}  # 3: mail only
 
-# The targets from the issue.
+# The targets from the issue (the ratio against bare Starlette, TARGET_BASELINE).
 TARGET_RATIO_CONNECTIONS = 64
 TARGET_RATIO_MIN = 0.25
 TARGET_P99_CONNECTIONS = 8
@@ -67,12 +73,16 @@ TARGET_P99_MAX_MS = 10.0
 WARMUP_SIGN_RATE = 30_000
 HEADROOM = 1.5  # sign this many times the warm-up rate x duration for a measurement
 BUSY_WAIT_PERCENT = 10.0  # warn when the server waited this long for a CPU
-BARE_HEADERS = 100  # the bare app ignores them: wrk sends the same (first) one again and again
+BARE_HEADERS = 100  # the baselines ignore them: wrk sends the same (first) one again and again
 
 WRK_MISSING = """\
 wrk is not installed (the load generator this benchmark uses).
 On Debian/Ubuntu:  sudo apt-get update && sudo apt-get install -y wrk
 Elsewhere: https://github.com/wg/wrk (put `wrk` on PATH, or pass --wrk /path/to/wrk)."""
+
+STARLETTE_MISSING = """\
+starlette is not installed (the bare Starlette baseline the target is set on).
+Install the dev extras: {python} -m pip install -e '.[dev]'  (or: pip install 'starlette>=0.41')"""
 
 
 class BenchError(Exception):
@@ -295,7 +305,7 @@ def create_fixture(api: Server, env: dict[str, str], cwd: Path) -> Fixture:
 class Run:
     """One wrk measurement."""
 
-    server: str  # "api" or "bare"
+    server: str  # "api", or a baseline: "starlette", "asgi"
     connections: int
     threads: int
     duration_s: float
@@ -526,8 +536,8 @@ def measure_bare(
 ) -> Run:
     common: dict[str, Any] = {"connections": connections, "threads": args.threads, "mode": "static"}
     common |= {"headers_file": headers_file, "headers_signed": BARE_HEADERS}
-    run_wrk(wrk, bare, "bare", target, duration=args.warmup, **common)
-    return run_wrk(wrk, bare, "bare", target, duration=args.duration, **common)
+    run_wrk(wrk, bare, bare.name, target, duration=args.warmup, **common)
+    return run_wrk(wrk, bare, bare.name, target, duration=args.duration, **common)
 
 
 # -- report ----------------------------------------------------------------------------
@@ -543,22 +553,31 @@ class Target:
     valid: bool = True  # False: a run it depends on had errors, so it does not count
 
 
-def evaluate(runs: list[Run]) -> tuple[dict[int, float], list[Target]]:
+Ratios = dict[str, dict[int, float]]  # baseline -> connections -> rps(api)/rps(baseline)
+
+
+def evaluate(runs: list[Run]) -> tuple[Ratios, list[Target]]:
     by = {(r.server, r.connections): r for r in runs}
-    ratios = {
-        c: round(by["api", c].rps / by["bare", c].rps, 4)
-        for (server, c) in by
-        if server == "api" and ("bare", c) in by and by["bare", c].rps > 0
+    ratios: Ratios = {
+        baseline: {
+            c: round(by["api", c].rps / by[baseline, c].rps, 4)
+            for (server, c) in by
+            if server == "api" and (baseline, c) in by and by[baseline, c].rps > 0
+        }
+        for baseline in BASELINES
     }
-    ratio = ratios.get(TARGET_RATIO_CONNECTIONS)
+    ratio = ratios[TARGET_BASELINE].get(TARGET_RATIO_CONNECTIONS)
     ratio_runs = [
-        by[k] for k in (("api", TARGET_RATIO_CONNECTIONS), ("bare", TARGET_RATIO_CONNECTIONS)) if k in by
+        by[k]
+        for k in (("api", TARGET_RATIO_CONNECTIONS), (TARGET_BASELINE, TARGET_RATIO_CONNECTIONS))
+        if k in by
     ]
     api_small = by.get(("api", TARGET_P99_CONNECTIONS))
     p99 = api_small.p99_ms if api_small else None
     targets = [
         Target(
-            f"rps(api)/rps(bare) at {TARGET_RATIO_CONNECTIONS} connections >= {TARGET_RATIO_MIN}",
+            f"rps(api)/rps({TARGET_BASELINE}) at {TARGET_RATIO_CONNECTIONS} connections"
+            f" >= {TARGET_RATIO_MIN}",
             ratio,
             TARGET_RATIO_MIN,
             "",
@@ -577,16 +596,14 @@ def evaluate(runs: list[Run]) -> tuple[dict[int, float], list[Target]]:
     return ratios, targets
 
 
-def print_report(
-    fixture: Fixture, runs: list[Run], ratios: dict[int, float], targets: list[Target], args: Any
-) -> None:
+def print_report(fixture: Fixture, runs: list[Run], ratios: Ratios, targets: list[Target], args: Any) -> None:
     print()
     print(
         f"signed GET {fixture.target} ({len(fixture.body)} bytes, {fixture.content_type}); "
         f"wrk -t{args.threads}, {args.duration:g} s per run after {args.warmup:g} s warm-up; "
         f"{os.cpu_count()} CPUs"
     )
-    header = f"{'conns':>5}  {'server':<6} {'rps':>10} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} "
+    header = f"{'conns':>5}  {'server':<9} {'rps':>10} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} "
     header += f"{'requests':>9} {'srv CPU':>8} {'srv wait':>8} {'wrk CPU':>8} {'req/CPU-s':>10}  status"
     print(header)
     print("-" * len(header))
@@ -595,17 +612,20 @@ def print_report(
             lat = run.latency_ms
             status = "ok" if run.valid else "INVALID: " + "; ".join(run.problems)
             print(
-                f"{run.connections:>5}  {run.server:<6} {run.rps:>10,.0f} "
+                f"{run.connections:>5}  {run.server:<9} {run.rps:>10,.0f} "
                 f"{lat['p50']:>8.2f} {lat['p99']:>8.2f} {lat['p999']:>9.2f} {run.requests:>9,} "
                 f"{run.server_cpu_percent:>7.0f}% {run.server_runqueue_wait_percent:>7.0f}% "
                 f"{run.wrk_cpu_percent:>7.0f}% {run.per_cpu_second:>10,.0f}  {status}"
             )
-        if connections in ratios:
-            pair = {r.server: r for r in runs if r.connections == connections}
-            per_cpu = pair["api"].per_cpu_second / pair["bare"].per_cpu_second
+        pair = {r.server: r for r in runs if r.connections == connections}
+        for baseline, by_connections in ratios.items():
+            if connections not in by_connections:
+                continue
+            per_cpu = pair["api"].per_cpu_second / pair[baseline].per_cpu_second
+            role = "target" if baseline == TARGET_BASELINE else "informative"
             print(
-                f"{'':>5}  ratio rps(api)/rps(bare) = {ratios[connections]:.3f}"
-                f"   (per server CPU-second: {per_cpu:.3f})"
+                f"{'':>5}  ratio rps(api)/rps({baseline}) = {by_connections[connections]:.3f}"
+                f"   (per server CPU-second: {per_cpu:.3f}; {role})"
             )
     memory = ", ".join(f"{r.server} {r.connections}c {r.server_rss_mb:,.0f}" for r in runs)
     print(f"{'':>5}  server RSS after each run (MiB): {memory}")
@@ -637,7 +657,7 @@ def write_results(
     path: Path,
     fixture: Fixture,
     runs: list[Run],
-    ratios: dict[int, float],
+    ratios: Ratios,
     targets: list[Target],
     args: Any,
 ) -> None:
@@ -666,7 +686,8 @@ def write_results(
             asdict(r) | {"valid": r.valid, "requests_per_server_cpu_second": round(r.per_cpu_second, 1)}
             for r in runs
         ],
-        "ratios": {str(c): v for c, v in ratios.items()},
+        "ratios": {baseline: {str(c): v for c, v in by.items()} for baseline, by in ratios.items()},
+        "target_baseline": TARGET_BASELINE,
         "targets": [asdict(t) for t in targets],
         "valid": all(r.valid for r in runs),
     }
@@ -724,26 +745,32 @@ def benchmark(args: argparse.Namespace, work: Path) -> list[Run]:
 
         body_file = work / "body"
         body_file.write_bytes(fixture.body)
-        port = free_port()
-        bare_argv = [
-            *(sys.executable, str(BARE_APP), "--host", HOST, "--port", str(port)),
-            *("--path", fixture.target, "--body-file", str(body_file)),
-            *("--content-type", fixture.content_type),
-        ]
-        print(f"starting bare ASGI app on {HOST}:{port}", file=sys.stderr)
-        bare = servers.enter_context(running("bare", bare_argv, env=env, cwd=data_dir))
-        status, headers, answer = call(bare.port, signer, "GET", fixture.target)
-        expected = (200, fixture.content_type, fixture.body)
-        if (status, headers.get("content-type"), answer) != expected:
-            raise BenchError(f"the bare app does not answer like the API: {status} {headers} {answer!r}")
+        baselines: list[Server] = []
+        for name, script in BASELINES.items():
+            port = free_port()
+            bare_argv = [
+                *(sys.executable, str(script), "--host", HOST, "--port", str(port)),
+                *("--path", fixture.target, "--body-file", str(body_file)),
+                *("--content-type", fixture.content_type),
+            ]
+            print(f"starting the {name} baseline on {HOST}:{port}", file=sys.stderr)
+            bare = servers.enter_context(running(name, bare_argv, env=env, cwd=data_dir))
+            status, headers, answer = call(bare.port, signer, "GET", fixture.target)
+            expected = (200, fixture.content_type, fixture.body)
+            if (status, headers.get("content-type"), answer) != expected:
+                raise BenchError(
+                    f"the {name} baseline does not answer like the API: {status} {headers} {answer!r}"
+                )
+            baselines.append(bare)
 
-        # api then bare at each connection count, so each ratio compares runs minutes apart
-        # at most; only the server being measured is under load.
+        # The API then each baseline at each connection count, so each ratio compares runs
+        # taken seconds apart; only the server being measured is under load.
         for connections in args.connections:
             print(f"  api, {connections} connections ...", file=sys.stderr)
             runs.append(measure_api(args.wrk, api, signer, fixture.target, work, args, connections))
-            print(f"  bare, {connections} connections ...", file=sys.stderr)
-            runs.append(measure_bare(args.wrk, bare, bare_headers, fixture.target, args, connections))
+            for bare in baselines:
+                print(f"  {bare.name}, {connections} connections ...", file=sys.stderr)
+                runs.append(measure_bare(args.wrk, bare, bare_headers, fixture.target, args, connections))
 
     ratios, targets = evaluate(runs)
     print_report(fixture, runs, ratios, targets, args)
@@ -756,6 +783,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if not args.wrk or not Path(args.wrk).exists():
         print(WRK_MISSING, file=sys.stderr)
+        return 2
+    if importlib.util.find_spec("starlette") is None:
+        print(STARLETTE_MISSING.format(python=sys.executable), file=sys.stderr)
         return 2
     if args.py_spy and shutil.which("py-spy", path=os.pathsep.join(map(str, BIN_DIRS))) is None:
         print(f"--py-spy: py-spy is not installed: {sys.executable} -m pip install py-spy", file=sys.stderr)

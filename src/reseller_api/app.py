@@ -30,6 +30,7 @@ from reseller_api.crypto import SecretBox
 from reseller_api.health import Operations
 from reseller_api.jobs.distributed import choose_runner
 from reseller_api.resources import CONTROLLERS
+from reseller_api.resources.accounts import routes as accounts_routes
 from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
 
@@ -99,6 +100,7 @@ def create_app(
     litestar.state.context = context
     _fix_options_allow(litestar)
     openapi.polish(litestar.openapi_schema)
+    accounts_routes.describe_parameters(litestar.openapi_schema)
     gate = Gate(
         litestar,
         keys=KeyCache(database, box, settings.rate_limit),

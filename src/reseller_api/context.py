@@ -11,6 +11,7 @@ from litestar.di import Dependency
 from litestar.params import SkipValidationMarker
 
 from reseller_api.backends import Backends
+from reseller_api.conventions.gate import CREDENTIAL_SCOPE_KEY
 from reseller_api.conventions.paging import Page
 from reseller_api.credentials.cache import Credential
 from reseller_api.crypto import SecretBox
@@ -44,9 +45,19 @@ def provide_credential(
     providers share a batch, which Litestar runs in an anyio task group: measured at about
     a third of a signed GET's time.
     """
-    from reseller_api.conventions.gate import CREDENTIAL_SCOPE_KEY
-
     credential: Credential = request.scope[CREDENTIAL_SCOPE_KEY]  # type: ignore[literal-required]
+    return credential
+
+
+def context_of(scope: Any) -> AppContext:
+    """The app's context, from the ASGI scope (for handlers that skip dependency injection)."""
+    context: AppContext = scope["litestar_app"].state.context
+    return context
+
+
+def credential_of(scope: Any) -> Credential:
+    """The authenticated key the gate put in the scope (for handlers that skip dependency injection)."""
+    credential: Credential = scope[CREDENTIAL_SCOPE_KEY]
     return credential
 
 

@@ -106,8 +106,8 @@ class Settings:
     nginx_test_command: tuple[str, ...] = ("nginx", "-t")
     php_fpm_pool_dir: Path | None = None
     php_fpm_reload_command: tuple[str, ...] = ()
-    # Checks the PHP-FPM configuration before a reload (php-fpm8.2 -t); empty: no check.
-    php_fpm_test_command: tuple[str, ...] = ()
+    # Checks the PHP-FPM configuration before a reload ("{version}": the pool's); "true": no check.
+    php_fpm_test_command: tuple[str, ...] = ("php-fpm{version}", "-t")
     # Where the pools' unix sockets go (nginx connects there).
     php_fpm_socket_dir: Path = Path("/run/php")
     # nginx ``listen`` addresses of the rendered server blocks (HTTP, then HTTPS).
@@ -115,7 +115,8 @@ class Settings:
     nginx_https_listen: tuple[str, ...] = ("443", "[::]:443")
     # The hostings' cron.d-format crontab files; None: NGINX_CONF_DIR/crontabs.
     crontab_dir: Path | None = None
-    # Owner of the hostings' files (user[:group]); None: the user the server runs as.
+    # Owner of the hostings' files and user of their PHP and cron tasks (user[:group]); None: the
+    # user the server runs as. Never root (the nginx backend refuses to start).
     web_user: str | None = None
     # An ACME directory for Let's Encrypt; None: self-signed certificates, said so in the detail.
     acme_directory_url: str | None = None
@@ -194,7 +195,9 @@ class Settings:
             nginx_test_command=_command(get("NGINX_TEST_COMMAND"), "NGINX_TEST_COMMAND", ("nginx", "-t")),
             php_fpm_pool_dir=_path(get("PHP_FPM_POOL_DIR")),
             php_fpm_reload_command=_command(get("PHP_FPM_RELOAD_COMMAND"), "PHP_FPM_RELOAD_COMMAND", ()),
-            php_fpm_test_command=_command(get("PHP_FPM_TEST_COMMAND"), "PHP_FPM_TEST_COMMAND", ()),
+            php_fpm_test_command=_command(
+                get("PHP_FPM_TEST_COMMAND"), "PHP_FPM_TEST_COMMAND", ("php-fpm{version}", "-t")
+            ),
             php_fpm_socket_dir=_path(get("PHP_FPM_SOCKET_DIR")) or Path("/run/php"),
             nginx_http_listen=_command(get("NGINX_HTTP_LISTEN"), "NGINX_HTTP_LISTEN", ("80", "[::]:80")),
             nginx_https_listen=_command(get("NGINX_HTTPS_LISTEN"), "NGINX_HTTPS_LISTEN", ("443", "[::]:443")),

@@ -166,3 +166,36 @@ def test_ssl_settings_of_a_hostname_not_served_are_404(
 def test_http2_needs_an_existing_site(api: Caller, hosting: str) -> None:
     assert api.put(f"{BASE}/sites/nothing.be/http2/configuration", {"enabled": False}).status_code == 404
     assert codes(api.put(f"{BASE}/sites/example.com/http2/configuration", {})) == ["enabled_required"]
+
+
+def test_a_name_another_hosting_serves_cannot_become_an_account(
+    api: Caller, other_api: Caller, hosting: str
+) -> None:
+    """Else both hostings would serve it, and the web server's files of one would be the other's."""
+    assert api.post(f"{BASE}/subsites", {"domain_name": "victim.be", "path": "/subsites"}).status_code == 201
+    assert api.post(f"{BASE}/sites/victim.be/hostheaders", {"domain_name": "alias.be"}).status_code == 201
+    for name in ("victim.be", "alias.be"):
+        response = other_api.post(
+            "/v2/accounts", {"identifier": name, "servicepack_id": 1, "ftp_password": "Secret123x"}
+        )
+        assert codes(response) == ["account_identifier_in_use"], name
+
+
+def test_another_accounts_identifier_cannot_become_a_site(
+    api: Caller, other_api: Caller, hosting: str
+) -> None:
+    # A mail-only account has no hosting, but its domain stays its own.
+    response = other_api.post("/v2/accounts", {"identifier": "mailonly.be", "servicepack_id": 3})
+    assert response.status_code == 202, response.text
+    for name in ("mailonly.be", "www.mailonly.be"):
+        added = api.post(f"{BASE}/subsites", {"domain_name": name, "path": "/subsites"})
+        assert codes(added) == ["host_name_in_use"], name
+        header = api.post(f"{BASE}/sites/example.com/hostheaders", {"domain_name": name})
+        assert codes(header) == ["host_name_in_use"], name
+
+
+@pytest.mark.parametrize("path", ["/", "/logs", "/tmp/", "/tmp/sessions", "/.ssh", "//logs/x"])
+def test_a_subsite_never_serves_the_hostings_private_folders(api: Caller, hosting: str, path: str) -> None:
+    response = api.post(f"{BASE}/subsites", {"domain_name": "x.be", "path": path})
+    assert response.status_code == 400, response.text
+    assert codes(response) == ["subsite_path_private"]

@@ -379,3 +379,102 @@ def test_every_mail_change_the_platform_cannot_write_leaves_our_rows(api: Caller
     assert api.get(zone).json() == zone_before
     assert api.get(f"/v2/mailboxes/{INFO}").json() == mailbox_before
     assert snapshot(mail.mail_dir) == files_before
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v2/mailboxes", {"email_address": f"#x@{DOMAIN}", "password": PASSWORD}),
+        (f"/v2/mailboxes/{DOMAIN}", {"email": "#x", "password": PASSWORD}),
+        (f"/v2/mailboxes/{DOMAIN}", {"email": "a/b", "password": PASSWORD}),
+        (f"/v2/mailzones/{DOMAIN}/aliases", {"email_address": f"#sales@{DOMAIN}", "destinations": [INFO]}),
+        (
+            f"/v2/mailzones/{DOMAIN}/aliases",
+            {"email_address": f"sales@{DOMAIN}", "destinations": ["#b@x.be"]},
+        ),
+        (
+            f"/v2/mailzones/{DOMAIN}/aliases",
+            {"email_address": f"sales@{DOMAIN}", "destinations": ["a%b@x.be"]},
+        ),
+        (f"/v2/mailzones/{DOMAIN}/catchall", {"email_address": "#boss@x.be"}),
+    ],
+)
+def test_addresses_the_platform_cannot_store_are_refused_before_anything_is_made(
+    api: Caller, mail: Dovecot, path: str, body: dict[str, object]
+) -> None:
+    """A leading "#" would make the address's passwd-file and map lines comments: it would
+    silently not exist. The API says so (400) instead of creating it."""
+    account = make_account(api)
+    assert create_mailbox(api, account, INFO) == 201
+    files_before = snapshot(mail.mail_dir)
+    zone_before = api.get(f"/v2/mailzones/{DOMAIN}").json()
+    if "password" in body:
+        body = {**body, "account_id": account}
+    refused = api.post(path, body)
+    assert refused.status_code == 400, refused.text
+    errors = refused.json()["validation_errors"]
+    assert [e["error_code"] for e in errors] == ["email_address_invalid"], errors
+    assert "cannot start with #" in errors[0]["error_text"] or "cannot contain" in errors[0]["error_text"]
+    assert snapshot(mail.mail_dir) == files_before
+    assert api.get(f"/v2/mailzones/{DOMAIN}").json() == zone_before
+    assert [m["name"] for m in api.get(f"/v2/mailboxes?domain_name={DOMAIN}").json()] == [INFO]
+
+    forward = {"enabled": True, "email_addresses": ["#t@x.be"], "copy_to_myself": False}
+    refused = api.put(f"/v2/mailboxes/{INFO}/autoforward", forward)
+    assert refused.status_code == 400, refused.text
+    assert not (mail.mail_dir / "vmail" / DOMAIN / "info" / ".dovecot.sieve").is_symlink()
+
+
+def test_a_new_mailbox_never_inherits_the_previous_owners_rules(
+    api: Caller, mail: Dovecot, settings: Settings
+) -> None:
+    account = make_account(api)
+    assert create_mailbox(api, account, INFO) == 201
+    forward = {"enabled": True, "email_addresses": ["old-owner@other.org"], "copy_to_myself": False}
+    assert api.put(f"/v2/mailboxes/{INFO}/autoforward", forward).status_code == 204
+    home = mail.mail_dir / "vmail" / DOMAIN / "info"
+    assert (home / ".dovecot.sieve").is_symlink()
+    assert api.delete(f"/v2/mailboxes/{INFO}").status_code == 204
+    assert not home.exists()
+    # A rules update that passed its checks before the delete reaches the platform after it.
+    DovecotMail(settings).set_mailbox_rules(INFO, {"auto_forward": forward})
+    assert not home.exists()
+
+    # And a home left with a script (say, by a version without that check): a new mailbox
+    # at the address starts without it.
+    (home / "sieve").mkdir(parents=True)
+    (home / "sieve" / "reseller-api.sieve").write_text('redirect "old-owner@other.org";\n')
+    (home / ".dovecot.sieve").symlink_to("sieve/reseller-api.sieve")
+    assert create_mailbox(api, account, INFO) == 201
+    mail.eventually(INFO, PASSWORD, True)
+    assert not (home / ".dovecot.sieve").is_symlink()
+    assert not (home / "sieve" / "reseller-api.sieve").exists()
+    assert api.get(f"/v2/mailboxes/{INFO}").json()["auto_forward"]["enabled"] is False
+
+
+def test_an_auto_reply_subject_cannot_inject_headers_and_the_message_keeps_its_lines(
+    api: Caller, mail: Dovecot
+) -> None:
+    account = make_account(api)
+    assert create_mailbox(api, account, INFO) == 201
+    target = f"/v2/mailboxes/{INFO}/autoreply"
+    home = mail.mail_dir / "vmail" / DOMAIN / "info"
+    for subject in ["Away\r\nBcc: victim@x.be", "Away\nBcc: victim@x.be", "Away\u2028x", "Away\x85x"]:
+        refused = api.put(target, {"enabled": True, "subject": subject, "message": "m"})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["validation_errors"][0]["error_code"] == "autoreply_subject_invalid"
+    refused = api.put(target, {"enabled": True, "subject": "Away", "message": "a\x00b"})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["validation_errors"][0]["error_code"] == "autoreply_message_invalid"
+    assert not home.exists()
+
+    message = 'Hello,\r\n\r\nI am away; "urgent" mail to C:\\help.\r\n.\r\nBye'
+    assert api.put(target, {"enabled": True, "subject": "Away", "message": message}).status_code == 204
+    assert lines(home / "sieve" / "reseller-api.sieve") == [
+        'require ["vacation"];',
+        'vacation :subject "Away" "Hello,',
+        "",
+        'I am away; \\"urgent\\" mail to C:\\\\help.',
+        ".",
+        'Bye";',
+    ]

@@ -335,7 +335,7 @@ def test_account_site_subsite_php_gzip_and_memory_limit(api: Caller, web: WebSer
 
     # Deleting the subsite stops serving it (nginx closes unknown hosts: 444).
     assert api.delete(f"/v2/linuxhostings/{domain}/subsites/blog.{domain}").status_code == 204
-    assert not (web.conf_dir / "sites" / f"blog.{domain}.conf").exists()
+    assert not (web.conf_dir / "sites" / f"blog.{domain}@{domain}.conf").exists()
     deadline = time.monotonic() + 10
     with pytest.raises(httpx.RemoteProtocolError):  # noqa: PT012 - until the reload is done
         while time.monotonic() < deadline:
@@ -368,7 +368,7 @@ def test_lets_encrypt_without_acme_is_self_signed_https_and_the_detail_says_so(
 
     # HTTP/2: offered in TLS (ALPN) once enabled.
     assert api.put(f"{base}/sites/{domain}/http2/configuration", {"enabled": True}).status_code == 204
-    assert "ssl http2;" in (web.conf_dir / "sites" / f"{domain}.conf").read_text()
+    assert "ssl http2;" in (web.conf_dir / "sites" / f"{domain}@{domain}.conf").read_text()
     deadline = time.monotonic() + 10
     while alpn(web, f"www.{domain}") != "h2":
         assert time.monotonic() < deadline, "HTTP/2 never offered"
@@ -403,6 +403,40 @@ def test_ssh_keys_and_scheduled_tasks_are_written(api: Caller, web: WebServers) 
     user = WEB_USER or pwd.getpwuid(os.getuid()).pw_name
     assert f"*/15 * * * * {user} cd {web.web_root / domain} && /usr/bin/php8.2 -f " in crontab
     assert f"{web.web_root / domain}/www/cron.php" in crontab
+    # cron would end the command at a bare "%": it is escaped.
+    odd = {"cron_expression": "0 * * * *", "script_location": "/www/report%d.sh"}
+    assert api.post(f"{base}/scheduledtasks", odd).status_code == 201
+    crontab = (web.conf_dir / "crontabs" / "reseller-api-gamma-web_be").read_text()
+    assert f"{web.web_root / domain}/www/report\\%d.sh\n" in crontab
+
+
+ISOLATION_PHP = """<?php
+header('Content-Type: text/plain');
+echo "uid=" . getmyuid() . " euid=" . posix_geteuid() . "\\n";
+echo "shell=" . (function_exists('shell_exec') && is_callable('shell_exec') ? 'on' : 'off') . "\\n";
+echo "disabled=" . ini_get('disable_functions') . "\\n";
+"""
+
+
+def test_php_cannot_start_programs_and_symlinks_are_not_served(api: Caller, web: WebServers) -> None:
+    domain = "eta-web.be"
+    assert create_account(api, domain).status_code == 201
+    root = web.web_root / domain
+    put_file(root / "www" / "who.php", ISOLATION_PHP)
+    served = eventually(web, lambda: fetch(web, domain, "/who.php"), ok_with("disabled="))
+    assert "disabled=exec,passthru,shell_exec,system,proc_open,popen,pcntl_exec" in served.text
+    expected_uid = pwd.getpwnam(WEB_USER).pw_uid if WEB_USER else os.getuid()
+    assert f"euid={expected_uid}" in served.text
+    assert "euid=0" not in served.text
+    # A link to another hosting's (or the server's) files is not followed: every hosting has
+    # the same owner, so nginx's "if_not_owner" would have served it.
+    put_file(root / "www" / "plain.txt", "served\n")
+    (root / "www" / "link.txt").symlink_to(root / "www" / "plain.txt")
+    if WEB_USER is not None:
+        entry = pwd.getpwnam(WEB_USER)
+        os.lchown(root / "www" / "link.txt", entry.pw_uid, entry.pw_gid)
+    assert fetch(web, domain, "/plain.txt").status_code == 200
+    assert fetch(web, domain, "/link.txt").status_code in (403, 404)  # try_files: 404
 
 
 def test_a_configuration_nginx_refuses_keeps_the_live_one_and_says_why(api: Caller, web: WebServers) -> None:
@@ -410,7 +444,7 @@ def test_a_configuration_nginx_refuses_keeps_the_live_one_and_says_why(api: Call
     assert create_account(api, domain).status_code == 201
     put_file(web.web_root / domain / "www" / "index.php", INDEX_PHP)
     eventually(web, lambda: fetch(web, domain, gzip=True), ok_with("memory_limit=128M"))
-    site_file = web.conf_dir / "sites" / f"{domain}.conf"
+    site_file = web.conf_dir / "sites" / f"{domain}@{domain}.conf"
     live = site_file.read_text()
 
     # Someone leaves a broken file among the sites: nginx -t now fails for any change.
@@ -438,7 +472,7 @@ def test_a_configuration_nginx_refuses_keeps_the_live_one_and_says_why(api: Call
         # A job fails the same way, with nothing left behind.
         failed = create_account(api, "epsilon-web.be")
         assert failed.json()["status"] == "failed"
-        assert not (web.conf_dir / "sites" / "epsilon-web.be.conf").exists()
+        assert not (web.conf_dir / "sites" / "epsilon-web.be@epsilon-web.be.conf").exists()
         assert not (web.base / "pools" / "epsilon-web.be.conf").exists()
         assert api.get("/v2/linuxhostings/epsilon-web.be").status_code == 404
     finally:
@@ -466,7 +500,7 @@ def test_nginx_down_mid_job_retries_then_converges(
         job = response.headers["location"]
         time.sleep(1.0)  # a few attempts fail: nginx cannot be reloaded
         assert api.get(job).json()["status"] == "ongoing"
-        assert not (web.conf_dir / "sites" / f"{domain}.conf").exists()  # put back after each try
+        assert not (web.conf_dir / "sites" / f"{domain}@{domain}.conf").exists()  # put back after each try
     finally:
         web.start_nginx()
     assert api.wait_job(job, timeout=30).status_code == 201

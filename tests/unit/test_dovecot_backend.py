@@ -28,6 +28,7 @@ from reseller_api.backends.dovecot import (
     sieve_script,
     split_address,
 )
+from reseller_api.resources.mailzones.service import canonical_address
 from reseller_api.settings import Settings
 
 ARGON = "$argon2id$v=19$m=1024,t=1,p=1$8IO6JPitKCioj/hjsVjCAw$ECALW4vns9qADIN3hA3/RuJkIofpWvgRBLY/on82gLs"
@@ -83,6 +84,9 @@ def test_only_argon2id_and_sha512_crypt_hashes_pass(password_hash: str) -> None:
         "Info@example.com",
         "no-at-sign",
         "@example.com",
+        # A line starting with "#" is a comment to Dovecot's passwd-file and Postfix's maps.
+        "#x@example.com",
+        "#@example.com",
     ],
 )
 def test_addresses_that_could_inject_lines_or_paths_are_refused(address: str) -> None:
@@ -98,6 +102,37 @@ def test_usual_addresses_pass() -> None:
         "xn--bcher-kva.example",
     )
     assert split_address("o'neil@example.com") == ("o'neil", "example.com")
+    assert split_address("a#b@example.com") == ("a#b", "example.com")  # "#" inside is no comment
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "info@example.com",
+        "first.last+tag@example.com",
+        "a#b@example.com",
+        "o'neil@example.com",
+        "#x@example.com",
+        "a/b@example.com",
+        "a%b@example.com",
+        "a:b@example.com",
+        "a b@example.com",
+        ".a@example.com",
+        "a.@example.com",
+        "a..b@example.com",
+        '"a b"@example.com',
+    ],
+)
+def test_the_api_and_the_backend_agree_on_addresses(address: str) -> None:
+    """What the API accepts, the platform stores: no creation that is then refused (or lost)."""
+    canonical = canonical_address(address)
+    try:
+        split_address(address)
+        stored = True
+    except BackendRefused:
+        stored = False
+    assert (canonical is not None) == stored
+    assert canonical in (None, address)
 
 
 def test_a_home_with_a_colon_is_refused() -> None:
@@ -178,6 +213,30 @@ def test_sieve_script() -> None:
     )
     assert copy is not None
     assert body(copy) == ['require ["copy"];', 'redirect :copy "a@x.be";']
+
+
+@pytest.mark.parametrize(
+    "subject", ["Away\r\nBcc: victim@x.be", "Away\nX: y", "Away\rX: y", "a\tb", "a\x85b", "a\u2028b"]
+)
+def test_sieve_refuses_a_subject_that_would_break_the_header(subject: str) -> None:
+    with pytest.raises(BackendRefused):
+        sieve_script({"auto_reply": {"enabled": True, "subject": subject, "message": "m"}})
+
+
+def test_sieve_keeps_a_multi_line_message_as_one_quoted_string() -> None:
+    message = 'Dear "all",\r\n\r\nBack soon.\n.\nC:\\temp ${x}\rEnd'
+    script = sieve_script({"auto_reply": {"enabled": True, "subject": "Ünïcode ok", "message": message}})
+    assert script is not None
+    assert body(script)[1:] == [
+        'vacation :subject "Ünïcode ok" "Dear \\"all\\",',
+        "",
+        "Back soon.",
+        ".",  # no dot-stuffing: that is only for text: strings
+        "C:\\\\temp ${x}",  # no "variables" extension: ${x} stays literal
+        'End";',
+    ]
+    with pytest.raises(BackendRefused):
+        sieve_script({"auto_reply": {"enabled": True, "message": "lone \ud800 surrogate"}})
 
 
 def test_sieve_refuses_nul_and_bad_forward_addresses() -> None:
@@ -283,3 +342,38 @@ def test_concurrent_writers_lose_no_change(tmp_path: Path) -> None:
     leftovers = [p.name for p in writers[0].passwd_file.parent.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
     assert os.stat(writers[0].state_file).st_mode & 0o777 == 0o600
+
+
+FORWARD = {"auto_forward": {"enabled": True, "email_addresses": ["old-owner@x.be"], "copy_to_myself": False}}
+
+
+def test_rules_for_a_mailbox_removed_meanwhile_write_nothing(tmp_path: Path) -> None:
+    """A rules update that lost the race against the mailbox's removal must not make its home again."""
+    mail = backend(tmp_path)
+    mail.ensure_mailbox("info@example.com", ARGON, 10)
+    mail.set_mailbox_rules("info@example.com", FORWARD)
+    home = mail.mail_root / "example.com" / "info"
+    assert (home / ".dovecot.sieve").is_symlink()
+    mail.remove_mailbox("info@example.com")
+    mail.set_mailbox_rules("info@example.com", FORWARD)  # the update that raced the delete
+    assert not home.exists()
+    mail.set_mailbox_rules("never@example.com", FORWARD)
+    assert not (mail.mail_root / "example.com" / "never").exists()
+
+
+def test_a_new_mailbox_starts_without_a_stale_sieve_script(tmp_path: Path) -> None:
+    mail = backend(tmp_path)
+    home = mail.mail_root / "example.com" / "info"
+    (home / "sieve").mkdir(parents=True)
+    (home / "sieve" / "reseller-api.sieve").write_text('redirect "old-owner@x.be";\n')
+    (home / "sieve" / "reseller-api.svbin").write_bytes(b"compiled")
+    (home / ".dovecot.sieve").symlink_to("sieve/reseller-api.sieve")
+    mail.ensure_mailbox("info@example.com", ARGON, 10)
+    assert not (home / ".dovecot.sieve").is_symlink()
+    assert not (home / "sieve" / "reseller-api.sieve").exists()
+    assert not (home / "sieve" / "reseller-api.svbin").exists()
+    # The mailbox's own rules survive ensure_mailbox again (it converges, it does not reset).
+    mail.set_mailbox_rules("info@example.com", FORWARD)
+    mail.ensure_mailbox("info@example.com", ARGON, 20)
+    assert (home / ".dovecot.sieve").is_symlink()
+    assert "old-owner@x.be" in (home / "sieve" / "reseller-api.sieve").read_text()

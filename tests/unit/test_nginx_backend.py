@@ -7,6 +7,7 @@ commands, so they need no nginx; tests/integration/test_backend_nginx.py runs th
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,10 @@ from reseller_api.backends.nginx import commands, render
 from reseller_api.backends.nginx.files import Change
 from reseller_api.backends.nginx.hosting import NginxHosting
 from reseller_api.backends.nginx.layout import Owner, host_name, inside, resolved_inside
-from reseller_api.settings import Settings
+from reseller_api.settings import Settings, SettingsError
+
+# Running as root, the backend refuses to run PHP as root: the tests name another user.
+WEB_USER = "www-data" if os.getuid() == 0 else None
 
 ROOT = Path("/srv/www/example.com")
 LISTEN = render.Listen(("80",), ("443",), http2_in_listen=True)
@@ -145,7 +149,13 @@ def test_pool() -> None:
         memory_limit_mb=128,
         apcu_enabled=False,
     )
-    assert "user =" not in unowned
+    # Always written: without them the pool would run as whoever starts PHP-FPM (root).
+    assert "\nuser = me\ngroup = me\n" in unowned
+    assert "listen.owner = me\nlisten.group = me\nlisten.mode = 0660\n" in unowned
+    assert (
+        "php_admin_value[disable_functions] = exec,passthru,shell_exec,system,proc_open,popen,pcntl_exec\n"
+        in unowned
+    )
     assert "apc.enabled] = off" in unowned
     with pytest.raises(BackendRefused):
         render.pool_conf(
@@ -246,6 +256,8 @@ def hosting(tmp_path: Path) -> NginxHosting:
         nginx_reload_command=("true",),
         php_fpm_pool_dir=tmp_path / "pools",
         php_fpm_socket_dir=tmp_path / "run",
+        php_fpm_test_command=("true",),
+        web_user=WEB_USER,
     )
     backend = NginxHosting(settings, issuer=FakeIssuer(tmp_path))
     backend.php_versions = lambda: ("8.2",)  # type: ignore[method-assign]
@@ -256,7 +268,7 @@ def test_hosting_tree_site_pool_and_removal(hosting: NginxHosting, tmp_path: Pat
     hosting.ensure_hosting("example.com", "ftpuser", "$argon2id$...")
     root = tmp_path / "www" / "example.com"
     assert {p.name for p in root.iterdir()} == {"www", "subsites", "logs", "tmp", ".ssh"}
-    assert (tmp_path / "conf" / "sites" / "example.com.conf").exists()
+    assert (tmp_path / "conf" / "sites" / "example.com@example.com.conf").exists()
     assert "memory_limit] = 128M" in (tmp_path / "pools" / "example.com.conf").read_text()
     assert "argon2" not in "".join(p.read_text() for p in (tmp_path / "conf").rglob("*") if p.is_file())
     assert hosting.path_exists("example.com", "/www")
@@ -266,25 +278,130 @@ def test_hosting_tree_site_pool_and_removal(hosting: NginxHosting, tmp_path: Pat
 
     hosting.ensure_site("example.com", "example.com", site(letsencrypt=True))
     assert hosting.certificate_notes("example.com") == {"example.com": "Self-signed: no ACME server"}
-    assert "listen 443 ssl" in (tmp_path / "conf" / "sites" / "example.com.conf").read_text()
+    assert "listen 443 ssl" in (tmp_path / "conf" / "sites" / "example.com@example.com.conf").read_text()
     hosting.ensure_site("example.com", "example.com", site())
     assert hosting.certificate_notes("example.com") == {}
 
     hosting.remove_hosting("example.com")
     assert not root.exists()
     assert [p.name.split(".")[0] for p in (tmp_path / "www" / ".removed").iterdir()] == ["example"]
-    assert not (tmp_path / "conf" / "sites" / "example.com.conf").exists()
+    assert not (tmp_path / "conf" / "sites" / "example.com@example.com.conf").exists()
     assert not (tmp_path / "pools" / "example.com.conf").exists()
     hosting.remove_hosting("example.com")  # idempotent
 
 
 def test_a_failed_reload_puts_the_files_back(hosting: NginxHosting, tmp_path: Path) -> None:
     hosting.ensure_hosting("example.com", "u", "h")
-    live = (tmp_path / "conf" / "sites" / "example.com.conf").read_text()
+    live = (tmp_path / "conf" / "sites" / "example.com@example.com.conf").read_text()
     hosting.settings = dataclasses.replace(hosting.settings, nginx_reload_command=("false",))
     with pytest.raises(BackendUnavailable):
         hosting.set_settings("example.com", {"gzip_enabled": False})
-    assert (tmp_path / "conf" / "sites" / "example.com.conf").read_text() == live
+    assert (tmp_path / "conf" / "sites" / "example.com@example.com.conf").read_text() == live
     hosting.settings = dataclasses.replace(hosting.settings, nginx_reload_command=("true",))
     hosting.set_settings("example.com", {"gzip_enabled": False})
-    assert "gzip off;" in (tmp_path / "conf" / "sites" / "example.com.conf").read_text()
+    assert "gzip off;" in (tmp_path / "conf" / "sites" / "example.com@example.com.conf").read_text()
+
+
+def test_crontab_escapes_percent() -> None:
+    """cron turns an unescaped "%" into a newline: the command would be cut there."""
+    entry = {"id": "a", "cron_expression": "* * * * *", "script_location": "/www/a%b.sh", "enabled": True}
+    text = render.crontab(domain="example.com", user="u", hosting_root=ROOT, php="php", entries=[entry])
+    assert f"&& {ROOT}/www/a\\%b.sh\n" in text
+    assert "a%b" not in text.replace("\\%", "")
+
+
+def test_site_refuses_symlinks_and_private_folders() -> None:
+    text = render_site(site())
+    assert f"disable_symlinks on from={ROOT};" in text
+    assert "disable_symlinks if_not_owner" not in text
+    for path in ("/", "/logs", "/tmp/x", "/.ssh", "//logs"):
+        with pytest.raises(BackendRefused, match="logs, sessions or SSH keys"):
+            render_site({**site(), "path": path})
+
+
+def test_certificate_paths_are_checked() -> None:
+    bad = render.Certificate("/c/full.pem;include /etc/x", "/c/key.pem", self_signed=True, note="")
+    with pytest.raises(BackendRefused):
+        render_site(site(letsencrypt=True), certificates={"example.com": bad})
+
+
+def test_php_fpm_test_command_defaults_to_the_pools_version() -> None:
+    assert Settings().php_fpm_test_command == ("php-fpm{version}", "-t")
+    assert Settings.from_env({}).php_fpm_test_command == ("php-fpm{version}", "-t")
+    assert Settings.from_env({"RESELLER_API_PHP_FPM_TEST_COMMAND": "true"}).php_fpm_test_command == ("true",)
+
+
+def test_root_as_web_user_refuses_to_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = dataclasses.replace(
+        Settings(), web_backend="nginx", web_root=tmp_path / "www", nginx_conf_dir=tmp_path / "conf"
+    )
+    for web_user in ("root", "root:root", "nobody:root"):
+        with pytest.raises(SettingsError, match="RESELLER_API_WEB_USER must name a non-root user"):
+            NginxHosting(dataclasses.replace(base, web_user=web_user), issuer=FakeIssuer(tmp_path))
+    monkeypatch.setattr(os, "getuid", lambda: 0)
+    with pytest.raises(SettingsError, match="unset and the server runs as root"):
+        NginxHosting(base, issuer=FakeIssuer(tmp_path))
+    NginxHosting(dataclasses.replace(base, web_user="nobody:nogroup"), issuer=FakeIssuer(tmp_path))
+
+
+def test_two_hostings_serving_one_site_name_keep_separate_files(
+    hosting: NginxHosting, tmp_path: Path
+) -> None:
+    """Defence in depth (the API refuses this): one hosting's removal never deletes another's file."""
+    sites = tmp_path / "conf" / "sites"
+    hosting.ensure_hosting("attacker.com", "u", "h")
+    (tmp_path / "www" / "attacker.com" / "subsites" / "victim.com").mkdir()
+    attack = {**site(name="victim.com"), "path": "/subsites/victim.com"}
+    hosting.ensure_site("attacker.com", "victim.com", attack)
+    hosting.ensure_hosting("victim.com", "u", "h")
+    victims = sites / "victim.com@victim.com.conf"
+    assert "hosting victim.com" in victims.read_text()
+    assert "hosting attacker.com" in (sites / "victim.com@attacker.com.conf").read_text()
+    hosting.remove_site("attacker.com", "victim.com")
+    assert victims.exists()
+    hosting.remove_hosting("attacker.com")
+    assert victims.exists()
+    assert sorted(p.name for p in sites.iterdir()) == ["victim.com@victim.com.conf"]
+
+
+def test_a_file_of_the_old_naming_is_replaced(hosting: NginxHosting, tmp_path: Path) -> None:
+    legacy = tmp_path / "conf" / "sites" / "example.com.conf"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text("# old\n")
+    hosting.ensure_hosting("example.com", "u", "h")
+    assert not legacy.exists()
+    assert (tmp_path / "conf" / "sites" / "example.com@example.com.conf").exists()
+
+
+def test_a_rollback_finishes_every_undo_and_reload(
+    hosting: NginxHosting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosting.ensure_hosting("example.com", "u", "h")
+    pool = tmp_path / "pools" / "example.com.conf"
+    live_pool = pool.read_text()
+    reloads = tmp_path / "reloads"
+    hosting.settings = dataclasses.replace(
+        hosting.settings,
+        php_fpm_reload_command=("sh", "-c", f"echo fpm >> {reloads}"),
+        nginx_reload_command=("false",),
+    )
+    undo = Change.undo
+
+    def failing_undo(change: Change) -> None:
+        if any(path.parent.name == "sites" for path in change._previous):
+            raise BackendRefused("disk full")
+        undo(change)
+
+    monkeypatch.setattr(Change, "undo", failing_undo)
+    with pytest.raises(BackendUnavailable, match="could not be reloaded"):  # the first error
+        hosting.set_settings("example.com", {"php_memory_limit": 256, "gzip_enabled": False})
+    # The nginx undo failed, yet the pool (undone after it) is back and PHP-FPM reloaded again.
+    assert pool.read_text() == live_pool
+    assert reloads.read_text() == "fpm\nfpm\n"
+
+
+def test_a_hosting_removed_twice_in_a_second_keeps_both_copies(hosting: NginxHosting, tmp_path: Path) -> None:
+    for _ in range(2):  # well within one second: whole seconds named both copies alike
+        hosting.ensure_hosting("example.com", "u", "h")
+        hosting.remove_hosting("example.com")
+    assert len(list((tmp_path / "www" / ".removed").iterdir())) == 2

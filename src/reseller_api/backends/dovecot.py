@@ -21,7 +21,8 @@ file. Every file is replaced atomically (temporary file in the same directory, f
 be written, those already replaced are put back, so a failed call leaves the previous files.
 Errors: a file that cannot be written (permissions, disk full, lock held too long) raises
 :class:`BackendUnavailable`; a value that cannot be expressed safely in these files (an address
-with ``:``, ``/``, ``%`` or white space, an unknown password hash) raises :class:`BackendRefused`.
+with ``:``, ``/``, ``%``, white space or a leading ``#``, an auto-reply subject with a line
+break, an unknown password hash) raises :class:`BackendRefused`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import shutil
 import stat
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -59,8 +61,10 @@ MAP_MODE = 0o644
 STATE_MODE = 0o600
 
 # Lowercase, unquoted local parts (RFC 5322 atext) without "/" and "%": a local part becomes a
-# directory name, and "%" would be expanded by Dovecot.
-_LOCAL = re.compile(r"[a-z0-9!#$&'*+=?^_`{|}~-]+(?:\.[a-z0-9!#$&'*+=?^_`{|}~-]+)*")
+# directory name, and "%" would be expanded by Dovecot. Not starting with "#": the address
+# begins its passwd-file and map lines, and Dovecot and Postfix skip a line starting with "#"
+# as a comment (the API's canonical_address refuses the same addresses).
+_LOCAL = re.compile(r"(?!#)[a-z0-9!#$&'*+=?^_`{|}~-]+(?:\.[a-z0-9!#$&'*+=?^_`{|}~-]+)*")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}")
 _LEVEL = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -68,6 +72,9 @@ _ARGON2ID = re.compile(r"\$argon2id\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[
 _SHA512_CRYPT = re.compile(r"\$6\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{86}")
 # Characters that would end a passwd-file field or line, or start a Dovecot %variable.
 _UNSAFE_IN_FIELD = re.compile(r"[:%\s\x00-\x1f\x7f]")
+# Unicode categories a header value never holds: controls (CR, LF, ...), line and paragraph
+# separators, lone surrogates.
+_NOT_IN_HEADER = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 
 # -- our record -----------------------------------------------------------------------------
@@ -211,11 +218,31 @@ def _table(lines: Any) -> str:
 
 
 def sieve_string(text: str) -> str:
-    """A Sieve quoted string (RFC 5228 2.4.2): backslash and double quote escaped."""
+    """A Sieve quoted string (RFC 5228 2.4.2): backslash and double quote escaped.
+
+    A quoted string may span lines (its line breaks are part of the value), so a multi-line
+    auto-reply body is kept whole; line breaks are normalised to the script's own LF. Without
+    ``require "variables"`` or ``"encoded-character"``, ``${...}`` in the text stays literal.
+    """
     if "\x00" in text:
         raise BackendRefused("an auto-reply cannot contain a NUL character.")
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: not UTF-8, which a Sieve script must be
+        raise BackendRefused("an auto-reply must be valid Unicode text.") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def sieve_header_value(text: str) -> str:
+    """A Sieve string that becomes a mail header (the vacation ``:subject``): one line only.
+
+    A CR or LF would end the Subject header and start one of the reseller's choosing (header
+    injection); other control characters and Unicode line separators are refused with them.
+    """
+    if any(unicodedata.category(c) in _NOT_IN_HEADER for c in text):
+        raise BackendRefused("an auto-reply subject cannot contain line breaks or control characters.")
+    return sieve_string(text)
 
 
 def sieve_script(rules: Mapping[str, Any]) -> str | None:
@@ -227,7 +254,7 @@ def sieve_script(rules: Mapping[str, Any]) -> str | None:
     if reply.get("enabled"):
         extensions.append("vacation")
         subject = str(reply.get("subject") or "")
-        option = f":subject {sieve_string(subject)} " if subject else ""
+        option = f":subject {sieve_header_value(subject)} " if subject else ""
         commands.append(f"vacation {option}{sieve_string(str(reply.get('message') or ''))};")
     if forward.get("enabled"):
         copy = bool(forward.get("copy_to_myself"))
@@ -358,11 +385,17 @@ class DovecotMail:
         self._change(remove, retire=self.mail_root / domain_name)
 
     def ensure_mailbox(self, address: str, password_hash: str, quota_mb: int) -> None:
-        split_address(address)
+        home = home_of(self.mail_root, address)
         dovecot_password(password_hash)
-        self._change(
-            lambda state: state.mailboxes.__setitem__(address, MailboxState(password_hash, quota_mb))
-        )
+
+        def change(state: MailState) -> None:
+            if address not in state.mailboxes:
+                # A new mailbox starts without rules: a Sieve script left at this address (a rules
+                # update that raced the previous owner's removal) would forward to that owner.
+                self._remove_sieve(home)
+            state.mailboxes[address] = MailboxState(password_hash, quota_mb)
+
+        self._change(change)
 
     def set_mailbox_password(self, address: str, password_hash: str) -> None:
         split_address(address)
@@ -380,12 +413,15 @@ class DovecotMail:
         home = home_of(self.mail_root, address)
         script = sieve_script(rules)
         with self._failures("the mailbox's Sieve script"), self._locked():
+            if address not in self._load().mailboxes:
+                # Removed meanwhile (a rules update racing a delete): writing now would make the
+                # old home again, and its script would greet the next mailbox at this address.
+                log.info("dovecot backend: no mailbox %s any more; its rules are not written", address)
+                return
             sieve_dir = home / SIEVE_DIR
             active = home / SIEVE_ACTIVE
             if script is None:
-                if active.is_symlink():
-                    active.unlink()
-                (sieve_dir / SIEVE_SCRIPT).unlink(missing_ok=True)
+                self._remove_sieve(home)
                 return
             sieve_dir.mkdir(parents=True, exist_ok=True)
             publish([(sieve_dir / SIEVE_SCRIPT, script, MAP_MODE)])
@@ -395,6 +431,18 @@ class DovecotMail:
                 link.unlink(missing_ok=True)
                 link.symlink_to(target)
                 os.replace(link, active)
+
+    @staticmethod
+    def _remove_sieve(home: Path) -> None:
+        """Take away our Sieve script, its compiled form and the link that makes it active."""
+        active = home / SIEVE_ACTIVE
+        if active.is_symlink():
+            active.unlink()
+        sieve_dir = home / SIEVE_DIR
+        if sieve_dir.is_dir():
+            (sieve_dir / SIEVE_SCRIPT).unlink(missing_ok=True)
+            # Pigeonhole's compiled script, next to the source.
+            (sieve_dir / (SIEVE_SCRIPT.removesuffix(".sieve") + ".svbin")).unlink(missing_ok=True)
 
     def remove_mailbox(self, address: str) -> None:
         home = home_of(self.mail_root, address)

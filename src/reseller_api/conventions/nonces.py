@@ -9,7 +9,6 @@ replayed request is refused whichever process it reaches.
 from __future__ import annotations
 
 import math
-from collections import deque
 from typing import Protocol
 
 import redis
@@ -21,26 +20,51 @@ class NonceStore(Protocol):
 
 
 class MemoryNonceStore:
+    """This process's nonces, in structures the garbage collector need not walk.
+
+    At the benchmark's rate the store holds hundreds of thousands of nonces (rate x
+    window). Kept as tuples in a dict and a deque, every full collection walked them
+    all: measured at 10-15 us per request, growing with the store. Here a nonce is one
+    string (``len:api_key:nonce``, unambiguous) in a dict of strings to floats, and the
+    expiry order is one such dict per second of expiry: containers of strings and floats
+    only, which CPython does not track. Expired seconds are dropped whole, at most once
+    per second.
+    """
+
     def __init__(self, window_seconds: float) -> None:
         self.window = window_seconds
-        self._seen: dict[tuple[str, str], float] = {}
-        self._expiries: deque[tuple[float, tuple[str, str]]] = deque()
+        self._seen: dict[str, float] = {}  # nonce -> expiry
+        self._expiries: dict[int, dict[str, None]] = {}  # whole second of expiry -> nonces
+        self._next_drop = math.inf  # when the earliest second of expiry is wholly past
 
     def use(self, api_key: str, nonce: str, now: float) -> bool:
-        expiries, seen = self._expiries, self._seen
+        if now >= self._next_drop:
+            self._drop(now)
+        entry = f"{len(api_key)}:{api_key}:{nonce}"
+        seen = self._seen
+        expiry = seen.get(entry)
         # Strictly past expiry: at exactly first-use + window the signature can still be
         # accepted (the timestamp check is inclusive), so the nonce must still be refused.
-        while expiries and expiries[0][0] < now:
-            _, old = expiries.popleft()
-            if seen.get(old, now + 1) < now:
-                del seen[old]
-        entry = (api_key, nonce)
-        if entry in seen:
+        if expiry is not None and expiry >= now:
             return False
-        expiry = now + self.window
-        seen[entry] = expiry
-        expiries.append((expiry, entry))
+        expiry = seen[entry] = now + self.window
+        second = math.floor(expiry)
+        bucket = self._expiries.get(second)
+        if bucket is None:
+            bucket = self._expiries[second] = {}
+            self._next_drop = min(self._next_drop, second + 1)
+        bucket[entry] = None
         return True
+
+    def _drop(self, now: float) -> None:
+        """Forget the nonces of every second of expiry that is wholly past."""
+        seen = self._seen
+        for second in [s for s in self._expiries if s + 1 <= now]:
+            for entry in self._expiries.pop(second):
+                # A nonce used again after it expired has a later expiry (and second): keep it.
+                if seen.get(entry, now) < now:
+                    del seen[entry]
+        self._next_drop = min(self._expiries, default=math.inf) + 1
 
     def __len__(self) -> int:
         return len(self._seen)

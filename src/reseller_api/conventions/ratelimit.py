@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import NamedTuple, Protocol, cast
 
 from limits import RateLimitItem
 from limits.storage import storage_from_string
@@ -19,8 +18,9 @@ from prometheus_client import Counter
 REFUSALS = Counter("reseller_api_rate_limit_refusals", "Requests refused with 429, by limit", ["limit"])
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """One rate-limit verdict (a NamedTuple: made on every request, a frozen dataclass costs more)."""
+
     allowed: bool
     limit: int
     remaining: int
@@ -33,13 +33,13 @@ class Decision:
     def headers(self) -> list[tuple[bytes, bytes]]:
         """The four X-RateLimit headers (and Retry-After when refused), as ASGI pairs."""
         pairs = [
-            (b"x-ratelimit-limit", str(self.limit).encode()),
-            (b"x-ratelimit-usage", str(self.usage).encode()),
-            (b"x-ratelimit-remaining", str(self.remaining).encode()),
-            (b"x-ratelimit-reset", str(self.reset).encode()),
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-usage", b"%d" % (self.limit - self.remaining)),
+            (b"x-ratelimit-remaining", b"%d" % self.remaining),
+            (b"x-ratelimit-reset", b"%d" % self.reset),
         ]
         if not self.allowed:
-            pairs.append((b"retry-after", str(self.reset).encode()))
+            pairs.append((b"retry-after", b"%d" % self.reset))
         return pairs
 
 
@@ -83,18 +83,48 @@ class LocalWindows:
         window = self._windows.get(key)
         return time.time() if window is None else window[1]
 
+    def count(self, key: str, expiry: int, now: float) -> tuple[int, float]:
+        """``incr`` and ``get_expiry`` in one: (this request's count, when the window ends)."""
+        window = self._windows.get(key)
+        if window is None or window[1] <= now:
+            if len(self._windows) >= self.PRUNE_AT:
+                self._windows = {k: w for k, w in self._windows.items() if w[1] > now}
+            window = self._windows[key] = [0, now + expiry]
+        window[0] += 1
+        return int(window[0]), window[1]
+
 
 class RateLimiter:
     def __init__(self, storage_uri: str = "memory://", *, key_prefix: str = "reseller-api") -> None:
+        self._local: LocalWindows | None = None  # set for memory://: a faster path in hit()
         if storage_uri.startswith(("redis://", "rediss://")):
             # Our own prefix, so deployments (and test runs) sharing one Redis never mix counts.
             options: dict[str, str | float] = {"key_prefix": f"{key_prefix}:limits", "socket_timeout": 2.0}
             # A synchronous storage: the gate calls it inline.
             self.storage: WindowStorage = cast(WindowStorage, storage_from_string(storage_uri, **options))
         elif storage_uri.startswith("memory://"):
-            self.storage = LocalWindows()
+            self.storage = self._local = LocalWindows()
         else:
             raise ValueError(f"unsupported rate-limit storage {storage_uri!r}: memory:// or redis://")
+        self._keys: dict[str, tuple[RateLimitItem, str]] = {}
+
+    KEY_CACHE_SIZE = 10_000
+
+    def _key(self, item: RateLimitItem, identity: str) -> str:
+        """``item.key_for(identity)``, remembered: it joins five strings on every request.
+
+        Cached by identity, and used only while the item is the very same object (a
+        changed limit comes as a new item when the key cache reloads a credential).
+        Bounded: emptied when full, so a flood of addresses costs no more memory.
+        """
+        cached = self._keys.get(identity)
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        if len(self._keys) >= self.KEY_CACHE_SIZE:
+            self._keys.clear()
+        key = item.key_for(identity)
+        self._keys[identity] = (item, key)
+        return key
 
     def hit(self, item: RateLimitItem, identity: str) -> Decision:
         """Count one request for ``identity`` and say whether it may proceed.
@@ -102,33 +132,38 @@ class RateLimiter:
         The count the increment returns is this request's own usage, even while other
         processes count too, and saves a second round trip to Redis.
         """
-        key = item.key_for(identity)
-        count = self.storage.incr(key, item.get_expiry(), amount=1)
+        key = self._key(item, identity)
+        if self._local is not None:  # in this process: one call, one clock reading
+            now = time.time()
+            count, reset_time = self._local.count(key, item.get_expiry(), now)
+        else:
+            count = self.storage.incr(key, item.get_expiry(), amount=1)
+            reset_time, now = self.storage.get_expiry(key), time.time()
         allowed = count <= item.amount
         if not allowed:
             REFUSALS.labels(_kind(identity)).inc()
-        return self._decision(item, count, self.storage.get_expiry(key), allowed)
+        return self._decision(item, count, reset_time, allowed, now)
 
     def blocked(self, item: RateLimitItem, identity: str) -> Decision | None:
         """The refusal to send when ``identity`` is already over its limit, else None (one cheap lookup)."""
-        key = item.key_for(identity)
+        key = self._key(item, identity)
         count = self.storage.get(key)
         if count < item.amount:
             return None
         REFUSALS.labels(_kind(identity)).inc()
-        return self._decision(item, count, self.storage.get_expiry(key), False)
+        return self._decision(item, count, self.storage.get_expiry(key), False, time.time())
 
     def current(self, item: RateLimitItem, identity: str) -> Decision:
         """The window as it stands, without counting a request (for the control panel)."""
         key = item.key_for(identity)
         count = self.storage.get(key)
-        return self._decision(item, count, self.storage.get_expiry(key), count <= item.amount)
+        return self._decision(item, count, self.storage.get_expiry(key), count <= item.amount, time.time())
 
     @staticmethod
-    def _decision(item: RateLimitItem, count: int, reset_time: float, allowed: bool) -> Decision:
-        # Windows are kept in real time: measure the reset against real time (not a
-        # caller's clock), and never past the window's own length.
-        reset = min(item.get_expiry(), max(0, math.ceil(reset_time - time.time())))
+    def _decision(item: RateLimitItem, count: int, reset_time: float, allowed: bool, now: float) -> Decision:
+        # Windows are kept in real time: measure the reset against real time (``now``,
+        # not a caller's clock), and never past the window's own length.
+        reset = min(item.get_expiry(), max(0, math.ceil(reset_time - now)))
         return Decision(allowed, item.amount, max(0, item.amount - count), reset)
 
 

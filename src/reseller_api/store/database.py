@@ -71,12 +71,17 @@ class Database:
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.dialect = self.engine.dialect
         self._local = threading.local()
+        self._watches: list[ChangeWatch] = []
+        # Write transactions committed through this object (this process), counted after
+        # the commit: caches compare it to notice this process's own changes at once.
+        self.commits = 0
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction; commits on success, rolls back on any exception."""
         with self.engine.begin() as conn:
             yield conn
+        self.commits += 1
 
     # -- hot reads -------------------------------------------------------------------
 
@@ -91,11 +96,13 @@ class Database:
 
     def _run(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
         sql, positions, literals = query.compiled(self.dialect)
-        if literals:
-            params = {**literals, **params}
-        args: Sequence[Any] | Mapping[str, Any] = (
-            tuple(params[name] for name in positions) if positions is not None else params
-        )
+        args: Sequence[Any] | Mapping[str, Any]
+        if positions is not None:
+            # Caller's values first, the statement's own literals for the rest (a list
+            # comprehension: this runs on every hot read, and a generator costs more).
+            args = [params[name] if name in params else literals[name] for name in positions]
+        else:
+            args = {**literals, **params} if literals else params
         if self.is_sqlite:
             return self._sqlite_reader().execute(sql, args).fetchall()
         raw = self.engine.raw_connection()
@@ -107,6 +114,14 @@ class Database:
             return rows
         finally:
             raw.close()
+
+    def change_watch(self) -> ChangeWatch | None:
+        """A cheap "did anyone commit since?" for caches; None when the engine has none (PostgreSQL)."""
+        if self.sqlite_path is None:
+            return None
+        watch = ChangeWatch(self.sqlite_path)
+        self._watches.append(watch)
+        return watch
 
     def fetch_one(self, query: Query, **params: Any) -> Row | None:
         rows = self._run(query, params)
@@ -120,7 +135,37 @@ class Database:
         if reader is not None:
             reader.close()
             self._local.reader = None
+        for watch in self._watches:
+            watch.close()
         self.engine.dispose()
+
+
+class ChangeWatch:
+    """SQLite's ``PRAGMA data_version`` on a connection of its own.
+
+    The number changes whenever another connection, in this process or any other,
+    commits to the database file; this connection never writes, so every write counts.
+    It costs about as much as the SQL call itself (1-2 us): much less than a query
+    through our read path. Used by the credentials cache to notice revocations.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def version(self) -> int:
+        conn = self._conn
+        if conn is None:
+            # Opened on first use: the file may be created (migrated) after we are made.
+            conn = self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            _sqlite_on_connect(conn, None)
+        row = conn.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -3,7 +3,7 @@
 Per hosting (``example.com``)::
 
     WEB_ROOT/example.com/                 0755 server's user: www/ subsites/ logs/ tmp/ .ssh/
-    NGINX_CONF_DIR/sites/<site>.conf      one per site, a server block per host header
+    NGINX_CONF_DIR/sites/<site>@example.com.conf  one per site, a server block per host header
     NGINX_CONF_DIR/state/example.com.json what this backend was last told (no secrets)
     PHP_FPM_POOL_DIR/example.com.conf     the hosting's pool ("{version}" in the dir: per version)
     CRONTAB_DIR/reseller-api-example_com  its scheduled tasks, cron.d format
@@ -19,8 +19,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import glob
+import grp
 import logging
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -35,7 +37,7 @@ from reseller_api.backends.nginx import commands, render
 from reseller_api.backends.nginx.files import Change, locked
 from reseller_api.backends.nginx.layout import TREE, Layout, Owner, host_name, resolved_inside
 from reseller_api.backends.nginx.state import HostingState, load, save
-from reseller_api.settings import Settings
+from reseller_api.settings import Settings, SettingsError
 
 log = logging.getLogger("reseller_api.backends.nginx")
 P = ParamSpec("P")
@@ -116,6 +118,7 @@ class NginxHosting:
             settings.nginx_http_listen, settings.nginx_https_listen, nginx_http2_in_listen()
         )
         self._issuer = issuer
+        _refuse_root(settings.web_user)
 
     # -- collaborators, resolved on first use (the app starts even when they are misconfigured)
 
@@ -150,7 +153,7 @@ class NginxHosting:
                 return
             nginx = Change()
             for site in state.sites:
-                nginx.delete(self.layout.site_file(site))
+                nginx.delete(self.layout.site_file(domain_name, site))
             steps = [self._nginx_step(nginx)]
             if state.pool_version is not None:
                 pool = Change()
@@ -210,7 +213,7 @@ class NginxHosting:
                 return
             del state.sites[site_name]
             nginx = Change()
-            nginx.delete(self.layout.site_file(site_name))
+            nginx.delete(self.layout.site_file(domain_name, site_name))
             self._commit([self._nginx_step(nginx)], domain_name)
             wanted = state.wanted_certificates()
             stale = {n: c for n, c in state.certificates.items() if n not in wanted}
@@ -279,7 +282,10 @@ class NginxHosting:
         if sites:
             change = Change()
             for name, spec in state.sites.items():
-                change.write(self.layout.site_file(name), self._site(state, name, spec, version))
+                change.write(self.layout.site_file(domain, name), self._site(state, name, spec, version))
+                # A file of the old naming (site name alone) is this hosting's: replaced.
+                if self.layout.legacy_site_file(name).exists():
+                    change.delete(self.layout.legacy_site_file(name))
             steps.append(self._nginx_step(change))
         if old_pool is not None:
             steps.append(old_pool)  # after nginx has left its socket
@@ -318,11 +324,18 @@ class NginxHosting:
                     step.reload()
                     reloaded.append(step)
         except BaseException:
+            # Every step is undone and reloaded even when one of them fails: stopping halfway
+            # would leave the other servers on files that were meant to be rolled back.
             for step in reversed(applied):
-                step.change.undo()
+                try:
+                    step.change.undo()
+                except Exception:
+                    log.exception("could not undo a change of hosting %s", domain)
             for step in reloaded:
-                with contextlib.suppress(Exception):
+                try:
                     step.reload()
+                except Exception:
+                    log.exception("could not reload after undoing a change of hosting %s", domain)
             raise
         finally:
             marker.unlink(missing_ok=True)
@@ -394,7 +407,10 @@ class NginxHosting:
 
     def _pool_step(self, change: Change, version: str) -> _Step:
         def versioned(command: tuple[str, ...]) -> tuple[str, ...]:
-            return tuple(part.replace("{version}", version) for part in command)
+            parts = tuple(part.replace("{version}", version) for part in command)
+            # php-fpm lives in /usr/sbin, which a non-root user's PATH often lacks.
+            found = shutil.which(parts[0], path=_search_path()) if parts and "/" not in parts[0] else None
+            return (found, *parts[1:]) if found else parts
 
         what = f"PHP-FPM {version}"
         return _Step(
@@ -436,7 +452,8 @@ class NginxHosting:
             return
         trash = self.layout.web_root / ".removed"
         trash.mkdir(mode=0o700, exist_ok=True)
-        os.replace(root, trash / f"{domain_name}.{int(time.time())}")
+        # Nanoseconds: a hosting removed twice within a second must not meet its first copy.
+        os.replace(root, trash / f"{domain_name}.{time.time_ns()}")
 
     # -- certificates -----------------------------------------------------------------------
 
@@ -456,6 +473,25 @@ class NginxHosting:
                     self.issuer.remove([name])
                 except Exception:  # a certificate left behind harms nothing; the change stands
                     log.warning("could not remove the certificate of %s", name, exc_info=True)
+
+
+def _refuse_root(web_user: str | None) -> None:
+    """The server refuses to start rather than run customers' PHP and cron tasks as root."""
+    if web_user is None:
+        uid, gid = os.getuid(), os.getgid()
+    else:
+        user, _, group = web_user.partition(":")
+        try:
+            uid = pwd.getpwnam(user).pw_uid
+            gid = grp.getgrnam(group).gr_gid if group else pwd.getpwnam(user).pw_gid
+        except KeyError:
+            return  # an unknown user is refused by the first change that needs it
+    if uid == 0 or gid == 0:
+        raise SettingsError(
+            "RESELLER_API_WEB_USER must name a non-root user and group (such as www-data): "
+            "customers' PHP and scheduled tasks run as it"
+            + ("; it is unset and the server runs as root" if web_user is None else "")
+        )
 
 
 def _note(raw: Mapping[str, Any]) -> str:

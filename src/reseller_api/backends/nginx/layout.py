@@ -62,6 +62,21 @@ def inside(root: Path, relative: str) -> Path:
     return target
 
 
+# Folders of the hosting that hold its logs, PHP sessions and SSH keys: never a web root.
+PRIVATE_FOLDERS = ("logs", "tmp", ".ssh")
+
+
+def servable(path: str) -> str:
+    """``path`` if a site may serve it: not the hosting's root, nor in its private folders."""
+    parts = [part for part in posixpath.normpath("/" + path).split("/") if part]
+    if not parts or parts[0] in PRIVATE_FOLDERS:
+        raise BackendRefused(
+            f"the path {path!r} would publish the hosting's logs, sessions or SSH keys; "
+            "serve a folder such as /www or /subsites/<name>"
+        )
+    return path
+
+
 def resolved_inside(root: Path, relative: str) -> Path | None:
     """The real location of ``root/relative`` after symlinks; None when it is elsewhere."""
     target = inside(root, relative)
@@ -124,7 +139,13 @@ class Layout:
     def hosting_root(self, domain: str) -> Path:
         return self.web_root / host_name(domain)
 
-    def site_file(self, site: str) -> Path:
+    def site_file(self, domain: str, site: str) -> Path:
+        # Named by site and hosting: a host name can never contain "@", so two hostings' files
+        # never share a name, even if the API let the same site name into both.
+        return self.sites_dir / f"{host_name(site)}@{host_name(domain)}.conf"
+
+    def legacy_site_file(self, site: str) -> Path:
+        """Where versions before 0.x kept a site's file (by site name alone)."""
         return self.sites_dir / f"{host_name(site)}.conf"
 
     def state_file(self, domain: str) -> Path:

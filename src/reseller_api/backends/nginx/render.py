@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from reseller_api.backends.base import BackendRefused
-from reseller_api.backends.nginx.layout import Owner, host_name, inside, safe_path
+from reseller_api.backends.nginx.layout import Owner, host_name, inside, safe_path, servable
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("reseller_api.backends.nginx", "templates"),
@@ -29,6 +29,10 @@ _ENV = jinja2.Environment(
 MAX_CHILDREN = 5
 _LISTEN = re.compile(r"(\[[0-9a-fA-F:.]+\]:|[0-9.]+:|[a-z0-9.-]+:)?[0-9]{1,5}")
 _CRON_FIELD = re.compile(r"[0-9*/,-]+")
+_CRON_PERCENT = "\\%"
+# PHP functions that start programs: a hosting's PHP runs as the one web user every hosting
+# shares, so a shell from one site would reach the others' files (docs/backends.md).
+DISABLED_FUNCTIONS = ("exec", "passthru", "shell_exec", "system", "proc_open", "popen", "pcntl_exec")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +94,16 @@ def site_conf(
     A host header that wants Let's Encrypt but has no certificate yet is served over HTTP only
     (so the ACME challenge can be answered) and never redirected.
     """
-    root = inside(hosting_root, str(spec["path"]))
+    root = inside(hosting_root, servable(str(spec["path"])))
     servers = []
     for header in spec.get("host_headers", []):
         if not header.get("enabled", True):
             continue
         name = host_name(str(header["name"]))
         certificate = certificates.get(name) if header.get("letsencrypt") else None
+        if certificate is not None:
+            safe_path(certificate.fullchain)
+            safe_path(certificate.private_key)
         servers.append(
             {
                 "name": name,
@@ -144,6 +151,7 @@ def pool_conf(
         hosting_root=safe_path(str(hosting_root)),
         socket=safe_path(str(socket)),
         owner=owner,
+        disabled_functions=",".join(DISABLED_FUNCTIONS),
         max_children=MAX_CHILDREN,
         memory_limit_mb=memory_limit_mb,
         apcu_enabled=apcu_enabled,
@@ -169,7 +177,9 @@ def crontab(
             raise BackendRefused(f"{entry['cron_expression']!r} is not a cron expression")
         script = inside(hosting_root, str(entry["script_location"]))
         run = f"{php} -f {shlex.quote(str(script))}" if script.suffix == ".php" else shlex.quote(str(script))
-        line = f"{' '.join(fields)} {user} cd {shlex.quote(str(hosting_root))} && {run}"
+        command = f"cd {shlex.quote(str(hosting_root))} && {run}"
+        # cron turns an unescaped "%" of the command into a newline (the rest becomes stdin).
+        line = f"{' '.join(fields)} {user} {command.replace('%', _CRON_PERCENT)}"
         task = safe_path(str(entry.get("id", "")).replace(" ", ""))
         lines.append(f"# task {task}")
         lines.append(line if entry.get("enabled", True) else f"# disabled: {line}")

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPI, Schema
+from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context, Paging
+from reseller_api.context import Caller, Context, Paging, context_of, credential_of
 from reseller_api.conventions.paging import paged
+from reseller_api.conventions.responses import JSONBytes
 from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.resources.accounts import jobs as _jobs  # noqa: F401 - registers the job handler
 from reseller_api.resources.accounts import service
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
 from reseller_api.resources.provisioningjobs.routes import accepted
 from reseller_api.resources.servicepacks.schemas import AssetType
+
+_FULFILLED = "Request fulfilled, document follows"
 
 
 class AccountController(Controller):
@@ -62,14 +68,46 @@ class AccountController(Controller):
         operation_id="GetAccount",
         summary="Get a specific account",
         sync_to_thread=False,
+        # The answer is encoded by AccountReader, so the documented shape is declared.
+        responses={
+            200: ResponseSpec(data_container=AccountDetail, description=_FULFILLED, generate_examples=False)
+        },
     )
-    def get_account(
-        self,
-        context: Context,
-        credential: Caller,
-        account_id: Annotated[int, Parameter(description="The id of the account.")],
-    ) -> AccountDetail:
-        found = service.get_account(context.database, credential.reseller_id, account_id)
+    def get_account(self) -> AccountReader:
+        return READ_ACCOUNT
+
+
+class AccountReader:
+    """``GET /v2/accounts/{account_id}``, the benchmark's request (bench/signed_get.py), as an ASGI app.
+
+    The handler above takes no arguments and returns this: Litestar then skips, for the
+    API's hottest read, its parameter extraction, signature validation, dependency
+    injection and response building (measured at a fifth of the request in-process).
+    Routing, the ``:int`` path converter and the exception handlers still apply: a
+    missing account raises the same ApiProblem, answered by the same handler. The
+    context and the caller come from the scope; the answer is encoded once (JSONBytes),
+    with the bytes and headers Litestar would have sent. ``account_id``'s description is
+    put back into the OpenAPI document by :func:`describe_parameters`.
+    """
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        account_id: int = scope["path_params"]["account_id"]  # an int: the route's converter
+        found = service.get_account(context_of(scope).database, credential_of(scope).reseller_id, account_id)
         if found is None:
             raise ApiProblem(NOT_FOUND, f"Account {account_id} does not exist.")
-        return found
+        await JSONBytes(found)(scope, receive, send)
+
+
+READ_ACCOUNT = AccountReader()
+ACCOUNT_ID_DESCRIPTION = "The id of the account."
+
+
+def describe_parameters(schema: OpenAPI) -> None:
+    """Describe ``account_id`` of GetAccount, which Litestar documents bare (no handler argument)."""
+    path = (schema.paths or {}).get("/v2/accounts/{account_id}")
+    operation = path.get if path is not None else None
+    for parameter in (operation.parameters or []) if operation is not None else []:
+        if isinstance(parameter, OpenAPIParameter) and parameter.name == "account_id":
+            parameter.description = ACCOUNT_ID_DESCRIPTION
+            if isinstance(parameter.schema, Schema):
+                parameter.schema.description = ACCOUNT_ID_DESCRIPTION

@@ -21,7 +21,9 @@ from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import (
     accounts,
     dns_zones,
+    linux_host_headers,
     linux_hostings,
+    linux_sites,
     mail_zones,
     servicepack_assets,
     servicepacks,
@@ -97,8 +99,16 @@ def get_account(database: Database, reseller_id: int, account_id: int) -> Accoun
 
 
 def _identifier_taken(conn: Connection, reseller_id: int, identifier: str) -> bool:
-    """In use by any account, any hosting or mail zone, or another reseller's DNS zone."""
-    for column in (accounts.c.identifier, linux_hostings.c.domain_name, mail_zones.c.domain_name):
+    """In use by any account, any hosting or mail zone, any hosting's site or host name, or
+    another reseller's DNS zone. A name another hosting serves (as a subsite or host header)
+    cannot become a new hosting: both would serve it (README: one site anywhere per host name)."""
+    for column in (
+        accounts.c.identifier,
+        linux_hostings.c.domain_name,
+        mail_zones.c.domain_name,
+        linux_sites.c.name,
+        linux_host_headers.c.name,
+    ):
         if conn.execute(select(column).where(column == identifier)).first():
             return True
     zone_owner = conn.execute(

@@ -208,12 +208,16 @@ def _change(context: AppContext, hosting: Hosting, **values: Any) -> None:
         conn.execute(update(linux_hostings).where(row).values(**values))
     # Re-read: the platform gets the committed state, including concurrent changes to other settings.
     current = find_hosting(context.database, hosting.reseller_id, hosting.domain_name)
+    with context.database.engine.connect() as conn:
+        pushed = conn.execute(select(linux_hostings).where(row)).one()
     try:
         context.backends.hosting.set_settings(hosting.domain_name, current.settings())
     except Exception:
-        # The platform kept its previous configuration (refused, or unreachable): so do we.
+        # The platform kept its previous configuration (refused, or unreachable): so do we,
+        # unless another change was committed since (its push carried ours: see store/undo.py).
         with context.database.transaction() as conn:
-            conn.execute(update(linux_hostings).where(row).values(**previous._asdict()))
+            if conn.execute(select(linux_hostings).where(row)).one() == pushed:
+                conn.execute(update(linux_hostings).where(row).values(**previous._asdict()))
         raise
 
 

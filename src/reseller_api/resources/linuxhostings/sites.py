@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from msgspec import UNSET, UnsetType
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
@@ -27,7 +27,8 @@ from reseller_api.resources.linuxhostings.schemas import (
 from reseller_api.resources.linuxhostings.service import Hosting, find_hosting, required_enabled
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import linux_host_headers, linux_hostings, linux_sites
+from reseller_api.store.tables import accounts, linux_host_headers, linux_hostings, linux_sites
+from reseller_api.store.undo import RowsSnapshot
 
 MAIN_PATH = "/www"
 SUBSITES = "/subsites"
@@ -41,6 +42,14 @@ PATH_INVALID = define(
     400,
     "path must be an absolute folder of the hosting (no '..'), at most 255 characters.",
 )
+PATH_PRIVATE = define(
+    "subsite_path_private",
+    400,
+    "path must not be the hosting's root folder nor lie under /logs, /tmp or /.ssh: "
+    "a site there would publish the hosting's logs, sessions or SSH keys.",
+)
+# The hosting's folders that are never served (the backends refuse them too).
+PRIVATE_FOLDERS = ("logs", "tmp", ".ssh")
 PATH_NOT_FOUND = define(
     "subsite_path_not_found",
     400,
@@ -151,9 +160,12 @@ def _name_taken(conn: Connection, name: str) -> bool:
     if conn.execute(select(linux_sites.c.id).where(linux_sites.c.name == name)).first():
         return True
     candidates = [name, name.removeprefix("www.")] if name.startswith("www.") else [name]
+    if conn.execute(select(linux_hostings.c.id).where(linux_hostings.c.domain_name.in_(candidates))).first():
+        return True
+    # Any account's identifier (a hosting not yet provisioned, or one that may get a site of
+    # that name later) is reserved for that account.
     return (
-        conn.execute(select(linux_hostings.c.id).where(linux_hostings.c.domain_name.in_(candidates))).first()
-        is not None
+        conn.execute(select(accounts.c.id).where(accounts.c.identifier.in_(candidates))).first() is not None
     )
 
 
@@ -206,38 +218,16 @@ def _site(database: Database, hosting: Hosting, site_name: str) -> Site:
     raise ApiProblem(NOT_FOUND, f"Site {site_name!r} does not exist on {hosting.domain_name}.")
 
 
-class _Snapshot:
-    """The hosting's sites and host headers as they were, put back when the platform refuses
-    (or cannot take) the change we committed: then nothing changed, here or there."""
-
-    def __init__(self, database: Database, hosting: Hosting) -> None:
-        self.database, self.hosting_id = database, hosting.id
-        with database.engine.connect() as conn:
-            self.sites = [dict(r) for r in conn.execute(select(linux_sites).where(self._sites)).mappings()]
-            self.headers = [
-                dict(r) for r in conn.execute(select(linux_host_headers).where(self._headers)).mappings()
-            ]
-
-    @property
-    def _sites(self) -> ColumnElement[bool]:
-        return linux_sites.c.hosting_id == self.hosting_id
-
-    @property
-    def _headers(self) -> ColumnElement[bool]:
-        return linux_host_headers.c.site_id.in_(select(linux_sites.c.id).where(self._sites))
-
-    def restore(self) -> None:
-        with self.database.transaction() as conn:
-            conn.execute(delete(linux_host_headers).where(self._headers))
-            conn.execute(delete(linux_sites).where(self._sites))
-            if self.sites:
-                conn.execute(insert(linux_sites), self.sites)
-            if self.headers:
-                conn.execute(insert(linux_host_headers), self.headers)
+def _snapshot(database: Database, hosting: Hosting) -> RowsSnapshot:
+    """The hosting's sites and host headers as they are, to put back if the platform refuses."""
+    sites = linux_sites.c.hosting_id == hosting.id
+    headers = linux_host_headers.c.site_id.in_(select(linux_sites.c.id).where(sites))
+    return RowsSnapshot(database, (linux_sites, sites), (linux_host_headers, headers))
 
 
-def _sync(context: AppContext, hosting: Hosting, site_name: str, before: _Snapshot) -> None:
+def _sync(context: AppContext, hosting: Hosting, site_name: str, before: RowsSnapshot) -> None:
     """Give the platform the committed state of one site; if it refuses, our rows go back."""
+    before.mark_committed()
     try:
         for site in _load(context.database, hosting):
             if site.name == site_name:
@@ -267,7 +257,11 @@ def _folder(path: str) -> str:
         or "\x00" in path
     ):
         raise invalid(PATH_INVALID, f"path {path!r} is not an absolute folder of the hosting.")
-    return posixpath.normpath(path)
+    clean = posixpath.normpath(path)
+    parts = [part for part in clean.split("/") if part]
+    if not parts or parts[0] in PRIVATE_FOLDERS:
+        raise invalid(PATH_PRIVATE, f"path {path!r} would publish the hosting's private files.")
+    return clean
 
 
 def create_subsite(context: AppContext, reseller_id: int, domain_name: str, order: AddSubsiteRequest) -> str:
@@ -279,7 +273,7 @@ def create_subsite(context: AppContext, reseller_id: int, domain_name: str, orde
         raise invalid(
             PATH_NOT_FOUND, f"The folder {path} does not exist on {hosting.domain_name}; create it first."
         )
-    before = _Snapshot(context.database, hosting)
+    before = _snapshot(context.database, hosting)
     try:
         with context.database.transaction() as conn:
             if _name_taken(conn, name):
@@ -311,7 +305,7 @@ def delete_subsite(context: AppContext, reseller_id: int, domain_name: str, site
     site = _site(context.database, hosting, site_name)
     if site.name == hosting.domain_name:
         raise invalid(MAIN_SITE)
-    before = _Snapshot(context.database, hosting)
+    before = _snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         conn.execute(delete(linux_host_headers).where(linux_host_headers.c.site_id == site.id))
         conn.execute(delete(linux_sites).where(linux_sites.c.id == site.id))
@@ -324,7 +318,7 @@ def add_host_header(
     hosting = find_hosting(context.database, reseller_id, domain_name)
     site = _site(context.database, hosting, site_name)
     name = _new_name(order.domain_name)
-    before = _Snapshot(context.database, hosting)
+    before = _snapshot(context.database, hosting)
     try:
         with context.database.transaction() as conn:
             site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
@@ -353,7 +347,7 @@ def configure_http2(
     wanted = required_enabled(enabled)
     if wanted and not site.ssl:
         raise invalid(HTTP2_REQUIRES_SSL)
-    before = _Snapshot(context.database, hosting)
+    before = _snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
         conn.execute(update(linux_sites).where(linux_sites.c.id == site_id).values(http2_enabled=wanted))
@@ -388,7 +382,7 @@ def configure_ssl(
             if wanted
             else {"letsencrypt_enabled": False, "auto_redirect_enabled": False}
         )
-    before = _Snapshot(context.database, hosting)
+    before = _snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
         conn.execute(

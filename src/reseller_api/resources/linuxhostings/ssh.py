@@ -103,12 +103,13 @@ def keys_of(database: Database, hosting: Hosting) -> list[SshKey]:
 
 
 def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
-    return RowsSnapshot(context.database, linux_ssh_keys, linux_ssh_keys.c.hosting_id == hosting.id)
+    return RowsSnapshot(context.database, (linux_ssh_keys, linux_ssh_keys.c.hosting_id == hosting.id))
 
 
 def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
     """authorized_keys, rewritten from the committed keys; if the platform refuses, the keys
     go back to ``before``."""
+    before.mark_committed()
     keys = [k.public_key for k in keys_of(context.database, hosting)]
     try:
         context.backends.hosting.set_authorized_keys(hosting.domain_name, keys)

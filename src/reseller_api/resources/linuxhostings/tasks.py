@@ -96,12 +96,13 @@ def tasks_of(database: Database, hosting: Hosting) -> list[ScheduledTask]:
 
 
 def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
-    return RowsSnapshot(context.database, tasks, tasks.c.hosting_id == hosting.id)
+    return RowsSnapshot(context.database, (tasks, tasks.c.hosting_id == hosting.id))
 
 
 def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
     """The hosting's crontab, rewritten from the committed tasks; if the platform refuses, the
     tasks go back to ``before``."""
+    before.mark_committed()
     entries = [
         {
             "id": t.id,

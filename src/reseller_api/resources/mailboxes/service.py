@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import unicodedata
 from typing import Any
 
 from msgspec import UNSET, UnsetType
@@ -38,6 +39,8 @@ from reseller_api.resources.mailzones.service import (
     available_accounts,
     canonical_address,
     find_zone,
+    invalid_address_text,
+    lookup_address,
     mailbox_asset,
     world_then,
     zone_or_404,
@@ -48,6 +51,10 @@ from reseller_api.store.tables import accounts, mail_aliases, mail_zones, mailbo
 
 SUBJECT_MAX = 255
 MESSAGE_MAX = 10_000
+# The subject becomes a mail header: a CR or LF would end it and start another (header
+# injection). Refused with them: other controls (C0, DEL, C1), Unicode line and paragraph
+# separators, lone surrogates. The message is a body: line breaks are its own business.
+_NOT_IN_SUBJECT = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 ACCOUNT_REQUIRED = define("mailbox_account_id_required", 400, "account_id is required.")
 ACCOUNT_INVALID = define(
@@ -76,6 +83,9 @@ AUTOREPLY_SUBJECT_INVALID = define(
     "autoreply_subject_invalid",
     400,
     "The auto-reply subject cannot contain line breaks or control characters.",
+)
+AUTOREPLY_MESSAGE_INVALID = define(
+    "autoreply_message_invalid", 400, "The auto-reply message cannot contain a NUL character."
 )
 AUTOFORWARD_ADDRESSES_REQUIRED = define(
     "autoforward_addresses_required", 400, "An enabled auto-forward needs at least one address."
@@ -134,7 +144,7 @@ def get_mailbox(database: Database, reseller_id: int, name: str) -> MailboxDetai
 
 def _owned(database: Database, reseller_id: int, name: str) -> str:
     """The canonical address of one of the reseller's mailboxes, else 404."""
-    address = canonical_address(name)
+    address = lookup_address(name)
     if address is None or database.fetch_one(_DETAIL, name=address, reseller_id=reseller_id) is None:
         raise ApiProblem(NOT_FOUND, f"Mailbox {name!r} does not exist.")
     return address
@@ -232,7 +242,7 @@ def _zone_for(database: Database, reseller_id: int, email: str | UnsetType, path
         raise invalid(EMAIL_REQUIRED)
     address = canonical_address(email)
     if address is None:
-        raise invalid(EMAIL_INVALID, f"email_address: {email!r} is not a valid e-mail address.")
+        raise invalid(EMAIL_INVALID, invalid_address_text(email, "email_address"))
     domain = address.rsplit("@", 1)[1]
     zone = find_zone(database, reseller_id, domain)
     if zone is None:
@@ -269,10 +279,11 @@ def change_password(
     if (problem := password_problem(body.password)) is not None:
         raise ValidationFailed([problem])
     password_hash = hash_password(body.password)
-    previous = _swap(context.database, address, {"password_hash": password_hash})
+    ours = {"password_hash": password_hash}
+    previous = _swap(context.database, address, ours)
     world_then(
         lambda: context.backends.mail.set_mailbox_password(address, password_hash),
-        lambda: _swap(context.database, address, previous),
+        lambda: _unswap(context.database, address, ours, previous),
     )
 
 
@@ -288,12 +299,20 @@ def _swap(database: Database, address: str, values: dict[str, Any]) -> dict[str,
     return dict(zip(values, row, strict=True))
 
 
+def _unswap(database: Database, address: str, ours: dict[str, Any], previous: dict[str, Any]) -> None:
+    """Put ``previous`` back, unless the columns no longer hold ``ours``: a later change was
+    committed (and pushed) on top of ours, and must not be erased."""
+    unchanged = [mailboxes.c[name] == value for name, value in ours.items()]
+    with database.transaction() as conn:
+        conn.execute(update(mailboxes).where(mailboxes.c.name == address, *unchanged).values(**previous))
+
+
 def _rules_then_world(context: AppContext, reseller_id: int, address: str, values: dict[str, Any]) -> None:
     """Store rule columns, then push the whole rule set; if the platform refuses, put them back."""
     previous = _swap(context.database, address, values)
     world_then(
         lambda: _push_rules(context, reseller_id, address),
-        lambda: _swap(context.database, address, previous),
+        lambda: _unswap(context.database, address, values, previous),
     )
 
 
@@ -305,8 +324,10 @@ def set_auto_reply(context: AppContext, reseller_id: int, name: str, body: AutoR
     message = "" if body.message is UNSET else body.message
     if len(subject) > SUBJECT_MAX or len(message) > MESSAGE_MAX:
         raise invalid(AUTOREPLY_TOO_LONG)
-    if any(ord(c) < 32 or ord(c) == 127 for c in subject):  # a line break would inject mail headers
+    if any(unicodedata.category(c) in _NOT_IN_SUBJECT for c in subject):
         raise invalid(AUTOREPLY_SUBJECT_INVALID)
+    if "\x00" in message:  # no mail body or Sieve script can carry it
+        raise invalid(AUTOREPLY_MESSAGE_INVALID)
     if body.enabled and not message.strip():
         raise invalid(AUTOREPLY_MESSAGE_REQUIRED)
     _rules_then_world(

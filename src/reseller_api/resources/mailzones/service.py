@@ -123,19 +123,60 @@ def available_accounts(database: Database, zone: Zone) -> list[MailZoneAccount]:
 # -- addresses ----------------------------------------------------------------------------
 
 
-def canonical_address(raw: str) -> str | None:
-    """The address in canonical form (lowercase, A-label domain), or None if it is not one."""
+# Characters a mail platform cannot take in a local part, though RFC 5322 allows them: the
+# address becomes a directory name ("/") and a Dovecot passwd-file key, where "%" starts a
+# variable. White space, ":", quotes and leading, trailing or doubled dots are already refused
+# by email_validator (no quoted local parts). The Dovecot backend refuses the same.
+_LOCAL_PART_FORBIDDEN = frozenset("/%")
+
+
+def _checked_address(raw: str) -> tuple[str | None, str]:
+    """``(canonical address, "")``, or ``(None, why it is not acceptable)``."""
     try:
-        # test_environment: a local copy of the API serves *.test domains too; no DNS lookups.
-        checked = validate_email(raw.strip(), allow_smtputf8=False, test_environment=True)
+        address = _normalized(raw)
+    except EmailNotValidError as exc:
+        return None, str(exc)
+    local = address.rpartition("@")[0]
+    if local.startswith("#"):
+        # Written first on its passwd-file and Postfix map lines, it would make them comments:
+        # the address would silently not exist.
+        return None, "The part before the @-sign cannot start with #."
+    bad = sorted(set(local) & _LOCAL_PART_FORBIDDEN)
+    if bad:
+        return None, f"The part before the @-sign cannot contain {' '.join(bad)}."
+    return address, ""
+
+
+def _normalized(raw: str) -> str:
+    # test_environment: a local copy of the API serves *.test domains too; no DNS lookups.
+    checked = validate_email(raw.strip(), allow_smtputf8=False, test_environment=True)
+    return (checked.ascii_email or checked.normalized).lower()
+
+
+def lookup_address(raw: str) -> str | None:
+    """The canonical form of an address to look up an existing row by: without the platform's
+    rules of canonical_address, so a row stored before those rules can still be read and deleted."""
+    try:
+        return _normalized(raw)
     except EmailNotValidError:
         return None
-    return (checked.ascii_email or checked.normalized).lower()
+
+
+def canonical_address(raw: str) -> str | None:
+    """The address in canonical form (lowercase, A-label domain), or None if it is not one
+    (or is one no mail platform can store: a local part starting with ``#``, with ``/`` or ``%``)."""
+    return _checked_address(raw)[0]
+
+
+def invalid_address_text(raw: str, field: str) -> str:
+    """The validation message for an address canonical_address refused, with the reason."""
+    reason = _checked_address(raw)[1]
+    return f"{field}: {raw!r} is not a valid e-mail address. {reason}".rstrip()
 
 
 def address_problem(raw: str, field: str) -> FieldProblem | None:
     if canonical_address(raw) is None:
-        return FieldProblem(EMAIL_INVALID.code, f"{field}: {raw!r} is not a valid e-mail address.")
+        return FieldProblem(EMAIL_INVALID.code, invalid_address_text(raw, field))
     return None
 
 
@@ -145,7 +186,7 @@ def address_in_zone(raw: str | None, zone: Zone, field: str = "email_address") -
         raise invalid(EMAIL_REQUIRED, f"{field} is required.")
     address = canonical_address(raw)
     if address is None:
-        raise invalid(EMAIL_INVALID, f"{field}: {raw!r} is not a valid e-mail address.")
+        raise invalid(EMAIL_INVALID, invalid_address_text(raw, field))
     if address.rsplit("@", 1)[1] != zone.domain_name:
         raise invalid(EMAIL_OUTSIDE_ZONE, f"{field}: {address} is not an address of {zone.domain_name}.")
     return address
@@ -160,9 +201,7 @@ def address_list(raw: Sequence[str], field: str, *, itself: str | None = None) -
     for value in raw:
         address = canonical_address(value)
         if address is None:
-            problems.append(
-                FieldProblem(EMAIL_INVALID.code, f"{field}: {value!r} is not a valid e-mail address.")
-            )
+            problems.append(FieldProblem(EMAIL_INVALID.code, invalid_address_text(value, field)))
         elif address in found:
             problems.append(FieldProblem(ADDRESSES_DUPLICATE.code, f"{field}: {address} is listed twice."))
         elif address == itself:
@@ -292,21 +331,22 @@ def update_alias(
 ) -> None:
     zone = zone_or_404(context.database, reseller_id, domain_name)
     address = _existing_in_zone(
-        context.database, zone, mail_aliases.c.email_address, email_address, canonical_address, "Alias"
+        context.database, zone, mail_aliases.c.email_address, email_address, lookup_address, "Alias"
     )
     destinations = _destinations(None if body.destinations is UNSET else body.destinations, address)
     key = mail_aliases.c.email_address
-    previous = _swap(context.database, key, address, mail_aliases.c.destinations, json.dumps(destinations))
+    ours = json.dumps(destinations)
+    previous = _swap(context.database, key, address, mail_aliases.c.destinations, ours)
     world_then(
         lambda: context.backends.mail.set_alias(address, destinations),
-        lambda: _swap(context.database, key, address, mail_aliases.c.destinations, previous),
+        lambda: _unswap(context.database, key, address, mail_aliases.c.destinations, ours, previous),
     )
 
 
 def delete_alias(context: AppContext, reseller_id: int, domain_name: str, email_address: str) -> None:
     zone = zone_or_404(context.database, reseller_id, domain_name)
     address = _existing_in_zone(
-        context.database, zone, mail_aliases.c.email_address, email_address, canonical_address, "Alias"
+        context.database, zone, mail_aliases.c.email_address, email_address, lookup_address, "Alias"
     )
     context.backends.mail.remove_alias(address)
     _delete_row(context.database, mail_aliases.c.email_address, address)
@@ -347,13 +387,22 @@ def _delete_row(database: Database, key: Column[str], value: str) -> None:
 
 def _swap(database: Database, key: Column[str], value: str, column: Column[Any], new: Any) -> Any:
     """Set one column of the row whose ``key`` is ``value``; returns the value it replaced (to put
-    back if the platform refuses). A row deleted meanwhile is a 404."""
+    back if the platform refuses, with :func:`_unswap`). A row deleted meanwhile is a 404."""
     with database.transaction() as conn:
         previous = conn.execute(select(column).where(key == value)).first()
         if previous is None:
             raise ApiProblem(NOT_FOUND, f"{value!r} does not exist.")
         conn.execute(update(key.table).where(key == value).values({column.name: new}))
     return previous[0]
+
+
+def _unswap(
+    database: Database, key: Column[str], value: str, column: Column[Any], ours: Any, previous: Any
+) -> None:
+    """Put ``previous`` back, unless the column no longer holds ``ours``: a later change was
+    committed (and pushed) on top of ours, and must not be erased."""
+    with database.transaction() as conn:
+        conn.execute(update(key.table).where(key == value, column == ours).values({column.name: previous}))
 
 
 # -- catch-all ------------------------------------------------------------------------------
@@ -368,7 +417,7 @@ def create_catch_all(
         raise invalid(EMAIL_REQUIRED)
     address = canonical_address(raw)
     if address is None:
-        raise invalid(EMAIL_INVALID, f"email_address: {raw!r} is not a valid e-mail address.")
+        raise invalid(EMAIL_INVALID, invalid_address_text(raw, "email_address"))
     try:
         with context.database.transaction() as conn:
             current = _catch_all(conn, zone.id)
@@ -389,7 +438,7 @@ def create_catch_all(
 
 def delete_catch_all(context: AppContext, reseller_id: int, domain_name: str, email_address: str) -> None:
     zone = zone_or_404(context.database, reseller_id, domain_name)
-    address = canonical_address(email_address)
+    address = lookup_address(email_address)
     with context.database.transaction() as conn:
         removed = (
             address is not None
@@ -479,7 +528,7 @@ def update_smtp_domain(
     previous = _swap(context.database, key, name, column, enabled)
     world_then(
         lambda: context.backends.mail.set_smtp_domain(zone.domain_name, name, enabled),
-        lambda: _swap(context.database, key, name, column, previous),
+        lambda: _unswap(context.database, key, name, column, enabled, previous),
     )
 
 
