@@ -64,8 +64,9 @@ def make_app(path: str, body: bytes, content_type: str) -> Callable[[Scope, Rece
     return app
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def serve(make: Callable[[str, bytes, str], Any], description: str) -> None:
+    """Parse a baseline's command line and serve ``make(path, body, content_type)``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", required=True)
@@ -73,10 +74,10 @@ def main() -> None:
     parser.add_argument("--content-type", required=True)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args()
-    app = make_app(args.path, args.body_file.read_bytes(), args.content_type)
+    app = make(args.path, args.body_file.read_bytes(), args.content_type)
     # The same arguments as reseller_api.cli.serve.serve().
     uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(args.log_level))
 
 
 if __name__ == "__main__":
-    main()
+    serve(make_app, __doc__.splitlines()[0])

@@ -14,16 +14,12 @@ Needs ``starlette`` (a dev dependency; Litestar does not bring it).
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reseller_api.cli.serve import uvicorn_options
+from bare_asgi import serve  # this directory: both baselines share one command line
 
 
 def make_app(path: str, body: bytes, content_type: str) -> Starlette:
@@ -34,19 +30,5 @@ def make_app(path: str, body: bytes, content_type: str) -> Starlette:
     return Starlette(routes=[Route(path, endpoint, methods=["GET"])])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--path", required=True)
-    parser.add_argument("--body-file", type=Path, required=True)
-    parser.add_argument("--content-type", required=True)
-    parser.add_argument("--log-level", default="info")
-    args = parser.parse_args()
-    app = make_app(args.path, args.body_file.read_bytes(), args.content_type)
-    # The same arguments as reseller_api.cli.serve.serve().
-    uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(args.log_level))
-
-
 if __name__ == "__main__":
-    main()
+    serve(make_app, __doc__.splitlines()[0])

@@ -33,7 +33,6 @@ from cryptography.x509.oid import NameOID
 from josepy.errors import Error as JoseError
 from josepy.jwk import JWKRSA
 
-from reseller_api.backends.base import BackendRefused
 from reseller_api.backends.certificate_store import (
     CertificateSlot,
     StoredCertificate,
@@ -42,7 +41,7 @@ from reseller_api.backends.certificate_store import (
     self_signed_certificate,
     utcnow,
 )
-from reseller_api.backends.certificates import IssuedCertificate, issued
+from reseller_api.backends.certificates import IssuedCertificate, issued, read_back
 from reseller_api.backends.files import write_atomically
 
 log = logging.getLogger("reseller_api.backends.acme")
@@ -122,10 +121,7 @@ class AcmeIssuer:
                     note=self._issued_note(chain_pem),
                     acme_attempted_at=now,
                 )
-            stored = slot.load()
-        if stored is None:
-            raise BackendRefused(f"the certificate written under {slot.directory} does not read back")
-        return issued(stored)
+            return read_back(slot)
 
     def remove(self, names: Sequence[str]) -> None:
         # Revocation is not needed: the key is deleted with the certificate, and the CA's own

@@ -67,6 +67,14 @@ def certificate_root(settings: Settings) -> Path:
     return settings.nginx_conf_dir if settings.nginx_conf_dir is not None else settings.data_dir
 
 
+def read_back(slot: CertificateSlot) -> IssuedCertificate:
+    """What ``slot`` holds after a save; a save that does not read back is our own failure."""
+    stored = slot.load()
+    if stored is None:
+        raise BackendRefused(f"the certificate written under {slot.directory} does not read back")
+    return issued(stored)
+
+
 def issued(stored: StoredCertificate) -> IssuedCertificate:
     return IssuedCertificate(
         fullchain=stored.fullchain,
@@ -100,10 +108,7 @@ class SelfSignedIssuer:
                 return issued(current)
             key_pem, cert_pem = self_signed_certificate(wanted, now)
             slot.save(key_pem, cert_pem, self_signed=True, note=self.note, acme_attempted_at=None)
-            stored = slot.load()
-        if stored is None:
-            raise BackendRefused(f"the certificate written under {slot.directory} does not read back")
-        return issued(stored)
+            return read_back(slot)
 
     def remove(self, names: Sequence[str]) -> None:
         CertificateSlot(self.certificates, normalise_names(names)).delete()
