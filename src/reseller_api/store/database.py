@@ -11,6 +11,7 @@ times cheaper than ``Connection.execute`` for a point read.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -58,6 +59,10 @@ class Database:
         if self.is_sqlite:
             path = url.split(":///", 1)[1]
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if path != ":memory:":
+                # Created 0600 before SQLite opens it (its -wal and -shm files take the same
+                # mode): it holds password hashes and encrypted secrets, for us alone.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
             self.sqlite_path: str | None = path
             self.engine: Engine = create_engine(
                 url,
