@@ -8,7 +8,7 @@ import logging
 import sys
 
 from reseller_api import __version__
-from reseller_api.cli import admin
+from reseller_api.cli import admin, backends
 from reseller_api.cli.output import fail
 from reseller_api.errors import ApiProblem
 from reseller_api.settings import Settings, SettingsError
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reseller-api {__version__}")
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{serve,worker,migrate,admin,certificates}"
+        dest="command", required=True, metavar="{serve,worker,migrate,admin,certificates,backends}"
     )
     serve = sub.add_parser("serve", help="migrate, then serve the API (with the embedded job runner)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     certificates.add_subparsers(dest="certificates_command", required=True).add_parser(
         "renew", help="renew the certificates that are due and reload nginx (run daily)"
     )
+    backends.add_parsers(sub)
     return parser
 
 
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(worker(settings, database))
         migrate.upgrade(database)
+        if args.command == "backends":
+            return backends.sync(settings, database, args.only, dry_run=args.dry_run)
         return admin.run(args, settings, database)
     except SettingsError as exc:
         return fail(str(exc), 2)

@@ -219,20 +219,45 @@ def _values(record: Record) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class RRset:
+    """One (owner, type) as the DNS backend is told it: every record's rdata, at their lowest TTL."""
+
+    name: str
+    type: str
+    ttl: int
+    rdatas: list[str]
+
+
+def read_rrsets(conn: Connection, zone_id: int, owners: set[tuple[str, str]] | None = None) -> list[RRset]:
+    """The zone's RRsets ``owners`` (an empty one, which removes it, for an owner with no
+    record left), or all of them (``None``: one query, for ``reseller-api backends sync``)."""
+    query = (
+        select(dns_records.c.name, dns_records.c.type, dns_records.c.ttl, dns_records.c.rdata)
+        .where(dns_records.c.zone_id == zone_id)
+        .order_by(dns_records.c.position)
+    )
+    grouped: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    if owners is None:
+        for name, rtype, ttl, rdata in conn.execute(query):
+            grouped.setdefault((name, rtype), []).append((ttl, rdata))
+    else:
+        for name, rtype in owners:
+            rows = conn.execute(query.where(dns_records.c.name == name, dns_records.c.type == rtype))
+            grouped[name, rtype] = [(r[2], r[3]) for r in rows]
+    return [
+        RRset(name, rtype, min((r[0] for r in rows), default=0), [r[1] for r in rows])
+        for (name, rtype), rows in sorted(grouped.items())
+    ]
+
+
 def _sync(context: AppContext, zone: Zone, owners: set[tuple[str, str]]) -> None:
     """Push the touched RRsets to the DNS backend, after our commit (world steps never run inside
     our transactions); each push replaces the whole RRset, so a repeat converges."""
-    rrsets = {}
     with context.database.engine.connect() as conn:  # closed before the backend writes
-        for name, rtype in sorted(owners):
-            rrsets[name, rtype] = conn.execute(
-                select(dns_records.c.ttl, dns_records.c.rdata).where(
-                    dns_records.c.zone_id == zone.id, dns_records.c.name == name, dns_records.c.type == rtype
-                )
-            ).all()
-    for (name, rtype), rows in rrsets.items():
-        ttl = min((r[0] for r in rows), default=0)
-        context.backends.dns.replace_rrset(zone.domain_name, name, rtype, ttl, [r[1] for r in rows])
+        rrsets = read_rrsets(conn, zone.id, owners)
+    for rrset in rrsets:
+        context.backends.dns.replace_rrset(zone.domain_name, rrset.name, rrset.type, rrset.ttl, rrset.rdatas)
 
 
 def _sync_or_undo(

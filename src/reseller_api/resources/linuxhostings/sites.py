@@ -135,7 +135,7 @@ def _main_defaults(domain_name: str) -> Site:
     return Site(None, domain_name, MAIN_PATH, headers=[Header(domain_name), Header(f"www.{domain_name}")])
 
 
-def _load(database: Database, hosting: Hosting) -> list[Site]:
+def load_sites(database: Database, hosting: Hosting) -> list[Site]:
     """The hosting's sites, the main one first (its defaults when it was never written)."""
     sites = {
         int(r[0]): Site(int(r[0]), r[1], r[2], bool(r[3]))
@@ -150,7 +150,7 @@ def _load(database: Database, hosting: Hosting) -> list[Site]:
 
 
 def sites_of(database: Database, hosting: Hosting) -> list[LinuxSite]:
-    return [site.wire() for site in _load(database, hosting)]
+    return [site.wire() for site in load_sites(database, hosting)]
 
 
 def _name_taken(conn: Connection, name: str) -> bool:
@@ -212,7 +212,7 @@ def _main_site_id(conn: Connection, hosting: Hosting) -> int:
 
 def _site(database: Database, hosting: Hosting, site_name: str) -> Site:
     canonical = canonical_domain_name(site_name)
-    for site in _load(database, hosting):
+    for site in load_sites(database, hosting):
         if site.name == canonical:
             return site
     raise ApiProblem(NOT_FOUND, f"Site {site_name!r} does not exist on {hosting.domain_name}.")
@@ -229,7 +229,7 @@ def _sync(context: AppContext, hosting: Hosting, site_name: str, before: RowsSna
     """Give the platform the committed state of one site; if it refuses, our rows go back."""
     before.mark_committed()
     try:
-        for site in _load(context.database, hosting):
+        for site in load_sites(context.database, hosting):
             if site.name == site_name:
                 context.backends.hosting.ensure_site(hosting.domain_name, site.name, site.platform())
                 return
@@ -367,7 +367,7 @@ def configure_ssl(
     hosting = find_hosting(context.database, reseller_id, domain_name)
     wanted = required_enabled(letsencrypt if auto_redirect is UNSET else auto_redirect)
     canonical = canonical_domain_name(hostname)
-    found = [(s, h) for s in _load(context.database, hosting) for h in s.headers if h.name == canonical]
+    found = [(s, h) for s in load_sites(context.database, hosting) for h in s.headers if h.name == canonical]
     if not found:
         raise ApiProblem(NOT_FOUND, f"{hostname!r} is not a host name of {hosting.domain_name}.")
     site, header = found[0]

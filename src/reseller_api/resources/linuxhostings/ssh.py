@@ -102,6 +102,11 @@ def keys_of(database: Database, hosting: Hosting) -> list[SshKey]:
     ]
 
 
+def authorized_keys(database: Database, hosting: Hosting) -> list[str]:
+    """The hosting's authorized_keys lines, as the platform is told them."""
+    return [k.public_key for k in keys_of(database, hosting)]
+
+
 def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
     return RowsSnapshot(context.database, (linux_ssh_keys, linux_ssh_keys.c.hosting_id == hosting.id))
 
@@ -110,7 +115,7 @@ def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
     """authorized_keys, rewritten from the committed keys; if the platform refuses, the keys
     go back to ``before``."""
     before.mark_committed()
-    keys = [k.public_key for k in keys_of(context.database, hosting)]
+    keys = authorized_keys(context.database, hosting)
     try:
         context.backends.hosting.set_authorized_keys(hosting.domain_name, keys)
     except Exception:

@@ -95,6 +95,19 @@ def tasks_of(database: Database, hosting: Hosting) -> list[ScheduledTask]:
     return [_task(r) for r in database.fetch_all(_LIST, hosting_id=hosting.id)]
 
 
+def crontab(database: Database, hosting: Hosting) -> list[dict[str, object]]:
+    """The hosting's crontab entries, as the platform is told them."""
+    return [
+        {
+            "id": t.id,
+            "cron_expression": t.cron_expression,
+            "script_location": t.script_location,
+            "enabled": t.enabled,
+        }
+        for t in tasks_of(database, hosting)
+    ]
+
+
 def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
     return RowsSnapshot(context.database, (tasks, tasks.c.hosting_id == hosting.id))
 
@@ -103,15 +116,7 @@ def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
     """The hosting's crontab, rewritten from the committed tasks; if the platform refuses, the
     tasks go back to ``before``."""
     before.mark_committed()
-    entries = [
-        {
-            "id": t.id,
-            "cron_expression": t.cron_expression,
-            "script_location": t.script_location,
-            "enabled": t.enabled,
-        }
-        for t in tasks_of(context.database, hosting)
-    ]
+    entries = crontab(context.database, hosting)
     try:
         context.backends.hosting.set_crontab(hosting.domain_name, entries)
     except Exception:

@@ -377,9 +377,9 @@ def _refuse_alias_loop(database: Database, address: str, targets: list[str]) -> 
             )
 
 
-def _push_rules(context: AppContext, reseller_id: int, address: str) -> None:
-    detail = get_mailbox(context.database, reseller_id, address)
-    rules = {
+def rules_of(detail: MailboxDetail) -> dict[str, Any]:
+    """The mailbox's whole rule set, as the mail backend is told it (``set_mailbox_rules``)."""
+    return {
         "auto_reply": {
             "enabled": detail.auto_reply.enabled,
             "subject": detail.auto_reply.subject,
@@ -391,4 +391,9 @@ def _push_rules(context: AppContext, reseller_id: int, address: str) -> None:
             "copy_to_myself": detail.auto_forward.copy_to_myself,
         },
     }
-    context.backends.mail.set_mailbox_rules(address, rules)
+
+
+def _push_rules(context: AppContext, reseller_id: int, address: str) -> None:
+    context.backends.mail.set_mailbox_rules(
+        address, rules_of(get_mailbox(context.database, reseller_id, address))
+    )
