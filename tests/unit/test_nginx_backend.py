@@ -393,6 +393,8 @@ def test_a_rollback_finishes_every_undo_and_reload(
         undo(change)
 
     monkeypatch.setattr(Change, "undo", failing_undo)
+    # No PHP-FPM runs here: its pool's socket never opens, so do not wait for it.
+    monkeypatch.setattr(commands, "wait_for_socket", lambda *args: None)
     with pytest.raises(BackendUnavailable, match="could not be reloaded"):  # the first error
         hosting.set_settings("example.com", {"php_memory_limit": 256, "gzip_enabled": False})
     # The nginx undo failed, yet the pool (undone after it) is back and PHP-FPM reloaded again.
@@ -405,3 +407,39 @@ def test_a_hosting_removed_twice_in_a_second_keeps_both_copies(hosting: NginxHos
         hosting.ensure_hosting("example.com", "u", "h")
         hosting.remove_hosting("example.com")
     assert len(list((tmp_path / "www" / ".removed").iterdir())) == 2
+
+
+def test_waiting_for_a_socket_that_never_opens_is_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(BackendUnavailable, match=r"PHP-FPM 8.2 did not open a\.sock"):
+        commands.wait_for_socket(tmp_path / "a.sock", "PHP-FPM 8.2", 0.1)
+
+
+def test_waiting_for_a_listening_socket_returns(tmp_path: Path) -> None:
+    import socket
+
+    path = tmp_path / "b.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        server.listen()
+        commands.wait_for_socket(path, "PHP-FPM 8.2", 1.0)
+
+
+def test_after_a_reload_it_waits_on_one_of_our_pools_never_on_the_operators(
+    hosting: NginxHosting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosting.ensure_hosting("example.com", "u", "h")
+    pools = tmp_path / "pools"
+    (pools / "www.conf").write_text("[www]\n")  # Debian's own pool: not ours
+    hosting.settings = dataclasses.replace(hosting.settings, php_fpm_reload_command=("true",))
+    waited: list[Path] = []
+    monkeypatch.setattr(commands, "wait_for_socket", lambda path, *args: waited.append(path))
+    hosting.set_settings("example.com", {"php_memory_limit": 256})
+    assert [p.name for p in waited] == ["example.com-php8.2.sock"]
+    # Its own pool gone (the hosting removed), another of ours whose socket exists is probed.
+    hosting.ensure_hosting("other.com", "u", "h")
+    other = hosting.layout.socket("other.com", "8.2")
+    other.parent.mkdir(parents=True, exist_ok=True)
+    other.touch()
+    waited.clear()
+    hosting.remove_hosting("example.com")
+    assert waited == [other]

@@ -8,8 +8,11 @@ it. A configuration test that fails is :class:`BackendRefused` with the test's o
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 
@@ -66,3 +69,18 @@ def reload(command: Sequence[str], what: str) -> None:
         reason = summary(done.stderr + "\n" + done.stdout)
         log.warning("%s reload failed: %s", what, reason)
         raise BackendUnavailable(f"{what} could not be reloaded: {reason}")
+
+
+def wait_for_socket(path: Path, what: str, seconds: float) -> None:
+    """Wait until a unix socket accepts connections; :class:`BackendUnavailable` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(path))
+                return
+            except OSError:
+                pass
+        if time.monotonic() > deadline:
+            raise BackendUnavailable(f"{what} did not open {path.name} within {seconds:.0f}s of its reload")
+        time.sleep(0.05)

@@ -44,6 +44,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 DEFAULT_POOL_DIR = "/etc/php/{version}/fpm/pool.d"
+# How long a reloaded PHP-FPM master may take to answer on a pool's socket again.
+PHP_FPM_READY_SECONDS = 10.0
 _SBIN = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 _VERSION = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")
 
@@ -274,7 +276,7 @@ class NginxHosting:
         if pool:
             change = Change()
             change.write(self.layout.pool_file(domain, version), self._pool(state, version))
-            steps.append(self._pool_step(change, version))
+            steps.append(self._pool_step(change, version, domain))
             if state.pool_version not in (None, version):
                 gone = Change()
                 gone.delete(self.layout.pool_file(domain, str(state.pool_version)))
@@ -405,7 +407,7 @@ class NginxHosting:
             functools.partial(commands.reload, self.settings.nginx_reload_command, "nginx"),
         )
 
-    def _pool_step(self, change: Change, version: str) -> _Step:
+    def _pool_step(self, change: Change, version: str, domain: str | None = None) -> _Step:
         def versioned(command: tuple[str, ...]) -> tuple[str, ...]:
             parts = tuple(part.replace("{version}", version) for part in command)
             # php-fpm lives in /usr/sbin, which a non-root user's PATH often lacks.
@@ -413,11 +415,36 @@ class NginxHosting:
             return (found, *parts[1:]) if found else parts
 
         what = f"PHP-FPM {version}"
+        reload_command = versioned(self.settings.php_fpm_reload_command)
+
+        def reload() -> None:
+            commands.reload(reload_command, what)
+            # A reload re-executes the master: wait until a pool answers again (this hosting's,
+            # else any other of that version). Nginx then never routes to a socket that is not
+            # there yet, and the next reload (a rollback, a retry) never signals a master that
+            # is still starting, which would kill it.
+            ready = self._a_live_pool(domain, version) if reload_command else None
+            if ready is not None:
+                commands.wait_for_socket(ready, what, PHP_FPM_READY_SECONDS)
+
         return _Step(
             change,
             functools.partial(commands.test, versioned(self.settings.php_fpm_test_command), what),
-            functools.partial(commands.reload, versioned(self.settings.php_fpm_reload_command), what),
+            reload,
         )
+
+    def _a_live_pool(self, domain: str | None, version: str) -> Path | None:
+        """The socket of this hosting's pool if it has one, else of another of our pools of
+        ``version`` (one whose socket exists: the operator's own pools are not ours to probe)."""
+        if domain is not None and self.layout.pool_file(domain, version).exists():
+            return self.layout.socket(domain, version)
+        pools = self.layout.pool_directory(version)
+        for pool in sorted(pools.glob("*.conf")) if pools.is_dir() else []:
+            # Not ours (www.conf, a name we would never write): skip it, never refuse for it.
+            with contextlib.suppress(BackendRefused):
+                if pool.stem != domain and (socket := self.layout.socket(pool.stem, version)).exists():
+                    return socket
+        return None
 
     # -- the hosting's tree -----------------------------------------------------------------
 
