@@ -199,8 +199,8 @@ def test_nonces_with_separators_do_not_collide() -> None:
     assert store.use("1:a", "b", 1.0)
 
 
-def test_canonical_targets_are_remembered_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hmac_module, "_TARGETS", {})
+def test_canonical_targets_are_remembered_within_bounds() -> None:
+    hmac_module._TARGETS.clear()
     target = "/v2/accounts/42?take=10"
     assert hmac_module.canonical_targets(target) == hmac_module._canonical_targets(target)
     assert target in hmac_module._TARGETS
@@ -212,8 +212,8 @@ def test_canonical_targets_are_remembered_within_bounds(monkeypatch: pytest.Monk
     assert len(hmac_module._TARGETS) <= hmac_module.TARGET_CACHE_SIZE
 
 
-def test_peer_addresses_are_remembered_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(network, "_PEERS", {})
+def test_peer_addresses_are_remembered_within_bounds() -> None:
+    network._PEERS.clear()
     scope = {"type": "http", "client": ("::ffff:192.0.2.1", 1), "headers": []}
     assert network.client_address(scope, ()) == ipaddress.ip_address("192.0.2.1")
     assert network.client_address({**scope, "client": ("not an ip", 1)}, ()) is None

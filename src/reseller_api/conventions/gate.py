@@ -21,6 +21,7 @@ from typing import Any
 from limits import RateLimitItem
 
 from reseller_api import errors
+from reseller_api.caching import BoundedMemo
 from reseller_api.conventions.hmac import parse_authorization, signature_matches
 from reseller_api.conventions.network import IPNetwork, client_address
 from reseller_api.conventions.nonces import NonceStore
@@ -71,7 +72,7 @@ class Gate:
             return
         now = self.clock()
         address = client_address(scope, self.trusted_proxies)
-        ip_identity = _ip_identity(address)
+        ip_identity = _IP_IDENTITIES[address]
         # A flood of bad signatures from one address stops costing us anything here.
         blocked = self.limiter.blocked(self.failure_limit, ip_identity)
         if blocked is not None:
@@ -147,20 +148,9 @@ class Gate:
         return credential
 
 
-_IP_IDENTITIES: dict[Any, str] = {}
-
-
-def _ip_identity(address: Any) -> str:
-    """``ip:<address>``, the failure counter's identity; formatting an address costs a
-    microsecond, and the same few addresses call again and again (bounded, like network.py's)."""
-    try:
-        return _IP_IDENTITIES[address]
-    except KeyError:
-        pass
-    if len(_IP_IDENTITIES) >= 4096:
-        _IP_IDENTITIES.clear()
-    identity = _IP_IDENTITIES[address] = f"ip:{address}"
-    return identity
+# ``ip:<address>``, the failure counter's identity: formatting an address costs a
+# microsecond, and the same few addresses call again and again.
+_IP_IDENTITIES: BoundedMemo[Any, str] = BoundedMemo(lambda address: f"ip:{address}", 4096)
 
 
 def _replay(body: bytes, receive: Any) -> Callable[[], Awaitable[dict[str, Any]]]:

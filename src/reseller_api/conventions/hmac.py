@@ -18,6 +18,8 @@ import re
 from typing import NamedTuple
 from urllib.parse import quote, unquote
 
+from reseller_api.caching import BoundedMemo
+
 _PHP_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 _GO_SAFE = _PHP_SAFE | frozenset(b"~")
 _DOTNET_SAFE = _PHP_SAFE | frozenset(b"!*()")
@@ -68,25 +70,13 @@ _PLAIN = re.compile(r"^[A-Za-z0-9/?&=._-]*$")
 _PLAIN_ESCAPES = str.maketrans({"/": "%2F", "?": "%3F", "&": "%26", "=": "%3D"})
 
 
-# canonical_targets() by target: clients read the same paths again and again. Bounded in
-# entries (emptied when full) and in size (long targets are not kept).
-_TARGETS: dict[str, frozenset[str]] = {}
 TARGET_CACHE_SIZE = 4096
 TARGET_CACHE_MAX_LENGTH = 256
 
 
 def canonical_targets(target: str) -> frozenset[str]:
     """Every encoding of ``target`` (path plus query, as sent) that some public client signs."""
-    try:
-        return _TARGETS[target]
-    except KeyError:
-        pass
-    forms = frozenset(_canonical_targets(target))
-    if len(target) <= TARGET_CACHE_MAX_LENGTH:
-        if len(_TARGETS) >= TARGET_CACHE_SIZE:
-            _TARGETS.clear()
-        _TARGETS[target] = forms
-    return forms
+    return _TARGETS[target]
 
 
 def _canonical_targets(target: str) -> set[str]:
@@ -103,6 +93,15 @@ def _canonical_targets(target: str) -> set[str]:
             forms.add(_encode(text, _DOTNET_SAFE, "+"))
             forms.add(quote(text, safe="-_.~", errors="surrogateescape"))
     return forms
+
+
+# canonical_targets() by target: clients read the same paths again and again. Bounded in
+# entries (emptied when full) and in size (long targets are not kept).
+_TARGETS: BoundedMemo[str, frozenset[str]] = BoundedMemo(
+    lambda target: frozenset(_canonical_targets(target)),
+    TARGET_CACHE_SIZE,
+    keep=lambda target: len(target) <= TARGET_CACHE_MAX_LENGTH,
+)
 
 
 def body_digest(body: bytes) -> str:

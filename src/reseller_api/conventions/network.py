@@ -6,13 +6,14 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
+from reseller_api.caching import BoundedMemo
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Parsed peer addresses by their text: ``ip_address()`` costs about 5 us a request, and a
 # server sees the same few peers (a proxy, a handful of clients) again and again. Bounded:
 # emptied when full, so a scan from many addresses costs memory no more than this.
-_PEERS: dict[str, IPAddress | None] = {}
 PEER_CACHE_SIZE = 4096
 
 
@@ -30,15 +31,7 @@ def _address(text: str) -> IPAddress | None:
     return address
 
 
-def _peer(text: str) -> IPAddress | None:
-    try:
-        return _PEERS[text]
-    except KeyError:
-        pass
-    if len(_PEERS) >= PEER_CACHE_SIZE:
-        _PEERS.clear()
-    address = _PEERS[text] = _address(text)
-    return address
+_PEERS: BoundedMemo[str, IPAddress | None] = BoundedMemo(_address, PEER_CACHE_SIZE)
 
 
 def client_address(scope: dict[str, Any], trusted: Sequence[IPNetwork]) -> IPAddress | None:
@@ -48,7 +41,7 @@ def client_address(scope: dict[str, Any], trusted: Sequence[IPNetwork]) -> IPAdd
     itself a trusted proxy: everything left of it could have been written by the client.
     """
     client = scope.get("client")
-    peer = _peer(client[0]) if client else None
+    peer = _PEERS[client[0]] if client else None
     if peer is None or not trusted or not any(peer in net for net in trusted):
         return peer
     forwarded: list[str] = []

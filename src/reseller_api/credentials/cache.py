@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from limits import RateLimitItem
 from sqlalchemy import bindparam, select
 
+from reseller_api.caching import BoundedMemo
 from reseller_api.crypto import SecretBox
 from reseller_api.settings import parse_rate_limit
 from reseller_api.store.database import Database, Query
@@ -56,19 +57,15 @@ class Credential:
     networks: tuple[IPNetwork, ...]
     rate_limit: RateLimitItem
     # allows()'s answers by address: the same few callers come again and again. Dropped
-    # with the credential when the key cache reloads; bounded like network.py's cache.
-    _answers: dict[IPAddress | None, bool] = field(default_factory=dict, compare=False, repr=False)
+    # with the credential when the key cache reloads.
+    _answers: BoundedMemo[IPAddress | None, bool] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_answers", BoundedMemo(self._allows, 1024))
 
     def allows(self, address: IPAddress | None) -> bool:
         """No whitelist means no access (the API text: access is restricted by default)."""
-        try:
-            return self._answers[address]
-        except KeyError:
-            pass
-        if len(self._answers) >= 1024:
-            self._answers.clear()
-        answer = self._answers[address] = self._allows(address)
-        return answer
+        return self._answers[address]
 
     def _allows(self, address: IPAddress | None) -> bool:
         if address is None:
