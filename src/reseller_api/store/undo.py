@@ -13,7 +13,7 @@ would erase its change. Then the rows stay, and a warning says so.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, delete, insert, select
@@ -37,8 +37,18 @@ class RowsSnapshot:
         self.before = self._read_all()
         self.committed: list[Rows] | None = None
 
+    def push(self, apply: Callable[[], object]) -> None:
+        """Our change is committed: ``apply`` it to the platform; if that raises, put the rows
+        back (see :meth:`restore`) and re-raise."""
+        self.mark_committed()
+        try:
+            apply()
+        except Exception:
+            self.restore()
+            raise
+
     def mark_committed(self) -> None:
-        """Note our change as committed (call just before the push): what restore() expects."""
+        """Note our change as committed (just before the push): what restore() expects."""
         self.committed = self._read_all()
 
     def restore(self) -> bool:

@@ -227,16 +227,15 @@ def _snapshot(database: Database, hosting: Hosting) -> RowsSnapshot:
 
 def _sync(context: AppContext, hosting: Hosting, site_name: str, before: RowsSnapshot) -> None:
     """Give the platform the committed state of one site; if it refuses, our rows go back."""
-    before.mark_committed()
-    try:
+
+    def apply() -> None:
         for site in load_sites(context.database, hosting):
             if site.name == site_name:
                 context.backends.hosting.ensure_site(hosting.domain_name, site.name, site.platform())
                 return
         context.backends.hosting.remove_site(hosting.domain_name, site_name)
-    except Exception:
-        before.restore()
-        raise
+
+    before.push(apply)
 
 
 def _new_name(value: str | UnsetType) -> str:

@@ -114,13 +114,11 @@ def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
 def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
     """authorized_keys, rewritten from the committed keys; if the platform refuses, the keys
     go back to ``before``."""
-    before.mark_committed()
-    keys = authorized_keys(context.database, hosting)
-    try:
-        context.backends.hosting.set_authorized_keys(hosting.domain_name, keys)
-    except Exception:
-        before.restore()
-        raise
+    before.push(
+        lambda: context.backends.hosting.set_authorized_keys(
+            hosting.domain_name, authorized_keys(context.database, hosting)
+        )
+    )
 
 
 def list_keys(context: AppContext, reseller_id: int, domain_name: str) -> list[SshKey]:

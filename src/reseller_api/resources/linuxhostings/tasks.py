@@ -115,13 +115,9 @@ def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
 def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
     """The hosting's crontab, rewritten from the committed tasks; if the platform refuses, the
     tasks go back to ``before``."""
-    before.mark_committed()
-    entries = crontab(context.database, hosting)
-    try:
-        context.backends.hosting.set_crontab(hosting.domain_name, entries)
-    except Exception:
-        before.restore()
-        raise
+    before.push(
+        lambda: context.backends.hosting.set_crontab(hosting.domain_name, crontab(context.database, hosting))
+    )
 
 
 def _validated(order: ScheduledTaskRequest, current: ScheduledTask | None) -> tuple[str, str, bool]:
