@@ -37,11 +37,9 @@ from reseller_api.backends.certificate_store import (
     CertificateSlot,
     StoredCertificate,
     new_private_key,
-    normalise_names,
     self_signed_certificate,
-    utcnow,
 )
-from reseller_api.backends.certificates import IssuedCertificate, issued, read_back
+from reseller_api.backends.certificates import StoredIssuer
 from reseller_api.backends.files import write_atomically
 
 log = logging.getLogger("reseller_api.backends.acme")
@@ -65,7 +63,7 @@ class AcmeFailure(Exception):
         return f"Self-signed: the ACME server at {directory_url} could not be reached ({self.reason})"
 
 
-class AcmeIssuer:
+class AcmeIssuer(StoredIssuer):
     """Let's Encrypt (or any RFC 8555 CA) over HTTP-01, with a self-signed fallback."""
 
     def __init__(
@@ -101,32 +99,28 @@ class AcmeIssuer:
     def challenge_dir(self) -> Path | None:
         return self.challenges
 
-    def ensure(self, names: Sequence[str]) -> IssuedCertificate:
-        wanted = normalise_names(names)
-        slot = CertificateSlot(self.certificates, wanted)
-        with slot.locked():
-            now = utcnow()
-            current = slot.load()
-            if current is not None and self._reusable(current, wanted, now):
-                return issued(current)
-            try:
-                key_pem, chain_pem = self._order(wanted)
-            except AcmeFailure as failure:
-                self._fall_back(slot, current, wanted, now, failure)
-            else:
-                slot.save(
-                    key_pem,
-                    chain_pem,
-                    self_signed=False,
-                    note=self._issued_note(chain_pem),
-                    acme_attempted_at=now,
-                )
-            return read_back(slot)
+    # remove(): revocation is not needed: the key is deleted with the certificate, and the
+    # CA's own expiry (90 days) ends it.
 
-    def remove(self, names: Sequence[str]) -> None:
-        # Revocation is not needed: the key is deleted with the certificate, and the CA's own
-        # expiry (90 days) ends it.
-        CertificateSlot(self.certificates, normalise_names(names)).delete()
+    def _issue(
+        self,
+        slot: CertificateSlot,
+        current: StoredCertificate | None,
+        wanted: Sequence[str],
+        now: dt.datetime,
+    ) -> None:
+        try:
+            key_pem, chain_pem = self._order(wanted)
+        except AcmeFailure as failure:
+            self._fall_back(slot, current, wanted, now, failure)
+        else:
+            slot.save(
+                key_pem,
+                chain_pem,
+                self_signed=False,
+                note=self._issued_note(chain_pem),
+                acme_attempted_at=now,
+            )
 
     def _reusable(self, current: StoredCertificate, wanted: Sequence[str], now: dt.datetime) -> bool:
         """Fresh ACME certificate; or a recent failed try left a certificate good enough to wait."""

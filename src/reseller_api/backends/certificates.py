@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from reseller_api.backends.base import BackendRefused
 from reseller_api.backends.certificate_store import (
@@ -27,9 +27,6 @@ from reseller_api.backends.certificate_store import (
     utcnow,
 )
 from reseller_api.settings import Settings
-
-if TYPE_CHECKING:
-    from reseller_api.backends.acme_issuer import AcmeIssuer
 
 log = logging.getLogger("reseller_api.backends.certificates")
 
@@ -85,12 +82,12 @@ def issued(stored: StoredCertificate) -> IssuedCertificate:
     )
 
 
-class SelfSignedIssuer:
-    """Self-signed certificates only: HTTPS serves, browsers warn, the note says why."""
+class StoredIssuer:
+    """What every issuer shares: one slot (files and a lock) per set of names; a stored
+    certificate is reused while :meth:`_reusable` says so, else :meth:`_issue` writes a new
+    one under the slot's lock, and what it wrote is read back."""
 
-    def __init__(self, certificates: Path, note: str = NO_ACME_NOTE) -> None:
-        self.certificates = certificates
-        self.note = note
+    certificates: Path
 
     @property
     def challenge_dir(self) -> Path | None:
@@ -102,19 +99,51 @@ class SelfSignedIssuer:
         with slot.locked():
             now = utcnow()
             current = slot.load()
-            # Any still-fresh certificate for the same names will do, an ACME one included
-            # (issued before the ACME URL was unset): it is better than a new self-signed one.
-            if current is not None and current.fresh_for(wanted, now):
+            if current is not None and self._reusable(current, wanted, now):
                 return issued(current)
-            key_pem, cert_pem = self_signed_certificate(wanted, now)
-            slot.save(key_pem, cert_pem, self_signed=True, note=self.note, acme_attempted_at=None)
+            self._issue(slot, current, wanted, now)
             return read_back(slot)
 
     def remove(self, names: Sequence[str]) -> None:
         CertificateSlot(self.certificates, normalise_names(names)).delete()
 
+    def _reusable(self, current: StoredCertificate, wanted: Sequence[str], now: dt.datetime) -> bool:
+        raise NotImplementedError
 
-def renew_due(issuer: SelfSignedIssuer | AcmeIssuer) -> list[IssuedCertificate]:
+    def _issue(
+        self,
+        slot: CertificateSlot,
+        current: StoredCertificate | None,
+        wanted: Sequence[str],
+        now: dt.datetime,
+    ) -> None:
+        raise NotImplementedError
+
+
+class SelfSignedIssuer(StoredIssuer):
+    """Self-signed certificates only: HTTPS serves, browsers warn, the note says why."""
+
+    def __init__(self, certificates: Path, note: str = NO_ACME_NOTE) -> None:
+        self.certificates = certificates
+        self.note = note
+
+    def _reusable(self, current: StoredCertificate, wanted: Sequence[str], now: dt.datetime) -> bool:
+        # Any still-fresh certificate for the same names will do, an ACME one included
+        # (issued before the ACME URL was unset): it is better than a new self-signed one.
+        return current.fresh_for(wanted, now)
+
+    def _issue(
+        self,
+        slot: CertificateSlot,
+        current: StoredCertificate | None,
+        wanted: Sequence[str],
+        now: dt.datetime,
+    ) -> None:
+        key_pem, cert_pem = self_signed_certificate(wanted, now)
+        slot.save(key_pem, cert_pem, self_signed=True, note=self.note, acme_attempted_at=None)
+
+
+def renew_due(issuer: StoredIssuer) -> list[IssuedCertificate]:
     """Call ``ensure`` for every stored certificate; return those whose files changed.
 
     ``ensure`` renews only when called, so something must call this periodically (daily is
@@ -142,7 +171,7 @@ def renew_due(issuer: SelfSignedIssuer | AcmeIssuer) -> list[IssuedCertificate]:
     return renewed
 
 
-def build_certificate_issuer(settings: Settings) -> CertificateIssuer:
+def build_certificate_issuer(settings: Settings) -> StoredIssuer:
     root = certificate_root(settings)
     if settings.acme_directory_url is None:
         return SelfSignedIssuer(root / "certificates")

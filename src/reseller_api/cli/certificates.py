@@ -18,7 +18,7 @@ def renew(settings: Settings) -> int:
     from reseller_api.backends.nginx import commands
 
     issuer = build_certificate_issuer(settings)
-    renewed = renew_due(issuer)  # type: ignore[arg-type]
+    renewed = renew_due(issuer)
     for certificate in renewed:
         print(f"renewed {certificate.fullchain.parent.name}: {certificate.note}")
     if renewed:
