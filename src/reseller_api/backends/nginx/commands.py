@@ -49,24 +49,24 @@ def summary(output: str) -> str:
     return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 3] + "..."
 
 
+def _failure(command: Sequence[str]) -> str | None:
+    """Run ``command`` (none configured: nothing to run); why it failed, or None."""
+    if not command:
+        return None
+    done = _run(command)
+    return None if done.returncode == 0 else summary(done.stderr + "\n" + done.stdout)
+
+
 def test(command: Sequence[str], what: str) -> None:
     """Run a configuration test; :class:`BackendRefused` with its message when it fails."""
-    if not command:
-        return
-    done = _run(command)
-    if done.returncode != 0:
-        reason = summary(done.stderr + "\n" + done.stdout)
+    if (reason := _failure(command)) is not None:
         log.warning("%s configuration test failed: %s", what, reason)
         raise BackendRefused(f"the {what} configuration test failed: {reason}")
 
 
 def reload(command: Sequence[str], what: str) -> None:
     """Run a reload; :class:`BackendUnavailable` when it fails (the server is down or unreachable)."""
-    if not command:
-        return
-    done = _run(command)
-    if done.returncode != 0:
-        reason = summary(done.stderr + "\n" + done.stdout)
+    if (reason := _failure(command)) is not None:
         log.warning("%s reload failed: %s", what, reason)
         raise BackendUnavailable(f"{what} could not be reloaded: {reason}")
 
