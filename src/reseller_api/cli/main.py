@@ -45,10 +45,12 @@ def main(argv: list[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
-        # Alembic narrates every step (some at import) at INFO; an operator wants the
-        # command's result or its one-line error. DEBUG keeps the narration.
+        # Alembic narrates every step (some at import) at INFO, and httpx every request to a
+        # backend (PowerDNS); an operator wants the command's result or its one-line error,
+        # and the server's own log lines. DEBUG keeps the narration.
         if settings.log_level != "DEBUG":
-            logging.getLogger("alembic").setLevel(logging.WARNING)
+            for chatty in ("alembic", "httpx"):
+                logging.getLogger(chatty).setLevel(logging.WARNING)
         if args.command == "certificates":
             from reseller_api.cli.certificates import renew
 
