@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import unquote
 
-from litestar import Controller, MediaType, Response, delete, get, post
+from litestar import Controller, MediaType, Request, Response, delete, get, post
 from litestar.params import JSONBody, Parameter
 
 from reseller_api.context import Caller, Context
@@ -47,10 +48,21 @@ class SshKeyController(Controller):
     )
     def delete_key(
         self,
+        request: Request[Any, Any, Any],
         context: Context,
         credential: Caller,
         domain_name: DomainName,
         fingerprint: Annotated[str, Parameter(description="Fingerprint of public key.")],
     ) -> None:
-        # A path parameter keeps the slashes a base64 fingerprint may hold, and starts with one.
-        ssh.delete_key(context, credential.reseller_id, domain_name, fingerprint.removeprefix("/"))
+        ssh.delete_key(context, credential.reseller_id, domain_name, _as_sent(request, fingerprint))
+
+
+def _as_sent(request: Request[Any, Any, Any], fingerprint: str) -> str:
+    """The fingerprint as the client sent it. A base64 fingerprint may hold "//", which the
+    framework's path parameter collapses to "/" (a key that then matches nothing): it is read
+    from the raw path instead, when the server gives one."""
+    raw = request.scope.get("raw_path")
+    marker = b"/ssh/keys/"
+    if isinstance(raw, bytes) and marker in raw:
+        return unquote(raw.split(marker, 1)[1].split(b"?", 1)[0].decode("latin-1"))
+    return fingerprint.removeprefix("/")  # the path parameter starts with its slash
