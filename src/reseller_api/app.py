@@ -25,6 +25,7 @@ from reseller_api.conventions.gate import Gate
 from reseller_api.conventions.nonces import nonce_store
 from reseller_api.conventions.paging import provide_page
 from reseller_api.conventions.ratelimit import RateLimiter
+from reseller_api.credentials import keyring
 from reseller_api.credentials.cache import KeyCache
 from reseller_api.crypto import SecretBox
 from reseller_api.health import Operations
@@ -51,9 +52,13 @@ def create_app(
     database: Database | None = None,
     run_jobs: bool | None = None,
     clock: Callable[[], float] = time.time,
+    box: SecretBox | None = None,
 ) -> Operations:
     database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
-    box = SecretBox.from_settings(settings)
+    if box is None:
+        # Refuses a key the database's secrets were not written with (credentials/keyring.py).
+        box = keyring.open_box(settings, database, create=True)
+        assert box is not None  # create=True: a box, or SecretKeyMismatch
     backends = build_backends(settings, database)
     if run_jobs is None:
         run_jobs = settings.job_runner == "embedded"

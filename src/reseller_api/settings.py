@@ -6,6 +6,7 @@ one-line message, instead of surfacing later as a confusing runtime failure.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import re
@@ -28,6 +29,10 @@ DEFAULT_REGISTRY_TRANSFERS = (("transfer-me.be", "BE-AUTH-1234"), ("transfer-me.
 DEFAULT_MYSQL_HOSTNAME = "mysql.reseller-api.test"
 DEFAULT_HOSTING_IP = "192.0.2.10"  # TEST-NET-1: an address that is never routed
 DEFAULT_SSH_HOST = "ssh.reseller-api.test"
+# RESELLER_API_* variables that belong to other programs: resellerctl's credentials (an operator
+# may have them set in the same shell) and the test suite's switches (RESELLER_API_TEST_*).
+NOT_OURS = frozenset({"URL", "KEY", "SECRET", "REQUIRE_REAL_SERVERS"})
+NOT_OURS_PREFIXES = ("TEST_",)
 
 
 class SettingsError(ValueError):
@@ -91,6 +96,10 @@ class Settings:
     worker_concurrency: int = 4
     processes: int = 1
     log_level: str = "INFO"
+    # "text": one line per record with a timestamp; "json": one JSON object per line.
+    log_format: str = "text"
+    # One line per request answered (logger reseller_api.access); off by default.
+    access_log: bool = False
     # Real provisioning backends (docs/backends.md); each defaults to "simulated". Secrets
     # (the PowerDNS key, a password in the MariaDB URL) stay out of repr() and so out of logs.
     dns_backend: str = "simulated"
@@ -143,8 +152,10 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read and validate every ``RESELLER_API_*`` variable; raise SettingsError on the first bad one."""
         env = os.environ if env is None else env
+        asked: set[str] = set()
 
         def get(name: str) -> str | None:
+            asked.add(name)
             value = env.get(PREFIX + name)
             return value.strip() if value is not None and value.strip() else None
 
@@ -154,7 +165,7 @@ class Settings:
         parse_rate_limit(rate_limit, "RESELLER_API_RATE_LIMIT")
         auth_failure_limit = get("AUTH_FAILURE_LIMIT") or DEFAULT_AUTH_FAILURE_LIMIT
         parse_rate_limit(auth_failure_limit, "RESELLER_API_AUTH_FAILURE_LIMIT")
-        return cls(
+        settings = cls(
             data_dir=data_dir,
             database_url=normalise_database_url(url),
             rate_limit=rate_limit,
@@ -167,13 +178,14 @@ class Settings:
             registry_tlds=_tlds(get("REGISTRY_TLDS")),
             registry_taken=_domain_list(get("REGISTRY_TAKEN"), "REGISTRY_TAKEN", DEFAULT_REGISTRY_TAKEN),
             registry_transfers=_transfers(get("REGISTRY_TRANSFERS")),
-            mysql_hostname=_host_name(
-                get("MARIADB_HOSTNAME") or get("MYSQL_HOSTNAME"), "MARIADB_HOSTNAME", DEFAULT_MYSQL_HOSTNAME
-            ),
+            mysql_hostname=_host(_either(get("MARIADB_HOSTNAME"), get("MYSQL_HOSTNAME")), "MARIADB_HOSTNAME")
+            or DEFAULT_MYSQL_HOSTNAME,
             hosting_ip=_ip_address(get("HOSTING_IP"), "HOSTING_IP", DEFAULT_HOSTING_IP),
-            ssh_host=_host_name(get("SSH_HOST"), "SSH_HOST", DEFAULT_SSH_HOST),
+            ssh_host=_host(get("SSH_HOST"), "SSH_HOST") or DEFAULT_SSH_HOST,
             max_body_bytes=_integer(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1_048_576, 1024),
             log_level=_log_level(get("LOG_LEVEL")),
+            log_format=_choice(get("LOG_FORMAT"), "LOG_FORMAT", ("text", "json")),
+            access_log=_boolean(get("ACCESS_LOG"), "ACCESS_LOG"),
             job_runner=_choice(get("JOB_RUNNER"), "JOB_RUNNER", ("embedded", "worker", "procrastinate")),
             redis_url=_redis_url(get("REDIS_URL")),
             redis_prefix=get("REDIS_PREFIX") or "reseller-api",
@@ -208,7 +220,9 @@ class Settings:
             dovecot_passwd_file=_path(get("DOVECOT_PASSWD_FILE")),
             mail_maps_dir=_path(get("MAIL_MAPS_DIR")),
             mail_root=_path(get("MAIL_ROOT")),
-        ).checked()
+        )
+        _refuse_unknown(env, asked)
+        return settings.checked()
 
     def checked(self) -> Settings:
         """Refuse combinations that cannot work, before anything starts."""
@@ -344,13 +358,49 @@ def _redis_url(raw: str | None) -> str | None:
     return raw
 
 
-def _host_name(raw: str | None, name: str, default: str) -> str:
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _host(raw: str | None, name: str) -> str | None:
+    """A host name (``db1.example.net``, ``localhost``, ``db1``) or an IPv4/IPv6 address."""
     if raw is None:
-        return default
+        return None
+    try:
+        return str(ipaddress.ip_address(raw.strip("[]")))
+    except ValueError:
+        pass
     host = raw.lower().rstrip(".")
-    if not _HOST.match(host):
-        raise SettingsError(f"{PREFIX}{name}: expected a host name, got {raw!r}")
+    if len(host) > 253 or not all(_LABEL.match(label) for label in host.split(".")):
+        raise SettingsError(f"{PREFIX}{name}: expected a host name or an IP address, got {raw!r}")
     return host
+
+
+def _either(first: str | None, second: str | None) -> str | None:
+    return first if first is not None else second
+
+
+def _refuse_unknown(env: Mapping[str, str], known: set[str]) -> None:
+    """A misspelt variable (``RESELLER_API_DNS_BAKEND``) would silently keep the default: refuse it."""
+    for variable in sorted(env):
+        if not variable.startswith(PREFIX):
+            continue
+        name = variable[len(PREFIX) :]
+        if not name or name in known or name in NOT_OURS or name.startswith(NOT_OURS_PREFIXES):
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {PREFIX}{close[0]}?" if close else " (docs: README.md, Settings)"
+        raise SettingsError(f"{variable} is not a setting of reseller-api{hint}")
+
+
+def _boolean(raw: str | None, name: str) -> bool:
+    if raw is None:
+        return False
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{PREFIX}{name}: expected true or false, got {raw!r}")
 
 
 def _ip_address(raw: str | None, name: str, default: str) -> str:

@@ -25,6 +25,15 @@ class Backends:
     step_duration: float
 
 
+def check_settings(settings: Settings) -> None:
+    """What a backend's settings need of this machine (users, privileges), checked before
+    anything is migrated or created: a wrong one stops the command with one line."""
+    if settings.web_backend == "nginx":
+        from reseller_api.backends.nginx.hosting import check_web_user
+
+        check_web_user(settings.web_user)
+
+
 def build_backends(settings: Settings, database: Database) -> Backends:
     from reseller_api.backends import simulated
     from reseller_api.backends.simulated.mysql import SimulatedMySql

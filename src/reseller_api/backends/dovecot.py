@@ -363,6 +363,14 @@ class DovecotMail:
         # flock excludes other processes; threads of this one queue here instead of polling.
         self._thread_lock = threading.Lock()
 
+    def probe(self) -> str:
+        """``reseller-api check-config``: the passwd file, the maps and the mail root are writable."""
+        for path in (self.passwd_file.parent, self.maps_dir, self.mail_root):
+            existing = next(p for p in (path, *path.parents) if p.exists())
+            if not os.access(existing, os.W_OK):
+                raise BackendRefused(f"{existing} is not writable by this user")
+        return f"passwd file {self.passwd_file}; maps in {self.maps_dir}; mailboxes in {self.mail_root}"
+
     # -- MailBackend ----------------------------------------------------------------------
 
     def ensure_mail_zone(self, domain_name: str) -> None:

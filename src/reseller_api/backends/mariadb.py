@@ -245,6 +245,21 @@ class MariaDbBackend:
             raise SettingsError("the mariadb backend needs RESELLER_API_MARIADB_URL")
         self.target = parse_url(settings.mariadb_url)
 
+    def probe(self) -> str:
+        """``reseller-api check-config``: we can log in; the server's version and our grants."""
+
+        def read(cursor: pymysql.cursors.Cursor) -> str:
+            cursor.execute("SELECT VERSION()")
+            version = str(cursor.fetchone()[0])  # type: ignore[index]
+            cursor.execute("SHOW GRANTS")
+            grants = " ".join(str(row[0]) for row in cursor.fetchall())
+            needed = ("CREATE USER", "GRANT OPTION")
+            lacking = [g for g in needed if g not in grants and "ALL PRIVILEGES ON *.*" not in grants]
+            shown = f"MariaDB {version} as {self.target.user}@{self.target.host}"
+            return shown + (f" (lacks {', '.join(lacking)})" if lacking else "")
+
+        return self._with_cursor("check the connection", read)
+
     # -- MySqlBackend -------------------------------------------------------------------------
 
     def create_database(self, name: str, max_size_mb: int) -> None:

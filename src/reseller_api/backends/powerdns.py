@@ -141,6 +141,11 @@ class PowerDnsBackend:
     def close(self) -> None:
         self.client.close()
 
+    def probe(self) -> str:
+        """``reseller-api check-config``: the server answers our key; its version."""
+        server = self._send("GET", "").json()
+        return f"PowerDNS {server.get('version', '?')} answers at {self.client.base_url}"
+
     # -- the DnsBackend protocol ----------------------------------------------------------------
 
     def ensure_zone(self, domain_name: str, name_servers: tuple[str, ...]) -> None:

@@ -1,14 +1,20 @@
-"""``reseller-api admin ...``: resellers, API keys and servicepacks, for operators."""
+"""``reseller-api admin ...``: resellers, API keys, servicepacks and the secret key, for operators.
+
+Every change is recorded in the audit log (``admin audit``) as the control panel's are, with
+the actor kind ``operator`` and the operating-system user who ran the command.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 
 from reseller_api.cli import controlpanel as panel_cli
 from reseller_api.cli.output import emit_json, emit_table
+from reseller_api.controlpanel import audit
 from reseller_api.credentials.service import CredentialsService, NewCredentials
-from reseller_api.crypto import SecretBox
+from reseller_api.crypto import SecretBox, generate_key
 from reseller_api.resources.servicepacks import service as packs
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
@@ -17,7 +23,7 @@ from reseller_api.store.database import Database
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     admin = sub.add_parser("admin", help="manage resellers, API keys and servicepacks")
     objects = admin.add_subparsers(
-        dest="object", required=True, metavar="{reseller,key,servicepack,user,audit}"
+        dest="object", required=True, metavar="{reseller,key,servicepack,user,audit,secret-key}"
     )
 
     reseller = objects.add_parser("reseller", help="resellers").add_subparsers(dest="action", required=True)
@@ -55,6 +61,17 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--json", action="store_true")
     panel_cli.add_parsers(objects)
 
+    secret = objects.add_parser(
+        "secret-key", help="the key that encrypts API secrets at rest (docs/operations.md)"
+    ).add_subparsers(dest="action", required=True)
+    secret.add_parser("generate", help="print a new key (changes nothing)")
+    secret.add_parser("status", help="this process's key fingerprints and the database's")
+    secret.add_parser(
+        "rotate",
+        help="re-encrypt every API secret with the first key, in one transaction "
+        "(key file: a new key is generated and written first)",
+    )
+
 
 def _show_credentials(created: NewCredentials, as_json: bool) -> None:
     if as_json:
@@ -66,17 +83,48 @@ def _show_credentials(created: NewCredentials, as_json: bool) -> None:
     print("Keep the secret safe: it is shown now and never again.")
 
 
+def _audit(
+    database: Database,
+    action: str,
+    detail: str,
+    *,
+    reseller: str | None = None,
+    reseller_id: int | None = None,
+) -> None:
+    """Record an operator's change as the panel records a user's (actor: the OS user)."""
+    if reseller is not None and reseller_id is None:
+        reseller_id = CredentialsService.reseller_id_of(database, reseller)
+    audit.record(
+        database,
+        reseller_id=reseller_id,
+        actor_kind=audit.OPERATOR,
+        actor=audit.operator_name(),
+        action=action,
+        detail=detail,
+    )
+
+
 def _when(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def run(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+def generate_secret_key() -> int:
+    print(generate_key().decode())
+    return 0
+
+
+def run(args: argparse.Namespace, settings: Settings, database: Database, box: SecretBox) -> int:
     if args.object in ("user", "audit"):
         return panel_cli.run(args, database)
-    credentials = CredentialsService(database, SecretBox.from_settings(settings))
+    credentials = CredentialsService(database, box)
+    if args.object == "secret-key":
+        from reseller_api.cli.secret_key import run as secret_key
+
+        return secret_key(args.action, settings, database, credentials)
     if args.object == "reseller":
         if args.action == "create":
             reseller_id = credentials.create_reseller(args.name)
+            _audit(database, "create reseller", args.name, reseller_id=reseller_id)
             emit_json({"id": reseller_id, "name": args.name}) if args.json else print(
                 f"created reseller {args.name}"
             )
@@ -88,9 +136,21 @@ def run(args: argparse.Namespace, settings: Settings, database: Database) -> int
                 emit_table("Resellers", ["id", "name"], rows)
     elif args.object == "key":
         if args.action == "create":
-            _show_credentials(
-                credentials.create_key(args.reseller, args.allow_ip, args.rate_limit), args.json
+            created = credentials.create_key(args.reseller, args.allow_ip, args.rate_limit)
+            networks = ", ".join(credentials.key_networks(created.api_key))
+            _audit(
+                database,
+                "create API key",
+                created.api_key + (f", whitelisted {networks}" if networks else ""),
+                reseller=created.reseller,
             )
+            _show_credentials(created, args.json)
+            if not networks:
+                sys.stderr.write(
+                    "warning: this key allows no address yet: every request with it is refused "
+                    "(authorization_ip_not_whitelisted) until one is allowed with\n"
+                    f"  reseller-api admin key allow-ip {created.api_key} IP_OR_CIDR\n"
+                )
         elif args.action == "list":
             keys = credentials.list_keys(args.reseller)
             if args.json:
@@ -123,18 +183,30 @@ def run(args: argparse.Namespace, settings: Settings, database: Database) -> int
                         )
                         for k in keys
                     ],
+                    whole=("api_key",),
                 )
         elif args.action == "revoke":
             credentials.revoke_key(args.api_key)
+            _audit(database, "revoke API key", args.api_key, reseller=credentials.reseller_of(args.api_key))
             print(f"revoked {args.api_key}")
         elif args.action == "rotate":
-            _show_credentials(credentials.rotate_key(args.api_key), args.json)
+            rotated = credentials.rotate_key(args.api_key)
+            _audit(database, "rotate API key secret", args.api_key, reseller=rotated.reseller)
+            _show_credentials(rotated, args.json)
         elif args.action == "allow-ip":
-            print(f"allowed {credentials.allow_ip(args.api_key, args.cidr)} for {args.api_key}")
+            cidr = credentials.allow_ip(args.api_key, args.cidr)
+            detail = f"{cidr} for {args.api_key}"
+            _audit(database, "whitelist address", detail, reseller=credentials.reseller_of(args.api_key))
+            print(f"allowed {cidr} for {args.api_key}")
         else:
-            print(f"denied {credentials.deny_ip(args.api_key, args.cidr)} for {args.api_key}")
+            cidr = credentials.deny_ip(args.api_key, args.cidr)
+            detail = f"{cidr} for {args.api_key}"
+            reseller = credentials.reseller_of(args.api_key)
+            _audit(database, "remove whitelisted address", detail, reseller=reseller)
+            print(f"denied {cidr} for {args.api_key}")
     elif args.action == "create":
         pack_id = packs.create(database, args.name, [packs.parse_asset(a) for a in args.asset])
+        _audit(database, "create servicepack", f"{pack_id} {args.name}: {', '.join(args.asset)}")
         emit_json({"id": pack_id, "name": args.name}) if args.json else print(
             f"created servicepack {pack_id} {args.name}"
         )

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, database: Database) -> int:
             database,
             reseller_id=user.reseller_id,
             actor_kind=audit.OPERATOR,
-            actor="reseller-api admin",
+            actor=audit.operator_name(),
             action="create panel user",
             detail=user.email,
         )
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace, database: Database) -> int:
             database,
             reseller_id=user.reseller_id,
             actor_kind=audit.OPERATOR,
-            actor="reseller-api admin",
+            actor=audit.operator_name(),
             action="issue set-password link",
             detail=user.email,
         )

@@ -7,11 +7,14 @@ import asyncio
 import logging
 import sys
 
-from reseller_api import __version__
-from reseller_api.cli import admin, backends
+from reseller_api import __version__, logs
+from reseller_api.cli import admin, backends, operations
 from reseller_api.cli.output import fail
 from reseller_api.errors import ApiProblem
 from reseller_api.settings import Settings, SettingsError
+from reseller_api.store.migrate import SchemaMismatch
+
+COMMANDS = "{serve,worker,migrate,status,check-config,backup,restore,admin,certificates,backends}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,14 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reseller-api", description="Self-hostable hosting reseller Public API v2 server."
     )
     parser.add_argument("--version", action="version", version=f"reseller-api {__version__}")
-    sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{serve,worker,migrate,admin,certificates,backends}"
-    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar=COMMANDS)
     serve = sub.add_parser("serve", help="migrate, then serve the API (with the embedded job runner)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     sub.add_parser("worker", help="run provisioning jobs without serving HTTP")
-    sub.add_parser("migrate", help="bring the database schema up to date")
+    operations.add_parsers(sub)
     admin.add_parsers(sub)
     certificates = sub.add_parser("certificates", help="hosted sites' TLS certificates (nginx backend)")
     certificates.add_subparsers(dest="certificates_command", required=True).add_parser(
@@ -40,44 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        logging.basicConfig(
-            level=settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
-        # Alembic narrates every step (some at import) at INFO, and httpx every request to a
-        # backend (PowerDNS); an operator wants the command's result or its one-line error,
-        # and the server's own log lines. DEBUG keeps the narration.
-        if settings.log_level != "DEBUG":
-            for chatty in ("alembic", "httpx"):
-                logging.getLogger(chatty).setLevel(logging.WARNING)
-        if args.command == "certificates":
-            from reseller_api.cli.certificates import renew
-
-            return renew(settings)
-        from reseller_api.store import migrate
-        from reseller_api.store.database import Database
-
-        database = Database(settings.database_url, pool_size=settings.db_pool_size)
-        if args.command == "migrate":
-            from reseller_api.cli.serve import migrate_all
-
-            migrate_all(settings, database)
-            print("database is up to date")
-            return 0
-        if args.command == "serve":
-            from reseller_api.cli.serve import serve
-
-            return serve(settings, database, args.host, args.port)
-        if args.command == "worker":
-            from reseller_api.cli.serve import worker
-
-            return asyncio.run(worker(settings, database))
-        migrate.upgrade(database)
-        if args.command == "backends":
-            return backends.sync(settings, database, args.only, dry_run=args.dry_run)
-        return admin.run(args, settings, database)
-    except SettingsError as exc:
+        logs.configure(settings)
+        return run(args, settings)
+    except (SettingsError, SchemaMismatch) as exc:
         return fail(str(exc), 2)
     except ApiProblem as exc:
         return fail(exc.text)
@@ -86,6 +52,46 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a one-line message, never a traceback, for operators
         logging.getLogger("reseller_api").debug("command failed", exc_info=exc)
         return fail(f"{type(exc).__name__}: {exc}")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "check-config":  # reads only: nothing is migrated, created or checked first
+        return operations.check_config(settings, as_json=args.json)
+    if args.command == "admin" and args.object == "secret-key" and args.action == "generate":
+        return admin.generate_secret_key()
+    if args.command == "certificates":  # no database, and nothing run as the web user
+        from reseller_api.cli.certificates import renew
+
+        return renew(settings)
+    # Settings that need this machine's users and privileges, before anything is created.
+    from reseller_api.backends import check_settings
+
+    check_settings(settings)
+    if args.command == "restore":  # it replaces the database file: none may be open
+        return operations.restore(settings, args.path, force=args.force)
+    from reseller_api.store.database import Database
+
+    database = Database(settings.database_url, pool_size=settings.db_pool_size)
+    if args.command == "serve":
+        from reseller_api.cli.serve import serve
+
+        return serve(settings, database, args.host, args.port)
+    if args.command == "worker":
+        from reseller_api.cli.serve import worker
+
+        return asyncio.run(worker(settings, database))
+    if args.command in operations.COMMANDS:
+        return operations.run(args, settings, database)
+    from reseller_api.cli.serve import prepare_database
+    from reseller_api.credentials import keyring
+
+    prepare_database(settings, database)
+    if args.command == "backends":
+        keyring.open_box(settings, database, create=False)
+        return backends.sync(settings, database, args.only, dry_run=args.dry_run)
+    box = keyring.open_box(settings, database, create=True)
+    assert box is not None  # create=True: a box, or SecretKeyMismatch
+    return admin.run(args, settings, database, box)
 
 
 if __name__ == "__main__":

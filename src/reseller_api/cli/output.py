@@ -15,13 +15,24 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
-def emit_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def emit_table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, whole: Sequence[str] = ()
+) -> None:
+    """A table that never shortens a value with an ellipsis: narrow columns wrap, and the
+    ``whole`` columns (API keys, which are copied from here) are never even wrapped."""
+    texts = [["" if v is None else str(v) for v in row] for row in rows]
     table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    Console(soft_wrap=True).print(table)
+    for index, column in enumerate(columns):
+        if column in whole:
+            widest = max((len(row[index]) for row in texts), default=0)
+            table.add_column(column, no_wrap=True, min_width=max(widest, len(column)))
+        else:
+            table.add_column(column, overflow="fold")
+    for row in texts:
+        table.add_row(*row)
+    # Piped or redirected, nothing limits the width: no wrapping at rich's default of 80.
+    width = None if sys.stdout.isatty() else 10_000
+    Console(soft_wrap=True, width=width).print(table)
 
 
 def fail(message: str, code: int = 1) -> int:

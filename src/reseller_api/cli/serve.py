@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 
 from reseller_api.backends import build_backends
+from reseller_api.credentials import keyring
 from reseller_api.credentials.service import CredentialsService
 from reseller_api.crypto import SecretBox
 from reseller_api.jobs.runner import Runner
@@ -38,8 +39,10 @@ def use_api_reason_phrases() -> None:
 def uvicorn_options(log_level: str) -> dict[str, Any]:
     """How ``serve`` runs uvicorn (bench/'s baselines run under exactly the same).
 
-    uvicorn picks uvloop and httptools itself (``uvicorn[standard]``). No access log (one
-    log call per request; put a proxy in front for that) and no ``server`` header.
+    uvicorn picks uvloop and httptools itself (``uvicorn[standard]``). No logging set-up of
+    its own (``log_config=None``: its lines go through ours, one format, see logs.py), no
+    access log of its own (``RESELLER_API_ACCESS_LOG`` turns on ours, which knows the route,
+    the reseller and the request id) and no ``server`` header.
     ``proxy_headers`` is off: who the caller is behind a proxy is decided by the app alone,
     from ``RESELLER_API_TRUSTED_PROXIES`` (conventions/network.py), whereas uvicorn's layer
     would rewrite the peer address from ``X-Forwarded-For`` for any request from
@@ -47,6 +50,7 @@ def uvicorn_options(log_level: str) -> dict[str, Any]:
     """
     return {
         "log_level": log_level.lower(),
+        "log_config": None,
         "access_log": False,
         "server_header": False,
         "proxy_headers": False,
@@ -54,10 +58,8 @@ def uvicorn_options(log_level: str) -> dict[str, Any]:
     }
 
 
-def print_bootstrap(settings: Settings, database: Database) -> None:
-    created = CredentialsService(database, SecretBox.from_settings(settings)).bootstrap(
-        settings.bootstrap_file
-    )
+def print_bootstrap(settings: Settings, database: Database, box: SecretBox) -> None:
+    created = CredentialsService(database, box).bootstrap(settings.bootstrap_file)
     if created is None:
         return
     banner = (
@@ -69,9 +71,10 @@ def print_bootstrap(settings: Settings, database: Database) -> None:
     sys.stderr.write(banner)
 
 
-def migrate_all(settings: Settings, database: Database) -> None:
-    """Our schema (Alembic), then procrastinate's when it carries the jobs."""
-    migrate.upgrade(database)
+def prepare_database(settings: Settings, database: Database) -> None:
+    """Our schema (migrated, or a one-line refusal when it does not fit the code), then
+    procrastinate's when it carries the jobs."""
+    migrate.prepare(database)
     if settings.job_runner == "procrastinate":
         from reseller_api.jobs.distributed import ensure_schema
 
@@ -82,10 +85,12 @@ def migrate_all(settings: Settings, database: Database) -> None:
 def serve(settings: Settings, database: Database, host: str, port: int) -> int:
     from reseller_api.app import create_app
 
-    migrate_all(settings, database)
-    print_bootstrap(settings, database)
+    prepare_database(settings, database)
+    box = keyring.open_box(settings, database, create=True)
+    assert box is not None  # create=True: a box, or SecretKeyMismatch
+    print_bootstrap(settings, database, box)
     use_api_reason_phrases()
-    app = create_app(settings, database=database)
+    app = create_app(settings, database=database, box=box)
     log.info("serving the Public API v2 on http://%s:%d/v2 (docs: /v2/documentation)", host, port)
     # Everything built so far lives as long as the process: keep it out of the collector's
     # full passes, which otherwise stall the event loop for 40-300 ms (measured under load).
@@ -104,7 +109,10 @@ async def worker(settings: Settings, database: Database) -> int:
     """
     import reseller_api.app  # noqa: F401 - imports every resource package, registering job handlers
 
-    migrate_all(settings, database)
+    prepare_database(settings, database)
+    # A worker reads no secret, but one machine of a deployment with the wrong key is a
+    # mistake to stop at once (never generating one: that would be another wrong key).
+    keyring.open_box(settings, database, create=False)
     backends = build_backends(settings, database)
     runner: Runner
     if settings.job_runner == "procrastinate":

@@ -12,6 +12,8 @@ written at most once a minute per key so the hot path pays a dictionary lookup, 
 from __future__ import annotations
 
 import logging
+import os
+import pwd
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,6 +33,16 @@ log = logging.getLogger("reseller_api.audit")
 USER, API_KEY, OPERATOR = "user", "api_key", "operator"
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 LAST_USED_EVERY = 60.0
+
+
+def operator_name() -> str:
+    """Who runs an ``admin`` command: the operating-system user (the one behind sudo, if any)."""
+    try:
+        own = pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        own = f"uid {os.geteuid()}"
+    behind = os.environ.get("SUDO_USER")
+    return f"{behind} (sudo as {own})" if behind and behind != own else own
 
 
 @dataclass(frozen=True, slots=True)

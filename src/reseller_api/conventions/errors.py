@@ -23,10 +23,11 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from reseller_api import errors
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
+from reseller_api.logs import REQUEST_ID_SCOPE_KEY
 
 log = logging.getLogger("reseller_api.errors")
 
@@ -111,8 +112,22 @@ def on_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response
     return on_unexpected(_, exc)
 
 
+# SQLite reports a missing table or column as an OperationalError, as it does a locked or
+# unreachable file: those mean the schema does not match the code, which no retry mends.
+_SCHEMA_ERRORS = ("no such table", "no such column", "has no column named")
+
+
+def is_outage(exc: DBAPIError) -> bool:
+    """The database is away or busy (503, retry later), not our schema or SQL being wrong (500)."""
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    return not any(text in str(exc.orig) for text in _SCHEMA_ERRORS)
+
+
 def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
-    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+    if is_outage(exc):
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
         return _error(503, errors.UNAVAILABLE.code, errors.UNAVAILABLE.text, {"Retry-After": "5"})
     return on_unexpected(request, exc)
@@ -130,7 +145,8 @@ def on_backend_unavailable(request: Request[Any, Any, Any], exc: BackendUnavaila
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    reference = uuid.uuid4().hex
+    # The request id (X-Request-Id) is the reference: the caller quotes it, the log line has it.
+    reference = str(request.scope.get(REQUEST_ID_SCOPE_KEY) or uuid.uuid4().hex)
     log.error("unexpected error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
     return _error(
         500,

@@ -57,3 +57,12 @@ def client_address(scope: dict[str, Any], trusted: Sequence[IPNetwork]) -> IPAdd
         if not any(hop_address in net for net in trusted):
             break
     return address
+
+
+def from_trusted_proxy(scope: dict[str, Any], trusted: Sequence[IPNetwork]) -> bool:
+    """Whether the peer is one of ``RESELLER_API_TRUSTED_PROXIES`` (whose headers we believe)."""
+    if not trusted:
+        return False
+    client = scope.get("client")
+    peer = _PEERS[client[0]] if client else None
+    return peer is not None and any(peer in net for net in trusted)

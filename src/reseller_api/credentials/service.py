@@ -13,11 +13,18 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from reseller_api.credentials import keyring
 from reseller_api.crypto import SecretBox
 from reseller_api.errors import ApiProblem, define
 from reseller_api.settings import SettingsError, parse_rate_limit
 from reseller_api.store.database import Database
-from reseller_api.store.tables import api_key_networks, api_keys, credentials_generation, resellers
+from reseller_api.store.tables import (
+    api_key_networks,
+    api_keys,
+    credentials_generation,
+    resellers,
+    secret_key,
+)
 
 RESELLER_NAME_INVALID = define(
     "reseller_name_invalid",
@@ -146,7 +153,7 @@ class CredentialsService:
                 .values(
                     reseller_id=reseller_id,
                     key=api_key,
-                    secret_encrypted=self.box.encrypt(api_secret),
+                    secret_encrypted=self._encrypt(conn, api_secret),
                     rate_limit=rate_limit,
                     revoked=False,
                     created_at=time.time(),
@@ -198,6 +205,26 @@ class CredentialsService:
             raise ApiProblem(API_KEY_NOT_FOUND, f"No API key {api_key!r}.")
         return int(row[0]), str(row[1])
 
+    def reseller_of(self, api_key: str) -> str:
+        with self.db.engine.connect() as conn:
+            return self._key_row(conn, api_key)[1]
+
+    @staticmethod
+    def reseller_id_of(database: Database, name: str) -> int | None:
+        with database.engine.connect() as conn:
+            found = conn.execute(select(resellers.c.id).where(resellers.c.name == name)).scalar()
+        return None if found is None else int(found)
+
+    def key_networks(self, api_key: str) -> list[str]:
+        with self.db.engine.connect() as conn:
+            key_id, _ = self._key_row(conn, api_key)
+            rows = conn.execute(
+                select(api_key_networks.c.cidr)
+                .where(api_key_networks.c.api_key_id == key_id)
+                .order_by(api_key_networks.c.cidr)
+            )
+            return [str(r[0]) for r in rows]
+
     def revoke_key(self, api_key: str) -> None:
         with self.db.transaction() as conn:
             key_id, _ = self._key_row(conn, api_key)
@@ -212,7 +239,7 @@ class CredentialsService:
             conn.execute(
                 update(api_keys)
                 .where(api_keys.c.id == key_id)
-                .values(secret_encrypted=self.box.encrypt(api_secret))
+                .values(secret_encrypted=self._encrypt(conn, api_secret))
             )
             _bump_generation(conn)
         return NewCredentials(reseller, api_key, api_secret)
@@ -242,6 +269,34 @@ class CredentialsService:
             )
             _bump_generation(conn)
         return cidr
+
+    def _encrypt(self, conn: Connection, api_secret: str) -> str:
+        return self.box.encrypt(api_secret, keyring.encryption_key(conn, self.box))
+
+    # -- the secret key --------------------------------------------------------------
+
+    def rotate_secret_key(self) -> int:
+        """Re-encrypt every stored secret with the box's first key, in one transaction.
+
+        The fingerprint row is locked first, so a secret written meanwhile (which share-locks
+        it) is either committed before we read the secrets or written with the new key after.
+        Returns how many secrets were re-encrypted; running processes reload their caches.
+        """
+        target = self.box.primary
+        with self.db.transaction() as conn:
+            conn.execute(
+                select(secret_key.c.id).where(secret_key.c.id == keyring.ROW).with_for_update()
+            ).all()
+            rows = conn.execute(select(api_keys.c.id, api_keys.c.secret_encrypted)).all()
+            for key_id, token in rows:
+                conn.execute(
+                    update(api_keys)
+                    .where(api_keys.c.id == key_id)
+                    .values(secret_encrypted=self.box.encrypt(self.box.decrypt(token), target))
+                )
+            keyring.record(conn, target)
+            _bump_generation(conn)
+        return len(rows)
 
     # -- first start -----------------------------------------------------------------
 

@@ -24,7 +24,8 @@ from typing import Any
 import procrastinate
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from procrastinate.schema import SchemaManager
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from reseller_api.backends import Backends
 from reseller_api.jobs import service
@@ -79,6 +80,23 @@ def ensure_schema(settings: Settings) -> bool:
             return True
         finally:
             conn.execute("SELECT pg_advisory_unlock(74207301)")
+
+
+def live_workers(database: Database) -> int:
+    """procrastinate workers that have beaten within their stalled timeout (0 if unknown)."""
+    try:
+        with database.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM procrastinate_workers "
+                        "WHERE last_heartbeat > now() - make_interval(secs => :stalled)"
+                    ),
+                    {"stalled": STALLED},
+                ).scalar_one()
+            )
+    except DBAPIError:
+        return 0
 
 
 def deferrer(settings: Settings) -> service.Deferrer:
@@ -193,4 +211,4 @@ def choose_runner(settings: Settings, database: Database, backends: Backends, *,
     return Runner(database, backends)
 
 
-__all__ = ["DistributedRunner", "build_app", "choose_runner", "deferrer", "ensure_schema"]
+__all__ = ["DistributedRunner", "build_app", "choose_runner", "deferrer", "ensure_schema", "live_workers"]

@@ -175,6 +175,27 @@ def counts_by_status(database: Database) -> dict[str, int]:
         return {status: int(n) for status, n in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Jobs that are due and that no runner holds: the queue a missing worker lets grow."""
+
+    count: int
+    oldest_seconds: float  # how long the longest-waiting one has been due; 0 when none
+
+
+def waiting(database: Database, now: float) -> Waiting:
+    """For /metrics and ``reseller-api status``, whatever the runner: read from our job rows."""
+    with database.engine.connect() as conn:
+        count, oldest = conn.execute(
+            select(func.count(), func.min(jobs.c.not_before)).where(
+                jobs.c.status == ONGOING,
+                jobs.c.not_before <= now,
+                or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now),
+            )
+        ).one()
+    return Waiting(int(count), 0.0 if oldest is None else max(0.0, now - float(oldest)))
+
+
 def finish(conn: Connection, job_id: str, links: list[str]) -> None:
     conn.execute(
         update(jobs)

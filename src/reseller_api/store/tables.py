@@ -69,6 +69,16 @@ credentials_generation = Table(
     Column("generation", Integer, nullable=False),
 )
 
+# One row: the fingerprint of the key the API secrets are encrypted with (never the key), so a
+# process started with another key refuses to start instead of failing every request (0010).
+secret_key = Table(
+    "secret_key",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("recorded_at", Float, nullable=False),
+)
+
 servicepacks = Table(
     "servicepacks",
     metadata,

@@ -120,7 +120,16 @@ class NginxHosting:
             settings.nginx_http_listen, settings.nginx_https_listen, nginx_http2_in_listen()
         )
         self._issuer = issuer
-        _refuse_root(settings.web_user)
+        check_web_user(settings.web_user)
+
+    def probe(self) -> str:
+        """``reseller-api check-config``: our folders are writable and nginx's test passes."""
+        for path in (self.layout.web_root, self.layout.conf_dir, self.layout.crontab_dir):
+            existing = next(p for p in (path, *path.parents) if p.exists())
+            if not os.access(existing, os.W_OK):
+                raise BackendRefused(f"{existing} is not writable by this user")
+        commands.test(self.settings.nginx_test_command, "nginx")
+        return f"{' '.join(self.settings.nginx_test_command)} passes; web root {self.layout.web_root}"
 
     # -- collaborators, resolved on first use (the app starts even when they are misconfigured)
 
@@ -502,8 +511,11 @@ class NginxHosting:
                     log.warning("could not remove the certificate of %s", name, exc_info=True)
 
 
-def _refuse_root(web_user: str | None) -> None:
-    """The server refuses to start rather than run customers' PHP and cron tasks as root."""
+def check_web_user(web_user: str | None) -> None:
+    """Refuse, at start and before anything is migrated or created, a web user the server
+    cannot or must not use: root (customers' PHP and scheduled tasks run as it), a user or
+    group this machine does not have, or another user than ours when we are not root (only
+    root may give files away)."""
     if web_user is None:
         uid, gid = os.getuid(), os.getgid()
     else:
@@ -512,12 +524,20 @@ def _refuse_root(web_user: str | None) -> None:
             uid = pwd.getpwnam(user).pw_uid
             gid = grp.getgrnam(group).gr_gid if group else pwd.getpwnam(user).pw_gid
         except KeyError:
-            return  # an unknown user is refused by the first change that needs it
+            raise SettingsError(
+                f"RESELLER_API_WEB_USER={web_user}: no such user or group on this machine"
+            ) from None
     if uid == 0 or gid == 0:
         raise SettingsError(
             "RESELLER_API_WEB_USER must name a non-root user and group (such as www-data): "
             "customers' PHP and scheduled tasks run as it"
             + ("; it is unset and the server runs as root" if web_user is None else "")
+        )
+    euid = os.geteuid()
+    if euid != 0 and (uid != euid or (gid != os.getegid() and gid not in os.getgroups())):
+        raise SettingsError(
+            f"RESELLER_API_WEB_USER={web_user}: only root can give the hostings' files to another "
+            "user or group; run reseller-api as root (customers' code never runs as root) or as that user"
         )
 
 
