@@ -158,10 +158,10 @@ class Operations:
             # The route template keeps the label set small (/v2/accounts/{account_id:int});
             # requests refused before routing are "unmatched".
             route = scope.get("path_template") or "unmatched"
-            if path not in PATHS:
+            if path not in PATHS:  # probes and scrapes are neither counted nor access-logged
                 self._count(method, route, status, seconds)
-            if self.access_log:
-                self._access(scope, request, route, status, seconds)
+                if self.access_log:
+                    self._access(scope, request, route, status, seconds)
             CURRENT_REQUEST.reset(token)
 
     def _request_id(self, scope: dict[str, Any]) -> str:

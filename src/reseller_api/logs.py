@@ -63,7 +63,7 @@ class TextFormatter(logging.Formatter):
         request = CURRENT_REQUEST.get()
         if request is not None:
             extra = request.fields()
-            for shown in ("method", "path") if record.name == ACCESS.name else ():
+            for shown in ("method", "path", "status", "duration_ms") if record.name == ACCESS.name else ():
                 extra.pop(shown, None)  # the access line's message already says them
             line += " " + " ".join(f"{name}={value}" for name, value in extra.items())
         if record.exc_info:

@@ -282,3 +282,28 @@ def shared_server(shared_deployment: Deployment) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def empty_deployment(tmp_path: Path, db_factory: DatabaseFactory) -> Iterator[Deployment]:
+    """A data directory and a database that no migration has touched (a new PostgreSQL database
+    with ``--db postgresql``, dropped after the test)."""
+    import uuid
+
+    import psycopg
+
+    from tests.harness import PG_ADMIN_DSN
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if db_factory.engine != "postgresql":
+        yield Deployment(data_dir)
+        return
+    name = f"reseller_api_empty_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield Deployment(data_dir, f"postgresql://postgres@127.0.0.1:5432/{name}")
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -129,3 +129,69 @@ def test_non_ascii_passwords() -> None:
     hashed = hash_password("Pässwörd1")
     assert verify_password(hashed, "Pässwörd1")
     assert not verify_password(hashed, "Passwoerd1")
+
+
+# -- several keys (a rotation), fingerprints, the key file re-read ------------------------------
+
+OTHER = Fernet.generate_key()
+
+
+def test_a_box_with_several_keys_decrypts_with_any_and_encrypts_with_the_one_named() -> None:
+    from reseller_api.crypto import fingerprint
+
+    old_token = SecretBox(OTHER).encrypt("old")
+    box = SecretBox(KEY, OTHER)
+    assert box.decrypt(old_token) == "old"
+    assert box.fingerprints == (fingerprint(KEY), fingerprint(OTHER))
+    assert box.primary == fingerprint(KEY)
+    assert SecretBox(OTHER).decrypt(box.encrypt("x", fingerprint(OTHER))) == "x"
+    assert SecretBox(KEY).decrypt(box.encrypt("y")) == "y"
+
+
+def test_fingerprints_name_a_key_without_revealing_it() -> None:
+    from reseller_api.crypto import fingerprint
+
+    assert fingerprint(KEY) == fingerprint(KEY + b"\n")
+    assert fingerprint(KEY) != fingerprint(OTHER)
+    assert len(fingerprint(KEY)) == 16
+    assert fingerprint(KEY) not in KEY.decode()
+
+
+def test_encrypting_with_a_key_the_box_lacks_names_the_variable() -> None:
+    from reseller_api.crypto import SecretKeyMismatch
+
+    with pytest.raises(SecretKeyMismatch, match="RESELLER_API_SECRET_KEY does not hold the key"):
+        SecretBox(KEY).encrypt("x", "0123456789abcdef")
+
+
+def test_settings_may_hold_several_keys_separated_by_commas(tmp_path: Path) -> None:
+    box = SecretBox.from_settings(_settings(tmp_path, f"{KEY.decode()}, {OTHER.decode()}"))
+    assert box.keys == (KEY, OTHER)
+    with pytest.raises(SettingsError, match="RESELLER_API_SECRET_KEY: expected a Fernet key"):
+        SecretBox.from_settings(_settings(tmp_path, f"{KEY.decode()},banana"))
+
+
+def test_a_box_from_the_key_file_rereads_it_when_a_token_needs_a_new_key(tmp_path: Path) -> None:
+    """admin secret-key rotate rewrites the file, then re-encrypts: a running server follows."""
+    from reseller_api.crypto import fingerprint, write_key_file
+
+    settings = _settings(tmp_path)
+    write_key_file(settings.secret_key_file, [KEY])
+    running = SecretBox.from_settings(settings)
+    token = SecretBox(OTHER).encrypt("rotated")
+    write_key_file(settings.secret_key_file, [OTHER, KEY])
+    assert stat.S_IMODE(settings.secret_key_file.stat().st_mode) == 0o600
+    assert running.decrypt(token) == "rotated"
+    assert running.holds(fingerprint(OTHER))
+    # With the key from the environment nothing can change under the process: no re-read.
+    fixed = SecretBox.from_settings(_settings(tmp_path / "env", KEY.decode()))
+    with pytest.raises(SettingsError, match="cannot decrypt"):
+        fixed.decrypt(token)
+
+
+def test_the_key_file_may_hold_comments_and_blank_lines(tmp_path: Path) -> None:
+    from reseller_api.crypto import read_key_file
+
+    path = tmp_path / "secret.key"
+    path.write_bytes(b"# rotated 2026-12-01\n" + KEY + b"\n\n" + OTHER + b"\n")
+    assert read_key_file(path) == [KEY, OTHER]

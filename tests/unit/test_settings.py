@@ -261,3 +261,84 @@ def test_a_bad_mariadb_url_does_not_echo_its_password() -> None:
     with pytest.raises(SettingsError) as raised:
         Settings.from_env({"RESELLER_API_MARIADB_URL": "postgres://root:hunter2@db"})
     assert "hunter2" not in str(raised.value)
+
+
+# -- issue 17: unknown variables, host names, log settings ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "suggestion"),
+    [
+        ("RESELLER_API_DNS_BAKEND", "RESELLER_API_DNS_BACKEND"),
+        ("RESELLER_API_SECRETKEY", "RESELLER_API_SECRET_KEY"),
+        ("RESELLER_API_REDIS_ULR", "RESELLER_API_REDIS_URL"),
+        ("RESELLER_API_ACCESSLOG", "RESELLER_API_ACCESS_LOG"),
+    ],
+)
+def test_a_misspelt_variable_stops_start_up_with_the_closest_name(variable: str, suggestion: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({variable: "powerdns"})
+    message = str(raised.value)
+    assert message == f"{variable} is not a setting of reseller-api; did you mean {suggestion}?"
+
+
+def test_an_unknown_variable_without_a_close_name_is_refused_too() -> None:
+    with pytest.raises(SettingsError, match="RESELLER_API_ZZZZ is not a setting of reseller-api"):
+        Settings.from_env({"RESELLER_API_ZZZZ": "1"})
+
+
+def test_the_variables_of_resellerctl_and_the_test_suite_are_not_refused() -> None:
+    env = {
+        "RESELLER_API_URL": "http://127.0.0.1:8000",
+        "RESELLER_API_KEY": "k",
+        "RESELLER_API_SECRET": "s",
+        "RESELLER_API_REQUIRE_REAL_SERVERS": "1",
+        "RESELLER_API_TEST_REDIS_URL": "redis://127.0.0.1/1",
+    }
+    assert Settings.from_env(env) == Settings()
+
+
+def test_every_documented_variable_is_known() -> None:
+    """The README's settings table and docs/ name only variables the program reads."""
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    text = "\n".join(p.read_text() for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))])
+    names = set(re.findall(r"RESELLER_API_[A-Z0-9_]*[A-Z0-9]", text)) - {"RESELLER_API_REGISTRY"}
+    unknown = []
+    for name in sorted(names):
+        try:
+            Settings.from_env({name: "x"})
+        except SettingsError as exc:
+            if "is not a setting" in str(exc):
+                unknown.append(name)
+    assert unknown == []
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "127.0.0.1", "10.1.2.3", "::1", "[2001:db8::5]", "db1", "DB.Example.NET."]
+)
+def test_mariadb_hostname_and_ssh_host_accept_addresses_and_local_names(host: str) -> None:
+    settings = Settings.from_env({"RESELLER_API_MARIADB_HOSTNAME": host, "RESELLER_API_SSH_HOST": host})
+    expected = host.strip("[]").lower().rstrip(".")
+    assert settings.mysql_hostname == settings.ssh_host == expected
+
+
+@pytest.mark.parametrize("host", ["not a host", "-db", "db_1.example.com", "a" * 64 + ".com", "x..y"])
+def test_bad_host_names_are_refused(host: str) -> None:
+    for name in ("MARIADB_HOSTNAME", "SSH_HOST"):
+        with pytest.raises(
+            SettingsError, match=f"RESELLER_API_{name}: expected a host name or an IP address"
+        ):
+            Settings.from_env({f"RESELLER_API_{name}": host})
+
+
+def test_log_format_and_access_log() -> None:
+    assert (Settings().log_format, Settings().access_log) == ("text", False)
+    settings = Settings.from_env({"RESELLER_API_LOG_FORMAT": "JSON", "RESELLER_API_ACCESS_LOG": "true"})
+    assert (settings.log_format, settings.access_log) == ("json", True)
+    assert not Settings.from_env({"RESELLER_API_ACCESS_LOG": "off"}).access_log
+    with pytest.raises(SettingsError, match="RESELLER_API_LOG_FORMAT: expected one of text, json"):
+        Settings.from_env({"RESELLER_API_LOG_FORMAT": "xml"})
+    with pytest.raises(SettingsError, match="RESELLER_API_ACCESS_LOG: expected true or false"):
+        Settings.from_env({"RESELLER_API_ACCESS_LOG": "maybe"})

@@ -23,6 +23,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
 from alembic.util.exc import CommandError
 from sqlalchemy import event, inspect, text
 
@@ -92,7 +93,7 @@ def status(database: Database) -> Status:
     current = current_revision(database)
     try:
         found = list(script.iterate_revisions(head, current))
-    except CommandError:  # Alembic: "Can't locate revision" (a newer release's)
+    except (CommandError, ResolutionError):  # "Can't locate revision": a newer release's
         return Status(current, head, (), known=False)
     pending = tuple(Revision(r.revision, (r.doc or "").strip()) for r in reversed(found))
     return Status(current, head, pending, known=True)
