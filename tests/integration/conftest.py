@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ import httpx
 import pytest
 
 from reseller_api.client.signing import authorization_header
+from reseller_api.settings import normalise_database_url
+from reseller_api.store.database import Database
 from tests.harness import DatabaseFactory
 
 START_TIMEOUT = 30.0
@@ -107,11 +110,23 @@ class Deployment:
     def bootstrap_credentials(self) -> dict[str, str]:
         return dict(json.loads(self.bootstrap_file.read_text()))
 
+    @contextmanager
+    def database(self) -> Iterator[Database]:
+        """The deployment's database, opened in the test process."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'reseller-api.db'}"
+        database = Database(normalise_database_url(url), pool_size=2)
+        try:
+            yield database
+        finally:
+            database.dispose()
+
 
 class Server:
     """A running ``reseller-api serve`` subprocess."""
 
-    def __init__(self, deployment: Deployment, name: str, **env: str) -> None:
+    def __init__(
+        self, deployment: Deployment, name: str, *, command: list[str] | None = None, **env: str
+    ) -> None:
         self.deployment = deployment
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -119,7 +134,7 @@ class Server:
         self.stdout_path = deployment.data_dir / f"{name}.stdout.log"
         with self.stderr_path.open("wb") as err, self.stdout_path.open("wb") as out:
             self.process = subprocess.Popen(
-                [*COMMAND, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [*(command or COMMAND), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 env=deployment.env(**env),
                 cwd=deployment.data_dir,
                 stdout=out,

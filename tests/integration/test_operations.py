@@ -7,8 +7,7 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,22 +16,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from reseller_api.crypto import fingerprint, read_key_file
-from reseller_api.settings import normalise_database_url
 from reseller_api.store import migrate
-from reseller_api.store.database import Database
 from tests.integration.conftest import COMMAND, Deployment, Server, SignedClient, error_code, free_port
 
 pytestmark = pytest.mark.integration
-
-
-@contextmanager
-def opened(deployment: Deployment) -> Iterator[Database]:
-    url = deployment.database_url or f"sqlite:///{deployment.data_dir / 'reseller-api.db'}"
-    database = Database(normalise_database_url(url), pool_size=2)
-    try:
-        yield database
-    finally:
-        database.dispose()
 
 
 def refused(deployment: Deployment, *args: str, **env: str) -> str:
@@ -196,7 +183,7 @@ def test_serve_and_worker_started_together_on_an_empty_database(
 
 def test_migrate_status_and_dry_run_on_the_previous_releases_schema(empty_deployment: Deployment) -> None:
     deployment = empty_deployment
-    with opened(deployment) as database:
+    with deployment.database() as database:
         migrate.upgrade(database, "0006")  # the schema of the release before this one
     status = deployment.cli("migrate", "--status")
     assert status.returncode == 0, status.stderr
@@ -206,7 +193,7 @@ def test_migrate_status_and_dry_run_on_the_previous_releases_schema(empty_deploy
     assert dry.returncode == 0, dry.stderr
     assert "CREATE TABLE secret_key" in dry.stdout
     assert "UPDATE alembic_version SET version_num='0010'" in dry.stdout
-    with opened(deployment) as database:
+    with deployment.database() as database:
         assert migrate.current_revision(database) == "0006"  # the dry run changed nothing
     applied = deployment.cli("migrate")
     assert applied.returncode == 0, applied.stderr
@@ -222,7 +209,7 @@ def test_a_schema_that_does_not_fit_the_code_refuses_to_serve(
     """Before: requests answered 503 "retry later" while /readyz was green."""
     deployment = empty_deployment
     assert deployment.cli("migrate").returncode == 0
-    with opened(deployment) as database, database.transaction() as conn:
+    with deployment.database() as database, database.transaction() as conn:
         conn.execute(text("DROP TABLE mail_catch_alls"))
     line = refused(deployment, *serve_args())
     assert "the database lacks table mail_catch_alls" in line
@@ -239,7 +226,7 @@ def test_a_newer_releases_additive_schema_is_served_with_a_warning(
     """A rolled-back (or not yet upgraded) process keeps serving on a newer, additive schema."""
     deployment = empty_deployment
     assert deployment.cli("migrate").returncode == 0
-    with opened(deployment) as database, database.transaction() as conn:
+    with deployment.database() as database, database.transaction() as conn:
         conn.execute(text("CREATE TABLE from_the_future (id INTEGER PRIMARY KEY)"))
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     server = start_server(deployment)
