@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 
 import pytest
@@ -185,3 +186,58 @@ def test_a_failing_admin_command_prints_only_its_error(
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("reseller-api: error: ")
+
+
+def test_operator_changes_are_audited_like_the_panels(shared_deployment: Deployment) -> None:
+    import pwd
+
+    operator = pwd.getpwuid(os.geteuid()).pw_name
+    reseller = unique("audited")
+    shared_deployment.admin("reseller", "create", reseller)
+    created = shared_deployment.cli("admin", "key", "create", "--reseller", reseller, "--json")
+    assert created.returncode == 0, created.stderr
+    api_key = json.loads(created.stdout)["api_key"]  # stdout stays one JSON document
+    # A key without an address cannot be used: say so, and how to allow one.
+    assert "warning: this key allows no address yet" in created.stderr
+    assert f"reseller-api admin key allow-ip {api_key} IP_OR_CIDR" in created.stderr
+    shared_deployment.admin("key", "allow-ip", api_key, "192.0.2.0/24")
+    shared_deployment.admin("key", "deny-ip", api_key, "192.0.2.0/24")
+    rotated = shared_deployment.admin_json("key", "rotate", api_key)
+    shared_deployment.admin("key", "revoke", api_key)
+    pack = shared_deployment.admin_json("servicepack", "create", unique("Audited pack"), "--asset", "dns=1")
+    shared_deployment.admin("user", "create", "--reseller", reseller, "--email", f"{reseller}@example.com")
+
+    mine = shared_deployment.admin_json("audit", "--reseller", reseller)
+    assert [e["action"] for e in reversed(mine)] == [
+        "create reseller",
+        "create API key",
+        "whitelist address",
+        "remove whitelisted address",
+        "rotate API key secret",
+        "revoke API key",
+        "create panel user",
+    ]
+    assert {(e["actor_kind"], e["actor"]) for e in mine} == {("operator", operator)}
+    assert mine[-2]["detail"] == api_key
+    assert "192.0.2.0/24 for " + api_key in [e["detail"] for e in mine]
+    everything = shared_deployment.admin("audit", "--json", "--limit", "500").stdout
+    assert rotated["api_secret"] not in everything
+    [pack_entry] = [
+        e
+        for e in json.loads(everything)
+        if e["action"] == "create servicepack" and e["detail"].startswith(f"{pack['id']} ")
+    ]
+    assert pack_entry["actor_kind"] == "operator"
+
+
+def test_key_list_never_shortens_a_key(shared_deployment: Deployment) -> None:
+    """Piped (as here) or in a narrow terminal, the key column is printed whole."""
+    reseller = unique("wide")
+    created = shared_deployment.admin_json(
+        "key", "create", "--reseller", reseller, "--allow-ip", "127.0.0.1", "--allow-ip", "2001:db8::/32"
+    )
+    listing = shared_deployment.admin("key", "list", "--reseller", reseller)
+    assert created["api_key"] in listing.stdout
+    assert "…" not in listing.stdout
+    narrow = shared_deployment.cli("admin", "key", "list", "--reseller", reseller, COLUMNS="40")
+    assert created["api_key"] in narrow.stdout

@@ -320,3 +320,21 @@ def test_negative_or_non_integer_values_are_400(
     assert [p["error_code"] for p in problems] == [errors.PARAMETER_INVALID.code] * len(fields)
     for problem, field in zip(problems, fields, strict=True):
         assert problem["error_text"].startswith(field)
+
+
+def test_a_missing_table_is_a_schema_error_not_an_outage() -> None:
+    """SQLite reports both as OperationalError; only the busy or absent database is worth a retry."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from reseller_api.conventions.errors import is_outage
+
+    def wrapped(error: Exception, kind: type[Exception] = OperationalError) -> Exception:
+        return kind("SELECT 1", {}, error)  # type: ignore[call-arg]
+
+    assert is_outage(wrapped(sqlite3.OperationalError("database is locked")))  # type: ignore[arg-type]
+    assert is_outage(wrapped(sqlite3.OperationalError("unable to open database file")))  # type: ignore[arg-type]
+    for schema in ("no such table: dns_records", "no such column: x.y", "table t has no column named z"):
+        assert not is_outage(wrapped(sqlite3.OperationalError(schema)))  # type: ignore[arg-type]
+    assert not is_outage(wrapped(sqlite3.ProgrammingError("bad"), ProgrammingError))  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pwd
 from pathlib import Path
 from typing import Any
 
@@ -443,3 +444,35 @@ def test_after_a_reload_it_waits_on_one_of_our_pools_never_on_the_operators(
     waited.clear()
     hosting.remove_hosting("example.com")
     assert waited == [other]
+
+
+def test_the_web_user_is_checked_before_anything_is_created(monkeypatch: pytest.MonkeyPatch) -> None:
+    """backends.check_settings runs before any migration: an unknown user, or another user than
+    ours when we are not root (only root may chown), stops the command with one line."""
+    from reseller_api.backends import check_settings
+    from reseller_api.backends.nginx.hosting import check_web_user
+
+    with pytest.raises(SettingsError, match="RESELLER_API_WEB_USER=nobody-at-all: no such user or group"):
+        check_web_user("nobody-at-all")
+    with pytest.raises(SettingsError, match="no such user or group"):
+        check_web_user("nobody:no-such-group")
+    nobody = pwd.getpwnam("nobody")
+    monkeypatch.setattr(os, "geteuid", lambda: 4242)
+    monkeypatch.setattr(os, "getuid", lambda: 4242)
+    monkeypatch.setattr(os, "getegid", lambda: 4242)
+    monkeypatch.setattr(os, "getgroups", lambda: [4242])
+    with pytest.raises(SettingsError, match="only root can give the hostings' files to another user"):
+        check_web_user("nobody")
+    monkeypatch.setattr(os, "geteuid", lambda: nobody.pw_uid)
+    monkeypatch.setattr(os, "getegid", lambda: nobody.pw_gid)
+    check_web_user("nobody")  # the server runs as the web user itself: fine
+    settings = dataclasses.replace(
+        Settings(),
+        web_backend="nginx",
+        web_root=Path("/x"),
+        nginx_conf_dir=Path("/y"),
+        web_user="nobody-at-all",
+    )
+    with pytest.raises(SettingsError, match="no such user"):
+        check_settings(settings)
+    check_settings(Settings())  # simulated: nothing to check
