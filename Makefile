@@ -5,10 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 PG_TESTS ?= 1
+# `make run PORT=8001 HOST=0.0.0.0`: where the server listens.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # These start their own PostgreSQL, Redis and processes whatever --db says: run them once.
 SCALE_OUT_TESTS := $(wildcard tests/integration/test_scale_out*.py)
 
-.PHONY: run test test-scale-out lint typecheck unit bench bench-scale-out clean help
+.PHONY: run test test-scale-out lint typecheck unit docs-check bench bench-scale-out clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,8 +28,8 @@ $(DEV_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(STAMP)
 
-run: $(STAMP)  ## install, migrate and serve on http://127.0.0.1:8000 (SQLite, embedded jobs)
-	$(BIN)/reseller-api serve --host 127.0.0.1 --port 8000
+run: $(STAMP)  ## install, migrate and serve on http://$(HOST):$(PORT) (SQLite, embedded jobs)
+	$(BIN)/reseller-api serve --host $(HOST) --port $(PORT)
 
 lint: $(DEV_STAMP)  ## ruff and mypy
 	$(BIN)/ruff check src tests bench
@@ -54,6 +57,9 @@ test-scale-out: $(DEV_STAMP)  ## the API suite on PostgreSQL + Redis + procrasti
 
 bench-scale-out: $(DEV_STAMP)  ## 1 vs 2 API processes and 1 vs 2 workers on PostgreSQL + Redis
 	$(BIN)/python bench/scale_out.py
+
+docs-check: $(DEV_STAMP)  ## every command of README.md and docs/ parsed or run (make test runs it too)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/docs
 
 unit: $(DEV_STAMP)  ## only the fast tests
 	$(BIN)/python -m pytest tests/unit tests/api -q

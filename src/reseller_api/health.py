@@ -155,7 +155,7 @@ class Operations:
             await self._unexpected(exc, request, watch)
         finally:
             seconds = time.perf_counter() - started
-            # The route template keeps the label set small (/v2/accounts/{account_id:int});
+            # The route template keeps the label set small (/v2/accounts/{account_id});
             # requests refused before routing are "unmatched".
             route = scope.get("path_template") or "unmatched"
             if path not in PATHS:  # probes and scrapes are neither counted nor access-logged

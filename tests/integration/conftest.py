@@ -125,10 +125,16 @@ class Server:
     """A running ``reseller-api serve`` subprocess."""
 
     def __init__(
-        self, deployment: Deployment, name: str, *, command: list[str] | None = None, **env: str
+        self,
+        deployment: Deployment,
+        name: str,
+        *,
+        command: list[str] | None = None,
+        port: int | None = None,
+        **env: str,
     ) -> None:
         self.deployment = deployment
-        self.port = free_port()
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.stderr_path = deployment.data_dir / f"{name}.stderr.log"
         self.stdout_path = deployment.data_dir / f"{name}.stdout.log"
