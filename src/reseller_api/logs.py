@@ -90,13 +90,16 @@ class JsonFormatter(logging.Formatter):
 def configure(settings: Settings) -> None:
     """One handler on the root logger, for every logger (uvicorn's included: ``serve`` passes
     ``log_config=None`` to uvicorn so that it installs none of its own)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
     root.setLevel(settings.log_level)
+    theirs = [h for h in root.handlers if not getattr(h, "reseller_api", False)]
+    if not theirs:  # a process of ours; embedded (a test run, another program): theirs rule
+        for old in list(root.handlers):
+            root.removeHandler(old)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
+        handler.reseller_api = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

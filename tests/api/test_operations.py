@@ -212,3 +212,29 @@ def test_the_access_log_has_the_requests_fields_and_never_a_secret(
     everything = "\n".join(handler.lines)
     for secret in (created.api_secret, "do-not-log-me", "hmac "):
         assert secret not in everything
+
+
+def test_an_unexpected_error_on_a_panel_page_is_not_a_text_traceback(
+    test_client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reseller_api.controlpanel import sessions
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the session store broke")
+
+    monkeypatch.setattr(sessions, "load", broken)
+    answer = test_client.get("/controlpanel/signin")
+    assert answer.status_code == 500
+    assert not answer.headers["content-type"].startswith("text/plain")
+    assert "the session store broke" not in answer.text
+    assert "Traceback" not in answer.text
+
+
+def test_an_unexpected_error_in_a_health_check_is_json(
+    app: Any, test_client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Any) -> None:
+        raise RuntimeError("readiness broke")
+
+    monkeypatch.setattr(type(app), "_readiness", broken)
+    _assert_json_500(test_client.get("/readyz"))

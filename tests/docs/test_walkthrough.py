@@ -143,17 +143,8 @@ def test_the_documents_run_in_order_against_one_server(walk: Walk) -> None:
     assert "re-encrypted 1 API secret(s)" in operations
     assert "up to date" in operations
     # After the restore and the key rotation, the reader's saved credentials still work.
-    done = subprocess.run(
-        ["resellerctl", "accounts", "list"],
-        cwd=walk.home,
-        env=walk.env(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "example.net" in done.stdout
+    listed = walk.run(Block(ROOT, 0, "sh", "resellerctl accounts list", None))
+    assert "example.net" in listed[0]
 
 
 def _postgresql_up() -> bool:

@@ -203,9 +203,7 @@ def test_migrate_status_and_dry_run_on_the_previous_releases_schema(empty_deploy
     assert deployment.cli("migrate", "--dry-run").stdout.startswith("-- nothing to do")
 
 
-def test_a_schema_that_does_not_fit_the_code_refuses_to_serve(
-    empty_deployment: Deployment, start_server: Callable[..., Server]
-) -> None:
+def test_a_schema_that_does_not_fit_the_code_refuses_to_serve(empty_deployment: Deployment) -> None:
     """Before: requests answered 503 "retry later" while /readyz was green."""
     deployment = empty_deployment
     assert deployment.cli("migrate").returncode == 0

@@ -304,7 +304,9 @@ def test_every_documented_variable_is_known() -> None:
 
     root = Path(__file__).resolve().parents[2]
     text = "\n".join(p.read_text() for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))])
-    names = set(re.findall(r"RESELLER_API_[A-Z0-9_]*[A-Z0-9]", text)) - {"RESELLER_API_REGISTRY"}
+    # RESELLER_API_REGISTRY_* is a family; DNS_BAKEND is the README's example of a misspelling.
+    names = set(re.findall(r"RESELLER_API_[A-Z0-9_]*[A-Z0-9]", text))
+    names -= {"RESELLER_API_REGISTRY", "RESELLER_API_DNS_BAKEND"}
     unknown = []
     for name in sorted(names):
         try:

@@ -30,7 +30,14 @@ from sqlalchemy import func, select
 
 from reseller_api import __version__
 from reseller_api.credentials import keyring
-from reseller_api.crypto import KEY_VARIABLE, SecretBox, configured_keys, fingerprint, write_key_file
+from reseller_api.crypto import (
+    KEY_VARIABLE,
+    SecretBox,
+    SecretKeyMismatch,
+    configured_keys,
+    fingerprint,
+    write_key_file,
+)
 from reseller_api.settings import Settings, SettingsError
 from reseller_api.store import migrate
 from reseller_api.store.backup import copy_sqlite
@@ -64,10 +71,16 @@ def backup(settings: Settings, database: Database, target: Path, *, with_key: bo
             revision = migrate.current_revision(snapshot)
             with snapshot.engine.connect() as conn:
                 key_count = int(conn.execute(select(func.count()).select_from(api_keys)).scalar_one())
-                key_fingerprint = keyring.database_key(conn, box)
+                try:
+                    key_fingerprint, key_matches = keyring.database_key(conn, box), True
+                except SecretKeyMismatch:  # backed up all the same; the restore will check
+                    key_fingerprint, key_matches = keyring.recorded(conn), False
         finally:
             snapshot.dispose()
-        include_key = with_key and not settings.secret_key and settings.secret_key_file.exists()
+        key_file = not settings.secret_key and settings.secret_key_file.exists()
+        include_key = with_key and key_matches and key_file
+        if with_key and key_file and not key_matches:
+            print(f"{settings.secret_key_file} is not the database's key: it is left out of the backup")
         manifest = {
             "format": FORMAT,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "check-config":  # reads only: nothing is migrated, created or checked first
         return operations.check_config(settings, as_json=args.json)
+    if args.command == "status":  # reads only, and opens the database itself (never creating it)
+        return operations.status(settings, as_json=args.json)
     if args.command == "admin" and args.object == "secret-key" and args.action == "generate":
         return admin.generate_secret_key()
     if args.command == "certificates":  # no database, and nothing run as the web user

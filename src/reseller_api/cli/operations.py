@@ -17,7 +17,7 @@ from reseller_api.store import migrate
 from reseller_api.store.database import Database
 
 # The commands ``run`` takes once the database is open.
-COMMANDS = ("migrate", "status", "backup")
+COMMANDS = ("migrate", "backup")
 # Settings whose values are secrets (or URLs that may carry a password): never printed whole.
 SECRET_SETTINGS = ("secret_key", "powerdns_api_key")
 URL_SETTINGS = ("database_url", "redis_url", "mariadb_url")
@@ -56,8 +56,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def run(args: argparse.Namespace, settings: Settings, database: Database) -> int:
     if args.command == "migrate":
         return migrate_command(settings, database, status=args.status, dry_run=args.dry_run)
-    if args.command == "status":
-        return status(settings, database, as_json=args.json)
     return backups.backup(settings, database, args.path, with_key=not args.without_secret_key)
 
 
@@ -106,16 +104,17 @@ def _report(found: list[checks.Check], as_json: bool, extra: dict[str, object] |
     return 0 if ok else 1
 
 
-def status(settings: Settings, database: Database, *, as_json: bool) -> int:
+def status(settings: Settings, *, as_json: bool) -> int:
     """Exit 0 when everything is as it should be, 1 otherwise (for a cron job or a probe)."""
-    found, _ = checks.open_database(settings)
-    if found.ok:
-        found_all = [found, checks.schema(database), checks.secret_key(settings, database)]
-        found_all.extend(check for check in [checks.redis(settings)] if check is not None)
-        found_all.extend(checks.runners(settings, database))
-    else:
-        found_all = [found]
-    return _report(found_all, as_json)
+    found, database = checks.open_database(settings)
+    results = [found]
+    if database is not None:
+        results += [checks.schema(database), checks.secret_key(settings, database)]
+    results.extend(check for check in [checks.redis(settings)] if check is not None)
+    if database is not None:
+        results += checks.runners(settings, database)
+        database.dispose()
+    return _report(results, as_json)
 
 
 def effective_settings(settings: Settings) -> dict[str, str]:
