@@ -9,6 +9,8 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from reseller_api import checks
 from reseller_api.cli import backup as backups
 from reseller_api.cli.output import emit_json, emit_table
@@ -112,7 +114,10 @@ def status(settings: Settings, *, as_json: bool) -> int:
         results += [checks.schema(database), checks.secret_key(settings, database)]
     results.extend(check for check in [checks.redis(settings)] if check is not None)
     if database is not None:
-        results += checks.runners(settings, database)
+        try:
+            results += checks.runners(settings, database)
+        except DBAPIError as exc:  # a database not migrated yet has no job table
+            results.append(checks.Check("jobs", False, f"cannot read the jobs: {type(exc.orig).__name__}"))
         database.dispose()
     return _report(results, as_json)
 
