@@ -83,7 +83,7 @@ def create_app(
             "credential": Provide(provide_credential, sync_to_thread=False),
             "page": Provide(provide_page, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=controlpanel.wrap_app_handlers(EXCEPTION_HANDLERS),
         openapi_config=OpenAPIConfig(
             title="Public Api",
             version="v2",

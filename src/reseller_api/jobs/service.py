@@ -76,6 +76,18 @@ def resource_lock(kind: str, payload: dict[str, object]) -> str | None:
     return None
 
 
+def subject_of(payload: dict[str, object]) -> str | None:
+    """What a job is about, in the words people use: the account's identifier, the domain,
+    the database (or ``user on database``). Kept on the row when the payload is dropped."""
+    if payload.get("user") and payload.get("database") and payload["user"] != payload["database"]:
+        return f"{payload['user']} on {payload['database']}"[:253]
+    for field in ("identifier", "domain_name", "database"):
+        value = payload.get(field)
+        if isinstance(value, str) and value:
+            return value[:253]
+    return None
+
+
 def enqueue(
     conn: Connection, *, reseller_id: int, kind: str, payload: dict[str, object], duration: float
 ) -> str:
@@ -89,6 +101,7 @@ def enqueue(
             kind=kind,
             payload=json.dumps(payload),
             status=ONGOING,
+            subject=subject_of(payload),
             created_at=now,
             not_before=now + duration,
             estimate=now + duration + 1,
