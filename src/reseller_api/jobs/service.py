@@ -24,7 +24,7 @@ ONGOING, FINISHED, FAILED, CANCELLED = "ongoing", "finished", "failed", "cancell
 LEASE_SECONDS = 120.0
 
 _GET = Query(
-    select(jobs.c.status, jobs.c.estimate, jobs.c.resource_links).where(
+    select(jobs.c.status, jobs.c.estimate, jobs.c.resource_links, jobs.c.error).where(
         jobs.c.id == bindparam("job_id"), jobs.c.reseller_id == bindparam("reseller_id")
     )
 )
@@ -36,6 +36,7 @@ class JobView:
     status: str
     estimate: float
     resource_links: list[str]
+    error: str = ""  # why a failed job failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +123,8 @@ def get(database: Database, reseller_id: int, job_id: str) -> JobView | None:
     row = database.fetch_one(_GET, job_id=job_id, reseller_id=reseller_id)
     if row is None:
         return None
-    status, estimate, links = row
-    return JobView(job_id, status, float(estimate), json.loads(links) if links else [])
+    status, estimate, links, error = row
+    return JobView(job_id, status, float(estimate), json.loads(links) if links else [], error or "")
 
 
 def release_all_leases(database: Database) -> None:
