@@ -8,7 +8,6 @@ a traceback.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import argcomplete
@@ -35,7 +34,7 @@ from reseller_api.client.errors import ApiError
 MODULES = [configure, accounts, dns, domains, hostings, mailboxes, mailzones, databases, jobs, completion]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     parser = Parser(
         prog="resellerctl",
         description="The hosting reseller Public API v2 from the shell. Credentials: RESELLER_API_URL, "
@@ -60,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argcomplete.autocomplete(parser)  # answers the shell's completion requests, then exits
+    parser.argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     ctx = Context(args)
     try:

@@ -33,6 +33,7 @@ class Parser(argparse.ArgumentParser):
             kwargs["epilog"] = examples_epilog(examples)
         super().__init__(*args, **kwargs)
         self.examples = list(examples)
+        self.argv: list[str] = []  # the words being parsed (main sets them), to find the command meant
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         if action.choices is not None and value not in action.choices:
@@ -44,13 +45,9 @@ class Parser(argparse.ArgumentParser):
             raise argparse.ArgumentError(action, message)
         super()._check_value(action, value)
 
-    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:
-        self.argv = list(sys.argv[1:] if args is None else args)
-        return super().parse_known_args(args, namespace)
-
     def error(self, message: str) -> NoReturn:
         # Unknown options are reported by the top parser: say it for the command that was meant.
-        parser = self._command_of(getattr(self, "argv", []))
+        parser = self._command_of(self.argv)
         found = _UNRECOGNIZED.search(message)
         if found:
             options = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
