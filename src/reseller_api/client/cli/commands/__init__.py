@@ -79,7 +79,7 @@ def wait_options(parser: argparse.ArgumentParser) -> None:
 
 def finish_job(ctx: Context, job: Job[Any], title: str) -> None:
     """Print the started job, or with ``--wait`` follow it and print what it created."""
-    history.remember(ctx.client.base_url, job.id, " ".join(sys.argv[1:3]) + f" {_subject(ctx)}".rstrip())
+    history.remember(ctx.client.base_url, job.id, _what(ctx))
     if not ctx.args.wait:
         ctx.out.one({"job_id": job.id, "location": job.location}, "provisioning job started")
         return
@@ -88,12 +88,15 @@ def finish_job(ctx: Context, job: Job[Any], title: str) -> None:
     ctx.out.one(result, title)
 
 
-def _subject(ctx: Context) -> str:
-    for name in ("identifier", "domain_name", "database_name"):
+def _what(ctx: Context) -> str:
+    """The command that started a job, as ``jobs list`` shows it: ``accounts create example.com``."""
+    group = str(getattr(ctx.args, "command", "") or "")
+    words = [group, str(getattr(ctx.args, f"{group}_command", "") or "")]
+    for name in ("identifier", "domain_name", "database_name", "user_name"):
         value = getattr(ctx.args, name, None)
         if value:
-            return str(value) + (f" {ctx.args.user_name}" if getattr(ctx.args, "user_name", None) else "")
-    return ""
+            words.append(str(value))
+    return " ".join(w for w in words if w)
 
 
 # -- passwords: never a flag (shell history, process list) ------------------------------------
