@@ -17,7 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 from litestar.routes import HTTPRoute
 
-from reseller_api import __version__, controlpanel, docs, openapi
+from reseller_api import __version__, controlpanel, docs, documentation, openapi
 from reseller_api.backends import build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
@@ -36,14 +36,6 @@ from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
 
 log = logging.getLogger("reseller_api")
-
-
-DESCRIPTION = """\
-This API allows resellers to manage their resources in a simple, programmatic way using
-HTTP requests. Every request under `/v2` is authenticated with an HMAC `Authorization`
-header (`hmac apikey:signature:nonce:timestamp`), limited per API key, and restricted to
-the key's whitelisted IP addresses. Error codes: [/v2/documentation/errorcodes](/v2/documentation/errorcodes).
-"""
 
 
 def create_app(
@@ -78,6 +70,7 @@ def create_app(
         route_handlers=[
             *CONTROLLERS,
             docs.redoc_js,
+            docs.logo,
             docs.openapi_json,
             docs.error_codes,
             *controlpanel.ROUTES,
@@ -88,11 +81,11 @@ def create_app(
             "credential": Provide(provide_credential, sync_to_thread=False),
             "page": Provide(provide_page, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=controlpanel.wrap_app_handlers(EXCEPTION_HANDLERS),
         openapi_config=OpenAPIConfig(
-            title="Public Api",
+            title=documentation.TITLE,
             version="v2",
-            description=DESCRIPTION,
+            description=documentation.description(),
             path="/v2/documentation",
             servers=[Server(url="/")],
             render_plugins=[docs.redoc_plugin()],
@@ -105,6 +98,7 @@ def create_app(
     litestar.state.context = context
     _fix_options_allow(litestar)
     openapi.polish(litestar.openapi_schema)
+    documentation.describe(litestar.openapi_schema)
     accounts_routes.describe_parameters(litestar.openapi_schema)
     gate = Gate(
         litestar,

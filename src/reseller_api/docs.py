@@ -13,6 +13,11 @@ from litestar.openapi.plugins import RedocRenderPlugin
 from reseller_api.errors import CATALOGUE
 
 REDOC_JS_PATH = "/v2/documentation/redoc.standalone.js"
+LOGO_PATH = "/v2/documentation/logo.svg"
+# ReDoc's sidebar shows a small logo fetched from its CDN: the one request to another host.
+# The bundle is served with that address pointing at our own copy of a logo instead.
+REDOC_CDN_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+LOGO = (Path(__file__).parent / "controlpanel" / "static" / "logo.svg").read_bytes()
 
 
 @cache
@@ -22,22 +27,28 @@ def _redoc_bundle() -> bytes:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("drf-spectacular-sidecar is not installed; it carries the ReDoc bundle")
     root = Path(next(iter(spec.submodule_search_locations)))
-    return (root / "static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js").read_bytes()
+    bundle = (root / "static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js").read_bytes()
+    return bundle.replace(REDOC_CDN_LOGO, LOGO_PATH.encode())
 
 
 def redoc_plugin() -> RedocRenderPlugin:
-    # An inline favicon: the default one is fetched from a CDN, and docs must work offline.
+    # Our own favicon: the default one is fetched from a CDN, and docs must work offline.
     return RedocRenderPlugin(
         path="/",
         js_url=REDOC_JS_PATH,
         google_fonts=False,
-        favicon='<link rel="icon" href="data:,">',
+        favicon=f'<link rel="icon" href="{LOGO_PATH}" type="image/svg+xml">',
     )
 
 
 @get(REDOC_JS_PATH, include_in_schema=False, sync_to_thread=False, cache=True)
 def redoc_js() -> Response[bytes]:
     return Response(_redoc_bundle(), media_type="application/javascript")
+
+
+@get(LOGO_PATH, include_in_schema=False, sync_to_thread=False, cache=True)
+def logo() -> Response[bytes]:
+    return Response(LOGO, media_type="image/svg+xml")
 
 
 @get("/v2/openapi.json", include_in_schema=False, sync_to_thread=False)

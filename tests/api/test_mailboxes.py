@@ -200,7 +200,18 @@ def test_auto_reply(api: Caller, account: int) -> None:
         "message": "Back on Monday.",
     }
     assert codes(api.put(target, {"subject": "x"})) == ["mailbox_enabled_required"]
-    assert codes(api.put(target, {"enabled": True, "subject": "x"})) == ["autoreply_message_required"]
+    assert codes(api.put(target, {"enabled": True, "subject": "x", "message": " "})) == [
+        "autoreply_message_required"
+    ]
+    # Fields left out keep their values (an edit changes only what it is given).
+    assert api.put(target, {"enabled": False}).status_code == 204
+    assert api.get("/v2/mailboxes/info@example.com").json()["auto_reply"] == {
+        "enabled": False,
+        "subject": "Away",
+        "message": "Back on Monday.",
+    }
+    assert api.put(target, {"enabled": True, "subject": "Gone"}).status_code == 204
+    assert api.get("/v2/mailboxes/info@example.com").json()["auto_reply"]["message"] == "Back on Monday."
     assert codes(api.put(target, {"enabled": True, "subject": "a\r\nBcc: x@y.be", "message": "m"})) == [
         "autoreply_subject_invalid"
     ]
@@ -247,6 +258,10 @@ def test_auto_forward(api: Caller, account: int) -> None:
         "email_forwarding_loop"
     ]
     assert codes(api.put(target, {"email_addresses": ["a@b.be"]})) == ["mailbox_enabled_required"]
+    # Switched off without addresses: the addresses and the copy setting stay for next time.
+    assert api.put(target, {"enabled": False}).status_code == 204
+    kept = api.get("/v2/mailboxes/info@example.com").json()["auto_forward"]
+    assert (kept["enabled"], len(kept["email_addresses"]), kept["copy_to_myself"]) == (False, 20, True)
 
 
 def test_delete(api: Caller, account: int, database: Database) -> None:

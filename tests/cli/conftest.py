@@ -31,6 +31,7 @@ class Site:
     def env(self, **extra: str) -> dict[str, str]:
         env = clean_environment()
         env["RESELLERCTL_CONFIG"] = str(self.home / "config" / "resellerctl.toml")
+        env["XDG_STATE_HOME"] = str(self.home / "state")  # resellerctl's job history
         env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
         env.update(extra)
         return env

@@ -160,11 +160,13 @@ def test_hostings_mail_and_databases(site: Site, alice: dict[str, str], account:
     assert json.loads(ok("databases", "users", name, "--json"))
 
 
-def test_an_unreachable_server_is_one_line(site: Site, alice: dict[str, str]) -> None:
+def test_an_unreachable_server_is_one_line_and_a_hint(site: Site, alice: dict[str, str]) -> None:
     done = site.ctl("accounts", "list", **{**alice, "RESELLER_API_URL": "http://127.0.0.1:9"})
     assert done.returncode == 1
     assert done.stderr.startswith("transport_error: ")
-    assert len(done.stderr.strip().splitlines()) == 1
+    error, hint = done.stderr.strip().splitlines()
+    assert "(GET http://127.0.0.1:9/v2/accounts" in error
+    assert hint.startswith("hint: is the server running at http://127.0.0.1:9?")
 
 
 def test_dns_records(

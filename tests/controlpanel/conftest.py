@@ -17,6 +17,8 @@ from tests.harness import AddressedClient
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_FORM = re.compile(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', re.DOTALL)
+_FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 
 class Browser:
@@ -57,11 +59,25 @@ class Browser:
         assert found, self.last.text
         return found.group(1)
 
+    def form_token(self, path: str) -> str | None:
+        """The one-time token of the last page's form that posts to ``path`` (else its first form's)."""
+        assert self.last is not None
+        forms = _FORM.findall(self.last.text)
+        for action, body in [f for f in forms if f[0] == path] + forms:
+            found = _FORM_TOKEN.search(body)
+            if found and (action == path or not any(a == path for a, _ in forms)):
+                return found.group(1)
+        return None
+
     def submit(
         self, path: str, fields: dict[str, str] | None = None, *, csrf: str | None = None
     ) -> httpx.Response:
-        """POST a form, with the token of the last page unless ``csrf`` says otherwise."""
+        """POST a form as the last page shows it: its CSRF token (unless ``csrf`` says otherwise)
+        and the one-time form token of that page's form for ``path``."""
         data = {"csrf_token": self.csrf() if csrf is None else csrf, **(fields or {})}
+        token = self.form_token(path)
+        if token is not None and "form_token" not in data:
+            data["form_token"] = token
         if csrf == "":
             data.pop("csrf_token")
         return self.request("POST", path, data=data)

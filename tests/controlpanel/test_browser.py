@@ -14,6 +14,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -68,6 +69,23 @@ def signed(
     return httpx.request(method, server.base_url + target, content=content, headers=headers, trust_env=False)
 
 
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# What a page must not do at phone width: be wider than the screen, or break a key, an address
+# or a network across lines (each code.token must be one box on one line).
+LAYOUT_PROBLEMS = """() => {
+  const problems = [];
+  const width = document.documentElement.clientWidth;
+  const wide = document.documentElement.scrollWidth;
+  if (wide > width) problems.push(`page ${wide}px wide`);
+  for (const el of document.querySelectorAll("code.token")) {
+    const rects = el.getClientRects();
+    if (rects.length !== 1) problems.push(`token broken: ${el.textContent}`);
+  }
+  return problems;
+}"""
+
+
 def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server], tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     wanted = os.environ.get("SCREENSHOTS_DIR")
@@ -81,7 +99,7 @@ def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server],
 
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1200, "height": 760})
+        context = browser.new_context(viewport=DESKTOP)
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=running.base_url)
         page = context.new_page()
 
@@ -107,21 +125,31 @@ def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server],
         page.click("button[type=submit]")
         assert page.url.endswith("/controlpanel/")
 
-        # Create a key without whitelisting, copy its secret with the copy button.
-        page.click("text=API keys")
+        # Create a named key without whitelisting, copy its secret with the copy button.
+        page.click("nav >> text=API keys")
+        page.fill("input[name=name]", "billing")
+        page.fill("input[name=note]", "the invoicing robot")
         page.uncheck("input[name=allow_current]")
         page.click("text=Create API key")
+        assert page.url.endswith("/secret")  # the POST answered with a redirect
         api_key = page.inner_text("#api-key")
         secret = page.inner_text("#api-secret")
         page.click("button[data-copy=api-secret]")
         assert page.evaluate("navigator.clipboard.readText()") == secret
         assert page.inner_text("button[data-copy=api-secret]") == "Copied"
+        assert f"--api-key {api_key}" in page.inner_text("#configure")
         shot("secret", "#api-secret")
         refused = signed(running, api_key, secret, "GET", "/v2/servicepacks")
         assert refused.json()["error_code"] == "authorization_ip_not_whitelisted"
+        # A reload shows the secret no more, and changes nothing.
+        page.reload()
+        assert secret not in page.content()
+        assert "shown once" in page.content()
+        page.go_back()
+        page.go_forward()
 
         # Whitelist 127.0.0.1, then the key works for a signed API call.
-        page.click("text=I have saved it")
+        page.goto(f"{running.base_url}/controlpanel/keys/{api_key}")
         page.fill("input[name=network]", "127.0.0.1")
         page.click("button:has-text('Whitelist')")
         assert "127.0.0.1/32" in page.content()
@@ -133,6 +161,11 @@ def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server],
         while signed(running, api_key, secret, "GET", accepted.headers["location"]).status_code == 200:
             assert time.monotonic() < deadline
             time.sleep(0.2)
+        record = {"type": "A", "record_name": "www", "content": "192.0.2.10"}
+        assert (
+            signed(running, api_key, secret, "POST", "/v2/dns/acme.example/records", record).status_code
+            == 201
+        )
         page.reload()
         shot("key")
 
@@ -144,18 +177,22 @@ def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server],
         assert old.status_code == 401
         assert old.json()["error_code"] == "authorization_hmac_invalid"
         assert signed(running, api_key, new_secret, "GET", "/v2/servicepacks").status_code == 200
+        page.reload()  # no second rotation: the secret just shown keeps working
+        assert signed(running, api_key, new_secret, "GET", "/v2/servicepacks").status_code == 200
 
-        page.click("text=I have saved it")
         page.goto(running.base_url + "/controlpanel/")
         assert "acme.example" in page.content()
         shot("overview")
+        page.click("main a:text-is('acme.example') >> nth=0")
+        assert "192.0.2.10" in page.content()
+        shot("account")
         page.goto(running.base_url + "/controlpanel/keys")
         assert secret not in page.content()
         assert new_secret not in page.content()
         shot("keys")
 
-        # Revoke, with confirmation.
-        page.click(f"a[href='/controlpanel/keys/{api_key}']")
+        # Revoke, with confirmation; then the key is read-only and folded away.
+        page.click(f"a[href='/controlpanel/keys/{api_key}'] >> nth=0")
         page.click("text=Revoke key")
         shot("revoke")
         page.click("text=Yes, revoke it")
@@ -163,18 +200,108 @@ def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server],
         gone = signed(running, api_key, new_secret, "GET", "/v2/servicepacks")
         assert gone.status_code == 401
         assert gone.json()["error_code"] == "authorization_api_key_invalid"
+        assert page.locator("details.revoked").count() == 1
 
-        page.click("text=Audit log")
+        page.click("nav >> text=Audit log")
         content = page.content()
-        assert "POST /v2/accounts" in content
-        assert "revoke API key" in content
+        assert "Ordered account acme.example" in content
+        assert "Revoked key &#39;billing&#39;" in content or "Revoked key 'billing'" in content
         assert secret not in content
         assert new_secret not in content
         shot("audit")
-        page.click("text=Password")
+        page.click("nav >> text=Password")
         shot("password")
+        page.goto(running.base_url + "/controlpanel/no/such/page")
+        assert "Not found" in page.content()
+
+        # The same pages on a phone: nothing wider than the screen, no token broken.
+        phone = browser.new_context(viewport=PHONE, storage_state=context.storage_state(), is_mobile=True)
+        small = phone.new_page()
+        for path, name in (
+            ("/controlpanel/", "overview"),
+            ("/controlpanel/keys", "keys"),
+            (f"/controlpanel/keys/{api_key}", "key"),
+            ("/controlpanel/accounts", None),
+            ("/controlpanel/audit", "audit"),
+            ("/controlpanel/password", None),
+        ):
+            small.goto(running.base_url + path)
+            assert small.evaluate(LAYOUT_PROBLEMS) == [], path
+            if name:
+                small.screenshot(path=str(shots / f"controlpanel-phone-{name}.png"), full_page=True)
+        account_link = small.goto(running.base_url + "/controlpanel/accounts")
+        assert account_link is not None
+        small.click("main a:text-is('acme.example') >> nth=0")
+        assert small.evaluate(LAYOUT_PROBLEMS) == []
+        phone.close()
         context.close()
         browser.close()
     # The server never logged a secret either.
     assert secret not in running.stderr
     assert new_secret not in running.stderr
+
+
+def test_a_new_secret_on_a_phone_and_without_javascript(server: tuple[Deployment, Server]) -> None:
+    """The longest tokens on the narrowest page: the secret scrolls in its box, the page does not.
+    Without JavaScript, forms work and the copy buttons (which need it) stay hidden."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    deployment, running = server
+    deployment.admin("reseller", "create", "acme")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        for n, options in enumerate(
+            [{"viewport": PHONE, "is_mobile": True}, {"viewport": DESKTOP, "java_script_enabled": False}]
+        ):
+            email = f"ops{n}@acme.example"
+            created = deployment.admin_json("user", "create", "--reseller", "acme", "--email", email,
+                                            "--base-url", running.base_url)  # fmt: skip
+            page = browser.new_context(**options).new_page()
+            page.goto(created["set_password_link"])
+            page.fill("input[name=password]", PASSWORD)
+            page.fill("input[name=confirm]", PASSWORD)
+            page.click("button[type=submit]")
+            page.fill("input[name=email]", email)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(running.base_url + "/controlpanel/keys")
+            page.click("text=Create API key")
+            assert page.is_visible("#api-secret")
+            if options.get("java_script_enabled") is False:
+                assert page.locator("button[data-copy]").count() >= 2
+                assert not page.is_visible("button[data-copy=api-secret]")
+            else:
+                assert page.is_visible("button[data-copy=api-secret]")
+                assert page.evaluate(LAYOUT_PROBLEMS) == []
+        browser.close()
+
+
+def test_the_api_documentation_loads_nothing_from_elsewhere(
+    server: tuple[Deployment, Server], tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    wanted = os.environ.get("SCREENSHOTS_DIR")
+    shots = (DOCS_DIR.parent / wanted) if wanted else tmp_path / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    _, running = server
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_context(viewport=DESKTOP).new_page()
+        elsewhere: list[str] = []
+        ours: list[str] = []
+
+        def seen(request: Any) -> None:
+            local = request.url.startswith((running.base_url, "data:", "blob:"))
+            (ours if local else elsewhere).append(request.url)
+
+        page.on("request", seen)
+        page.goto(running.base_url + "/v2/documentation", wait_until="networkidle")
+        page.wait_for_function("document.body.innerText.includes('Signing a request, step by step')")
+        page.wait_for_timeout(500)
+        assert elsewhere == []
+        assert any(url.endswith("/v2/documentation/logo.svg") for url in ours)
+        content = page.content()
+        for seen in ("Reseller Public API", "Authentication", "authorization_hmac_invalid", "TypeScript"):
+            assert seen in content, seen
+        page.click("text=Authentication >> nth=0")
+        page.screenshot(path=str(shots / "api-documentation.png"))
+        browser.close()

@@ -6,6 +6,7 @@ import re
 import sys
 from collections.abc import Callable
 
+import httpx
 import pytest
 from sqlalchemy import select, update
 
@@ -16,15 +17,26 @@ from reseller_api.store.tables import audit_log, panel_sessions, panel_users
 from tests.controlpanel.conftest import PASSWORD, Browser, make_user
 from tests.harness import Caller, ClientAddress  # noqa: F401 - documents where the address comes from
 
-SECRET = re.compile(r'<code id="api-secret">([^<]+)</code>')
-KEY = re.compile(r'<code id="api-key">([^<]+)</code>')
+SECRET = re.compile(r'<code class="token whole" id="api-secret">([^<]+)</code>')
+KEY = re.compile(r'<code class="token whole" id="api-key">([^<]+)</code>')
 
 
-def create_key(browser: Browser, allow_current: bool = True) -> tuple[str, str]:
+def shown_secret(browser: Browser, response: httpx.Response) -> tuple[str, str]:
+    """Follow a create's or rotate's redirect to the page that shows the secret once."""
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.endswith("/secret"), location
+    page = browser.get(location)
+    assert page.status_code == 200, page.text
+    return KEY.search(page.text).group(1), SECRET.search(page.text).group(1)  # type: ignore[union-attr]
+
+
+def create_key(browser: Browser, allow_current: bool = True, **fields: str) -> tuple[str, str]:
     browser.get("/controlpanel/keys")
-    response = browser.submit("/controlpanel/keys", {"allow_current": "yes"} if allow_current else {})
-    assert response.status_code == 201, response.text
-    return KEY.search(response.text).group(1), SECRET.search(response.text).group(1)  # type: ignore[union-attr]
+    response = browser.submit(
+        "/controlpanel/keys", ({"allow_current": "yes"} if allow_current else {}) | fields
+    )
+    return shown_secret(browser, response)
 
 
 def caller_for(api: Caller, key: str, secret: str) -> Caller:
@@ -39,7 +51,7 @@ def test_pages_need_a_session(browser_factory: Callable[..., Browser]) -> None:
     for path in ("/controlpanel/", "/controlpanel/keys", "/controlpanel/audit", "/controlpanel/password"):
         response = browser.get(path)
         assert response.status_code == 303
-        assert response.headers["location"] == "/controlpanel/signin"
+        assert response.headers["location"].startswith("/controlpanel/signin")
 
 
 def test_signin_page_sets_csrf_cookie_and_safety_headers(browser_factory: Callable[..., Browser]) -> None:
@@ -226,9 +238,7 @@ def test_create_use_rotate_revoke_a_key(alice: Browser, api: Caller) -> None:
     assert detail.status_code == 200
     assert secret not in detail.text
 
-    rotated = alice.submit(f"/controlpanel/keys/{key}/rotate")
-    assert rotated.status_code == 200
-    new_secret = SECRET.search(rotated.text).group(1)  # type: ignore[union-attr]
+    _, new_secret = shown_secret(alice, alice.submit(f"/controlpanel/keys/{key}/rotate"))
     assert new_secret != secret
     refused = caller.get("/v2/servicepacks")
     assert refused.status_code == 401
@@ -260,7 +270,7 @@ def test_key_without_whitelist_cannot_be_used(alice: Browser, api: Caller) -> No
 def test_whitelist_add_and_remove(alice: Browser, api: Caller) -> None:
     key, secret = create_key(alice, allow_current=False)
     page = alice.get(f"/controlpanel/keys/{key}")
-    assert "You are connecting from <code>127.0.0.1</code>" in page.text
+    assert 'You are connecting from <code class="token">127.0.0.1</code>' in page.text
     for network, stored in (
         ("127.0.0.1", "127.0.0.1/32"),
         ("10.1.2.3/8", "10.0.0.0/8"),
@@ -389,9 +399,14 @@ def test_overview_shows_accounts_jobs_and_usage(alice: Browser, api: Caller) -> 
     page = alice.get("/controlpanel/").text
     assert "example.com" in page
     assert "Linux hosting Starter" in page
-    assert "linux_hosting" in page
+    assert "1 Linux hosting of " in page  # assets in words, not linux_hosting=1
     assert job_id in page
     assert "finished" in page
+    # The job says what it is about and links to the account it made.
+    account_id = caller.get("/v2/accounts").json()[0]["id"]
+    assert re.search(
+        rf'New account.*?<a href="/controlpanel/accounts/{account_id}">example.com</a>', page, re.S
+    )
     # Two requests in this window (the order and the poll at least), against the default limit.
     assert re.search(rf"{key}.*?(\d+) / 1000/minute", page, re.S)
 
@@ -408,8 +423,7 @@ def test_audit_records_panel_and_api_changes_without_secrets(
     caller.get("/v2/accounts")  # reads are not audited
     caller.post("/v2/accounts", {"identifier": "bad name", "servicepack_id": 1})  # nor refusals
     alice.get(f"/controlpanel/keys/{key}")
-    rotated = alice.submit(f"/controlpanel/keys/{key}/rotate")
-    new_secret = SECRET.search(rotated.text).group(1)  # type: ignore[union-attr]
+    _, new_secret = shown_secret(alice, alice.submit(f"/controlpanel/keys/{key}/rotate"))
     with database.engine.connect() as conn:
         rows = conn.execute(
             select(

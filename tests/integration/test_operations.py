@@ -4,6 +4,7 @@ checks, backups, logs and settings, as an operator meets them (docs/operations.m
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import threading
 import time
@@ -197,7 +198,7 @@ def test_migrate_status_and_dry_run_on_the_previous_releases_schema(empty_deploy
         assert migrate.current_revision(database) == "0006"  # the dry run changed nothing
     applied = deployment.cli("migrate")
     assert applied.returncode == 0, applied.stderr
-    assert "applied 0010" in applied.stdout
+    assert re.search(r"applied [0-9, ]*0010", applied.stdout), applied.stdout
     after = deployment.cli("migrate", "--status")
     assert "up to date" in after.stdout
     assert deployment.cli("migrate", "--dry-run").stdout.startswith("-- nothing to do")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -104,7 +105,7 @@ def test_the_previous_releases_database_is_migrated_while_it_serves(
             stop.set()
             caller.join()
         assert migrated.returncode == 0, migrated.stderr
-        assert "applied 0010" in migrated.stdout
+        assert re.search(r"applied [0-9, ]*0010", migrated.stdout), migrated.stdout
         assert answers
         failures = [answer for answer in answers if answer[1] not in (200, 201)]
         assert failures == [], failures[:5]

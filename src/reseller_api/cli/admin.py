@@ -38,7 +38,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--reseller", required=True)
     p.add_argument("--allow-ip", action="append", default=[], metavar="IP_OR_CIDR")
     p.add_argument("--rate-limit", metavar="N/PERIOD")
+    p.add_argument("--name", default="", help="what people call the key, e.g. billing")
+    p.add_argument("--note", default="", help="a note for the people who manage the key")
     p.add_argument("--json", action="store_true")
+    p = key.add_parser("rename", help="set a key's name (and note)")
+    p.add_argument("api_key")
+    p.add_argument("name")
+    p.add_argument("--note", help="replace the note too")
     p = key.add_parser("list", help="list API keys (never their secrets)")
     p.add_argument("--reseller")
     p.add_argument("--json", action="store_true")
@@ -136,7 +142,9 @@ def run(args: argparse.Namespace, settings: Settings, database: Database, box: S
                 emit_table("Resellers", ["id", "name"], rows)
     elif args.object == "key":
         if args.action == "create":
-            created = credentials.create_key(args.reseller, args.allow_ip, args.rate_limit)
+            created = credentials.create_key(
+                args.reseller, args.allow_ip, args.rate_limit, name=args.name, note=args.note
+            )
             networks = ", ".join(credentials.key_networks(created.api_key))
             _audit(
                 database,
@@ -151,6 +159,15 @@ def run(args: argparse.Namespace, settings: Settings, database: Database, box: S
                     "(authorization_ip_not_whitelisted) until one is allowed with\n"
                     f"  reseller-api admin key allow-ip {created.api_key} IP_OR_CIDR\n"
                 )
+        elif args.action == "rename":
+            name, _ = credentials.rename_key(args.api_key, args.name, args.note)
+            _audit(
+                database,
+                "rename API key",
+                f"{args.api_key} to {name!r}",
+                reseller=credentials.reseller_of(args.api_key),
+            )
+            print(f"renamed {args.api_key} to {name!r}")
         elif args.action == "list":
             keys = credentials.list_keys(args.reseller)
             if args.json:
@@ -159,8 +176,11 @@ def run(args: argparse.Namespace, settings: Settings, database: Database, box: S
                         {
                             "reseller": k.reseller,
                             "api_key": k.api_key,
+                            "name": k.name,
+                            "note": k.note,
                             "created_at": _when(k.created_at),
                             "last_used_at": _when(k.last_used_at),
+                            "last_used_address": k.last_used_address,
                             "rate_limit": k.rate_limit or settings.rate_limit,
                             "allowed_ips": list(k.networks),
                             "status": "revoked" if k.revoked else "active",
@@ -171,10 +191,11 @@ def run(args: argparse.Namespace, settings: Settings, database: Database, box: S
             else:
                 emit_table(
                     "API keys",
-                    ["reseller", "api_key", "created", "rate limit", "allowed IPs", "status"],
+                    ["reseller", "name", "api_key", "created", "rate limit", "allowed IPs", "status"],
                     [
                         (
                             k.reseller,
+                            k.name,
                             k.api_key,
                             _when(k.created_at),
                             k.rate_limit or settings.rate_limit,

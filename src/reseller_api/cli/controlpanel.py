@@ -106,6 +106,7 @@ def _audit(args: argparse.Namespace, database: Database) -> int:
                     "reseller": e.reseller,
                     "actor_kind": e.actor_kind,
                     "actor": e.actor,
+                    "summary": e.summary,
                     "action": e.action,
                     "detail": e.detail,
                     "address": e.address,
@@ -116,9 +117,16 @@ def _audit(args: argparse.Namespace, database: Database) -> int:
     else:
         emit_table(
             "Audit log",
-            ["at", "reseller", "who", "what", "detail", "from"],
+            ["at", "reseller", "who", "what", "request", "from"],
             [
-                (_when(e.created_at), e.reseller, f"{e.actor_kind}:{e.actor}", e.action, e.detail, e.address)
+                (
+                    _when(e.created_at),
+                    e.reseller,
+                    e.actor_label or f"{e.actor_kind}:{e.actor}",
+                    e.summary,
+                    f"{e.action} {e.detail}".strip(),
+                    e.address,
+                )
                 for e in found
             ],
         )

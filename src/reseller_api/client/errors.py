@@ -9,7 +9,7 @@
     ├── ConflictError         409: the thing exists already, or is in use
     ├── RateLimitError        429 after the configured retries; ``retry_after`` in seconds
     ├── ServerError           5xx (GETs are retried with back-off before this is raised)
-    ├── ProvisioningFailed    a job ended ``failed`` or ``cancelled``; ``job_id``, ``status``
+    ├── ProvisioningFailed    a job ended ``failed`` or ``cancelled``; ``job_id``, ``status``, ``reason``
     ├── JobTimeout            ``Job.wait`` gave up while the job was still ongoing
     └── TransportError        no HTTP answer at all (connection, timeout); raised ``from`` the httpx error
 
@@ -111,18 +111,20 @@ class ProvisioningFailed(ApiError):
         job_id: str,
         job_status: str,
         *,
+        reason: str = "",
         request: httpx.Request | None = None,
         response: httpx.Response | None = None,
     ) -> None:
         super().__init__(
             f"provisioning_job_{job_status}",
-            f"Provisioning job {job_id} ended {job_status}.",
+            f"Provisioning job {job_id} ended {job_status}" + (f": {reason}" if reason else "."),
             status=response.status_code if response is not None else None,
             request=request,
             response=response,
         )
         self.job_id = job_id
         self.job_status = job_status
+        self.reason = reason  # the server's X-Provisioning-Error, when it sends one
 
 
 class JobTimeout(ApiError):

@@ -61,7 +61,13 @@ class _JobBase(Generic[T]):
             raise error_for(response)
         info: ProvisioningJobInfo = decode(ProvisioningJobInfo, response)
         if info.status in ("failed", "cancelled"):
-            raise errors.ProvisioningFailed(self.id, info.status, request=response.request, response=response)
+            raise errors.ProvisioningFailed(
+                self.id,
+                info.status,
+                reason=response.headers.get("x-provisioning-error", ""),
+                request=response.request,
+                response=response,
+            )
         return info
 
     def _delay(self, info: ProvisioningJobInfo, floor: float) -> float:

@@ -13,7 +13,7 @@ from typing import Any
 
 from reseller_api.controlpanel.audit import ApiActivity
 from reseller_api.controlpanel.routes import ControlPanel
-from reseller_api.controlpanel.web import STATIC, TEMPLATES, Panel
+from reseller_api.controlpanel.web import STATIC, TEMPLATES, Panel, wrap_app_handlers
 from reseller_api.credentials.service import CredentialsService
 
 ROUTES: list[Any] = [ControlPanel, STATIC]
@@ -31,4 +31,4 @@ def attach(litestar: Any, gate: Any) -> None:
     gate.app = ApiActivity(gate.app, context.database, context.settings.trusted_proxies)
 
 
-__all__ = ["ROUTES", "TEMPLATES", "attach"]
+__all__ = ["ROUTES", "TEMPLATES", "attach", "wrap_app_handlers"]

@@ -1,21 +1,25 @@
 """``/controlpanel``: server-rendered pages for resellers; every form works without JavaScript.
 
-Every form carries a CSRF token; every change is recorded in the audit log with the user,
-the change and the caller's address. A secret is rendered once, in the answer to the POST
-that created it (never behind a redirect that a reload could show again), and only there.
+Every form carries a CSRF token and a one-time form token; every change is recorded in the
+audit log with the user, the change and the caller's address. Every POST answers with a
+redirect (303) to a page, so a reload never sends a form again; a form sent twice (the back
+button) answers "already done". A new secret is shown once, by the page the create or rotate
+redirects to (see ``forms``), and only there.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from reseller_api.controlpanel import audit, overview, sessions, users
+from reseller_api.controlpanel import audit, forms, overview, sessions, users
 from reseller_api.controlpanel.users import PanelUser
 from reseller_api.controlpanel.web import (
     EXCEPTION_HANDLERS,
@@ -29,15 +33,18 @@ from reseller_api.controlpanel.web import (
     provide_panel,
     provide_session,
     redirect,
+    safe_next,
 )
-from reseller_api.credentials.service import parse_network
+from reseller_api.credentials.service import parse_network, stored_network
 from reseller_api.errors import ApiProblem, define
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 KeyParam = Annotated[str, Parameter(description="The API key.")]
 NoticeParam = Annotated[str | None, Parameter(description="Which confirmation to show.")]
 TokenParam = Annotated[str, Parameter(description="The one-time set-password token.")]
+TextQuery = Annotated[str, Parameter(description="A filter of the audit log.")]
 AUDIT_PAGE = 50
+AUDIT_CSV_LIMIT = 100_000
 
 KEY_REVOKED = define("panel_api_key_revoked", 400, "This API key is revoked; create a new one.")
 NETWORK_NOT_WHITELISTED = define(
@@ -54,7 +61,11 @@ NOTICES = {
     "revoked": "The key is revoked: it is refused from the next request on.",
     "allowed": "The address is whitelisted for this key.",
     "denied": "The address is removed from this key's whitelist.",
+    "renamed": "The key's name and note are saved.",
     "signedout": "You are signed out.",
+    "expired": "Your session has ended. Sign in again to go on where you were.",
+    "resend": "Your session had ended, so the form you sent was not acted on. You are signed in "
+    "again: send it once more.",
 }
 
 
@@ -71,6 +82,12 @@ def _checked(session: SignedIn, form: dict[str, Any]) -> dict[str, Any]:
 
 def _notice(notice: str | None) -> str | None:
     return NOTICES.get(notice or "")
+
+
+def _once(panel: Panel, session: SignedIn, data: dict[str, Any]) -> AbstractContextManager[forms.Claim]:
+    """CSRF first, then the one-time form token (``forms.AlreadyDone`` if it was used)."""
+    _checked(session, data)
+    return forms.once(panel.context.database, session, data)
 
 
 def _audit(panel: Panel, user: PanelUser, address: str | None, action: str, detail: str = "") -> None:
@@ -100,11 +117,15 @@ class ControlPanel(Controller):
 
     @get("/signin", sync_to_thread=False)
     def signin_form(
-        self, request: Request[Any, Any, Any], panel: PanelDep, notice: NoticeParam = None
+        self,
+        request: Request[Any, Any, Any],
+        panel: PanelDep,
+        notice: NoticeParam = None,
+        next_page: Annotated[str | None, QueryParameter(name="next")] = None,
     ) -> Template | Redirect:
         if sessions.load(panel.context.database, request.cookies.get(sessions.SESSION_COOKIE)):
-            return redirect("/")
-        return self._signin_page(request, panel, notice=_notice(notice))
+            return redirect(safe_next(next_page) or "/")
+        return self._signin_page(request, panel, notice=_notice(notice), next_page=safe_next(next_page))
 
     def _signin_page(
         self,
@@ -115,10 +136,17 @@ class ControlPanel(Controller):
         error: str | None = None,
         email: str = "",
         notice: NoticeParam = None,
+        next_page: str = "",
     ) -> Template:
         csrf = request.cookies.get(sessions.CSRF_COOKIE) or sessions.new_csrf_value()
         response = page(
-            "signin.html", status_code=status_code, csrf_token=csrf, error=error, email=email, notice=notice
+            "signin.html",
+            status_code=status_code,
+            csrf_token=csrf,
+            error=error,
+            email=email,
+            notice=notice,
+            next_page=next_page,
         )
         response.cookies.append(sessions.csrf_cookie(csrf, panel.is_https(request)))
         return response
@@ -128,21 +156,36 @@ class ControlPanel(Controller):
         if not sessions.csrf_matches(request.cookies.get(sessions.CSRF_COOKIE), data):
             raise CsrfRefused
         email, password = _text(data, "email").strip(), _text(data, "password")
+        next_page = safe_next(_text(data, "next"))
         address = panel.address(request)
         wait = panel.throttle.wait_seconds(email, address)
         if wait is not None:
             minutes = max(1, round(wait / 60))
             text = f"{SIGNIN_LOCKED.text} (about {minutes} minute{'s' if minutes > 1 else ''})"
-            return self._signin_page(request, panel, status_code=429, error=text, email=email)
+            return self._signin_page(
+                request, panel, status_code=429, error=text, email=email, next_page=next_page
+            )
         user = users.authenticate(panel.context.database, email, password)
         if user is None:
             panel.throttle.failed(email, address)
-            return self._signin_page(request, panel, status_code=400, error=SIGNIN_FAILED.text, email=email)
+            # Recorded for the reseller whose user was tried (operators see unknown addresses too).
+            audit.record(
+                panel.context.database,
+                reseller_id=users.reseller_of(panel.context.database, email),
+                actor_kind=audit.USER,
+                actor=email.lower() or "(no e-mail address)",
+                action="sign in failed",
+                detail="wrong e-mail address or password",
+                address=address,
+            )
+            return self._signin_page(
+                request, panel, status_code=400, error=SIGNIN_FAILED.text, email=email, next_page=next_page
+            )
         panel.throttle.succeeded(email)
         # A new session id at every sign-in: a token planted before it is worth nothing.
         token, _ = sessions.start(panel.context.database, user, request.cookies.get(sessions.SESSION_COOKIE))
         _audit(panel, user, address, "sign in")
-        response = redirect("/")
+        response = redirect(next_page or "/")
         response.cookies.append(sessions.session_cookie(token, panel.is_https(request)))
         return response
 
@@ -150,7 +193,7 @@ class ControlPanel(Controller):
     def signout(
         self, request: Request[Any, Any, Any], panel: PanelDep, session: SignedIn, data: Form
     ) -> Redirect:
-        _checked(session, data)
+        _checked(session, data)  # signing out twice does no harm: no form token needed
         sessions.end(panel.context.database, session)
         _audit(panel, session.user, panel.address(request), "sign out")
         response = redirect("/signin?notice=signedout")
@@ -218,29 +261,34 @@ class ControlPanel(Controller):
     def change_password(
         self, request: Request[Any, Any, Any], panel: PanelDep, session: SignedIn, data: Form
     ) -> Template | Redirect:
-        _checked(session, data)
-        try:
-            users.change_password(
-                panel.context.database,
-                session.user,
-                _text(data, "current"),
-                _text(data, "password"),
-                _text(data, "confirm"),
-                keep_session=session.id,
-            )
-        except ApiProblem as problem:
-            return page(
-                "password.html",
-                session,
-                status_code=400,
-                nav="password",
-                min_length=users.MIN_PASSWORD,
-                error=problem.text,
-            )
-        _audit(panel, session.user, panel.address(request), "change password")
+        with _once(panel, session, data) as claim:
+            try:
+                users.change_password(
+                    panel.context.database,
+                    session.user,
+                    _text(data, "current"),
+                    _text(data, "password"),
+                    _text(data, "confirm"),
+                    keep_session=session.id,
+                )
+            except ApiProblem as problem:
+                claim.release()
+                return self._password_page(session, problem.text)
+            _audit(panel, session.user, panel.address(request), "change password")
+            claim.done("/password")
         return redirect("/password?notice=password")
 
-    # -- overview ------------------------------------------------------------------------
+    def _password_page(self, session: SignedIn, error: str) -> Template:
+        return page(
+            "password.html",
+            session,
+            status_code=400,
+            nav="password",
+            min_length=users.MIN_PASSWORD,
+            error=error,
+        )
+
+    # -- overview and accounts ----------------------------------------------------------
 
     @get("/", sync_to_thread=False)
     def home(self, panel: PanelDep, session: SignedIn) -> Template:
@@ -250,9 +298,24 @@ class ControlPanel(Controller):
             session,
             nav="overview",
             keys=overview.keys(panel, session.user.reseller),
-            accounts=overview.account_views(database, reseller),
+            accounts=overview.account_views(database, reseller, limit=10),
             jobs=overview.latest_jobs(database, reseller),
         )
+
+    @get("/accounts", sync_to_thread=False)
+    def accounts(self, panel: PanelDep, session: SignedIn) -> Template:
+        found = overview.account_views(panel.context.database, session.user.reseller_id, limit=1000)
+        return page("accounts.html", session, nav="accounts", accounts=found)
+
+    @get("/accounts/{account_id:int}", sync_to_thread=False)
+    def account(
+        self,
+        panel: PanelDep,
+        session: SignedIn,
+        account_id: Annotated[int, Parameter(description="The account's id.")],
+    ) -> Template:
+        shown = overview.account_page(panel.context.database, session.user.reseller_id, account_id)
+        return page("account.html", session, nav="accounts", shown=shown)
 
     # -- API keys ------------------------------------------------------------------------
 
@@ -269,19 +332,61 @@ class ControlPanel(Controller):
     @post("/keys", sync_to_thread=True)
     def create_key(
         self, request: Request[Any, Any, Any], panel: PanelDep, session: SignedIn, data: Form
-    ) -> Template:
-        _checked(session, data)
+    ) -> Template | Redirect:
         address = panel.address(request)
         networks = [address] if _text(data, "allow_current") == "yes" and address != "unknown" else []
-        created = panel.credentials.create_key(session.user.reseller, networks)
-        _audit(
-            panel,
-            session.user,
-            address,
-            "create API key",
-            created.api_key + (f", whitelisted {networks[0]}" if networks else ""),
+        with _once(panel, session, data) as claim:
+            try:
+                created = panel.credentials.create_key(
+                    session.user.reseller, networks, name=_text(data, "name"), note=_text(data, "note")
+                )
+            except ApiProblem as problem:
+                claim.release()
+                keys = overview.keys(panel, session.user.reseller)
+                return page("keys.html", session, status_code=400, nav="keys", keys=keys, error=problem.text)
+            _audit(
+                panel,
+                session.user,
+                address,
+                "create API key",
+                created.api_key + (f", whitelisted {networks[0]}" if networks else ""),
+            )
+            return self._show_secret_once(panel, session, claim, created.api_key, rotated=False)
+
+    def _show_secret_once(
+        self, panel: PanelDep, session: SignedIn, claim: forms.Claim, api_key: str, *, rotated: bool
+    ) -> Redirect:
+        forms.allow_secret_view(panel.context.database, session, api_key, rotated=rotated)
+        claim.done(f"/keys/{api_key}")
+        return redirect(f"/keys/{api_key}/secret")
+
+    @get("/keys/{api_key:str}/secret", sync_to_thread=False)
+    def secret(
+        self, request: Request[Any, Any, Any], panel: PanelDep, session: SignedIn, api_key: KeyParam
+    ) -> Template:
+        view = overview.owned_key(panel.credentials, session.user.reseller, api_key)
+        taken = forms.take_secret_view(panel.context.database, session, view.info.key_id)
+        if taken is None:
+            return page(
+                "message.html",
+                session,
+                status_code=410,
+                nav="keys",
+                title="Shown once",
+                text="This secret was shown once and cannot be shown again: we keep it encrypted. If you "
+                "did not save it, rotate the key's secret; the old one then stops working.",
+                back=f"/keys/{api_key}",
+            )
+        encrypted, rotated = taken
+        return page(
+            "secret.html",
+            session,
+            nav="keys",
+            key=view,
+            api_secret=panel.credentials.box.decrypt(encrypted),
+            rotated=rotated,
+            base_url=str(request.base_url).rstrip("/"),
         )
-        return page("secret.html", session, nav="keys", created=created, rotated=False, status_code=201)
 
     @get("/keys/{api_key:str}", sync_to_thread=False)
     def key(
@@ -291,9 +396,14 @@ class ControlPanel(Controller):
         session: SignedIn,
         api_key: KeyParam,
         notice: NoticeParam = None,
+        given: Annotated[str, Parameter(description="The network as typed.")] = "",
+        stored: Annotated[str, Parameter(description="The network as stored.")] = "",
     ) -> Template:
         view = overview.owned_key(panel.credentials, session.user.reseller, api_key)
-        return self._key_page(request, panel, session, view, notice=_notice(notice))
+        text = _notice(notice)
+        if notice == "hostbits" and given and stored:
+            text = f"{given} has host bits set: the whitelist holds the network {stored}."
+        return self._key_page(request, panel, session, view, notice=text)
 
     def _key_page(
         self,
@@ -325,6 +435,29 @@ class ControlPanel(Controller):
             raise ApiProblem(KEY_REVOKED)
         return view
 
+    @post("/keys/{api_key:str}/name", sync_to_thread=True)
+    def rename_key(
+        self,
+        request: Request[Any, Any, Any],
+        panel: PanelDep,
+        session: SignedIn,
+        api_key: KeyParam,
+        data: Form,
+    ) -> Template | Redirect:
+        with _once(panel, session, data) as claim:
+            view = self._active_key(panel, session, api_key)
+            try:
+                name, _ = panel.credentials.rename_key(api_key, _text(data, "name"), _text(data, "note"))
+            except ApiProblem as problem:
+                claim.release()
+                return self._key_page(request, panel, session, view, status_code=400, error=problem.text)
+            if name != view.info.name:
+                _audit(
+                    panel, session.user, panel.address(request), "rename API key", f"{api_key} to {name!r}"
+                )
+            claim.done(f"/keys/{api_key}")
+        return redirect(f"/keys/{api_key}?notice=renamed")
+
     @post("/keys/{api_key:str}/rotate", sync_to_thread=True)
     def rotate_key(
         self,
@@ -333,12 +466,12 @@ class ControlPanel(Controller):
         session: SignedIn,
         api_key: KeyParam,
         data: Form,
-    ) -> Template:
-        _checked(session, data)
-        self._active_key(panel, session, api_key)
-        created = panel.credentials.rotate_key(api_key)
-        _audit(panel, session.user, panel.address(request), "rotate API key secret", api_key)
-        return page("secret.html", session, nav="keys", created=created, rotated=True)
+    ) -> Redirect:
+        with _once(panel, session, data) as claim:
+            self._active_key(panel, session, api_key)
+            panel.credentials.rotate_key(api_key)
+            _audit(panel, session.user, panel.address(request), "rotate API key secret", api_key)
+            return self._show_secret_once(panel, session, claim, api_key, rotated=True)
 
     @get("/keys/{api_key:str}/revoke", sync_to_thread=False)
     def revoke_form(self, panel: PanelDep, session: SignedIn, api_key: KeyParam) -> Template:
@@ -354,10 +487,11 @@ class ControlPanel(Controller):
         api_key: KeyParam,
         data: Form,
     ) -> Redirect:
-        _checked(session, data)
-        self._active_key(panel, session, api_key)
-        panel.credentials.revoke_key(api_key)
-        _audit(panel, session.user, panel.address(request), "revoke API key", api_key)
+        with _once(panel, session, data) as claim:
+            self._active_key(panel, session, api_key)
+            panel.credentials.revoke_key(api_key)
+            _audit(panel, session.user, panel.address(request), "revoke API key", api_key)
+            claim.done(f"/keys/{api_key}")
         return redirect("/keys?notice=revoked")
 
     @post("/keys/{api_key:str}/networks", sync_to_thread=True)
@@ -369,17 +503,22 @@ class ControlPanel(Controller):
         api_key: KeyParam,
         data: Form,
     ) -> Template | Redirect:
-        _checked(session, data)
-        view = self._active_key(panel, session, api_key)
         network = _text(data, "network").strip()
-        try:
-            cidr = parse_network(network)
-        except ApiProblem as problem:
-            return self._key_page(
-                request, panel, session, view, status_code=400, error=problem.text, network=network
-            )
-        panel.credentials.allow_ip(api_key, cidr)
-        _audit(panel, session.user, panel.address(request), "whitelist address", f"{cidr} for {api_key}")
+        with _once(panel, session, data) as claim:
+            view = self._active_key(panel, session, api_key)
+            try:
+                cidr, host_bits = stored_network(network)
+            except ApiProblem as problem:
+                claim.release()
+                return self._key_page(
+                    request, panel, session, view, status_code=400, error=problem.text, network=network
+                )
+            panel.credentials.allow_ip(api_key, cidr)
+            _audit(panel, session.user, panel.address(request), "whitelist address", f"{cidr} for {api_key}")
+            claim.done(f"/keys/{api_key}")
+        if host_bits:
+            query = urlencode({"notice": "hostbits", "given": network, "stored": cidr})
+            return redirect(f"/keys/{api_key}?{query}")
         return redirect(f"/keys/{api_key}?notice=allowed")
 
     @post("/keys/{api_key:str}/networks/remove", sync_to_thread=True)
@@ -390,16 +529,25 @@ class ControlPanel(Controller):
         session: SignedIn,
         api_key: KeyParam,
         data: Form,
-    ) -> Redirect:
-        _checked(session, data)
-        view = self._active_key(panel, session, api_key)
-        cidr = parse_network(_text(data, "network"))
-        if cidr not in view.info.networks:
-            raise ApiProblem(NETWORK_NOT_WHITELISTED, f"{cidr} is not whitelisted for this key.")
-        panel.credentials.deny_ip(api_key, cidr)
-        _audit(
-            panel, session.user, panel.address(request), "remove whitelisted address", f"{cidr} for {api_key}"
-        )
+    ) -> Template | Redirect:
+        with _once(panel, session, data) as claim:
+            view = self._active_key(panel, session, api_key)
+            cidr = parse_network(_text(data, "network"))
+            if cidr not in view.info.networks:
+                raise ApiProblem(NETWORK_NOT_WHITELISTED, f"{cidr} is not whitelisted for this key.")
+            if view.info.networks == (cidr,) and _text(data, "confirm") != "yes":
+                # The last address: without one the key cannot be used at all. Ask first.
+                claim.release()
+                return page("confirm_remove.html", session, nav="keys", key=view, network=cidr)
+            panel.credentials.deny_ip(api_key, cidr)
+            _audit(
+                panel,
+                session.user,
+                panel.address(request),
+                "remove whitelisted address",
+                f"{cidr} for {api_key}",
+            )
+            claim.done(f"/keys/{api_key}")
         return redirect(f"/keys/{api_key}?notice=denied")
 
     # -- audit log -----------------------------------------------------------------------
@@ -410,20 +558,57 @@ class ControlPanel(Controller):
         panel: PanelDep,
         session: SignedIn,
         page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+        actor: TextQuery = "",
+        key: TextQuery = "",
+        action: TextQuery = "",
+        since: Annotated[str, QueryParameter(name="from")] = "",
+        until: Annotated[str, QueryParameter(name="to")] = "",
     ) -> Template:
+        filters = audit.Filters.of(actor, key, action, since, until)
         found, total = audit.entries(
             panel.context.database,
             reseller_id=session.user.reseller_id,
             skip=(page_number - 1) * AUDIT_PAGE,
             take=AUDIT_PAGE,
+            filters=filters,
         )
         pages = max(1, -(-total // AUDIT_PAGE))
         return page(
             "audit.html",
             session,
+            status_code=400 if filters.problems else 200,
             nav="audit",
             entries=found,
             total=total,
             page_number=page_number,
             pages=pages,
+            filters=filters,
+            query=filters.query(),
+            kinds=[(k, label) for k, (label, _) in audit.ACTION_KINDS.items()],
+            keys=panel.credentials.list_keys(session.user.reseller),
+            error=" ".join(filters.problems) or None,
+        )
+
+    @get("/audit.csv", sync_to_thread=False)
+    def audit_csv(
+        self,
+        panel: PanelDep,
+        session: SignedIn,
+        actor: TextQuery = "",
+        key: TextQuery = "",
+        action: TextQuery = "",
+        since: Annotated[str, QueryParameter(name="from")] = "",
+        until: Annotated[str, QueryParameter(name="to")] = "",
+    ) -> Response[str]:
+        filters = audit.Filters.of(actor, key, action, since, until)
+        found, _ = audit.entries(
+            panel.context.database,
+            reseller_id=session.user.reseller_id,
+            take=AUDIT_CSV_LIMIT,
+            filters=filters,
+        )
+        return Response(
+            audit.as_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
         )

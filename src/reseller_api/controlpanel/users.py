@@ -36,6 +36,9 @@ PASSWORD_WEAK = define(
 )
 PASSWORD_MISMATCH = define("panel_password_mismatch", 400, "The two new passwords differ.")
 PASSWORD_WRONG = define("panel_password_wrong", 400, "The current password is wrong.")
+PASSWORD_SAME = define(
+    "panel_password_unchanged", 400, "The new password is the current one; choose a different password."
+)
 TOKEN_INVALID = define(
     "panel_password_link_invalid",
     400,
@@ -171,6 +174,12 @@ def authenticate(database: Database, email: str, password: str) -> PanelUser | N
     return PanelUser(int(row[0]), int(row[1]), str(row[2]), key)
 
 
+def reseller_of(database: Database, email: str) -> int | None:
+    """The reseller of the user with this e-mail (for recording a failed sign-in), if any."""
+    row = database.fetch_one(_BY_EMAIL, email=email.strip().lower())
+    return None if row is None else int(row[1])
+
+
 def change_password(
     database: Database, user: PanelUser, current: str, new: str, confirm: str, keep_session: str
 ) -> None:
@@ -179,6 +188,8 @@ def change_password(
     if row is None or not row[3] or not verify_password(row[3], current):
         raise ApiProblem(PASSWORD_WRONG)
     check_password(new, confirm)
+    if new == current:
+        raise ApiProblem(PASSWORD_SAME)
     password_hash = hash_password(new)
     with database.transaction() as conn:
         conn.execute(

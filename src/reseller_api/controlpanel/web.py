@@ -1,23 +1,32 @@
 """The panel's web plumbing: its state, templates, static files, headers and error pages.
 
 Errors in the panel are HTML pages, not the API's JSON: the panel's router maps the same
-domain exceptions (``ApiProblem``) and its own (not signed in, CSRF refused) to pages.
+domain exceptions (``ApiProblem``) and its own (not signed in, CSRF refused, a form sent
+twice) to pages, and :func:`wrap_app_handlers` answers unknown ``/controlpanel/...`` URLs
+(which never reach the panel's router) with the panel's own page.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response
 from litestar.datastructures import ResponseHeader
 from litestar.di import Dependency
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
 from litestar.params import SkipValidationMarker
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -25,12 +34,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from reseller_api.context import AppContext
-from reseller_api.controlpanel import sessions
+from reseller_api.controlpanel import forms, sessions
 from reseller_api.controlpanel.sessions import PanelSession
 from reseller_api.controlpanel.throttle import SignInThrottle
 from reseller_api.conventions.network import client_address
 from reseller_api.conventions.ratelimit import RateLimiter
-from reseller_api.credentials.service import CredentialsService
+from reseller_api.credentials.service import CredentialsService, short_key
 from reseller_api.errors import ApiProblem
 
 HERE = Path(__file__).parent
@@ -104,6 +113,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = when
+    env.filters["short_key"] = short_key
+    env.globals["form_fields"] = forms.hidden_fields
     return env
 
 
@@ -146,15 +157,52 @@ def redirect(path: str) -> Redirect:
     return Redirect(path=f"{PREFIX}{path}", status_code=303)
 
 
-def _message(request: Request[Any, Any, Any], status: int, title: str, text: str) -> Response[Any]:
+_NEXT = re.compile(r"^/[A-Za-z0-9._~%/?=&+-]*$")
+# The page a form's action belongs to: where to go back to after signing in again.
+_FORM_PAGES = [(re.compile(r"^/keys/([0-9a-f]{8,64})/.*$"), r"/keys/\1"), (re.compile(r"^/signout$"), "/")]
+
+
+def safe_next(value: str | None) -> str:
+    """A panel path (without the prefix) that is safe to redirect to after sign-in, or ''."""
+    if not value or len(value) > 300 or value.startswith("//") or not _NEXT.match(value):
+        return ""
+    return value
+
+
+def _message(
+    request: Request[Any, Any, Any], status: int, title: str, text: str, back: str = "/"
+) -> Response[Any]:
     session = None
     with contextlib.suppress(NotSignedIn):
         session = provide_session(request)
-    return page("message.html", session, status_code=status, title=title, text=text)
+    return page("message.html", session, status_code=status, title=title, text=text, back=back)
 
 
-def on_not_signed_in(_: Request[Any, Any, Any], __: NotSignedIn) -> Response[Any]:
-    return redirect("/signin")
+def on_not_signed_in(request: Request[Any, Any, Any], _: NotSignedIn) -> Response[Any]:
+    """To the sign-in page, and back here after it; a form sent meanwhile is said to be lost."""
+    path = request.url.path.removeprefix(PREFIX) or "/"
+    had_session = bool(request.cookies.get(sessions.SESSION_COOKIE))
+    if request.method == "POST":
+        for pattern, target in _FORM_PAGES:
+            path = pattern.sub(target, path)
+        back = f"{path}?notice=resend" if path != "/" else "/"
+        return redirect("/signin?" + urlencode({"next": back, "notice": "expired"}))
+    if request.url.query:
+        path += f"?{request.url.query}"
+    query = {"next": path} if path != "/" else {}
+    if had_session:
+        query["notice"] = "expired"
+    return redirect("/signin" + (f"?{urlencode(query)}" if query else ""))
+
+
+def on_already_done(request: Request[Any, Any, Any], exc: forms.AlreadyDone) -> Response[Any]:
+    return _message(
+        request,
+        200,
+        "Already done",
+        "This form was sent before and has already been acted on; nothing was done twice.",
+        back=exc.done_path or "/",
+    )
 
 
 def on_csrf(request: Request[Any, Any, Any], _: CsrfRefused) -> Response[Any]:
@@ -174,12 +222,36 @@ def on_problem(request: Request[Any, Any, Any], exc: ApiProblem) -> Response[Any
 def on_bad_request(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code == 404:
         return _message(request, 404, "Not found", "There is nothing here.")
+    if exc.status_code == 405:
+        return _message(request, 405, "Not possible", "This page cannot be used that way.")
     return _message(request, exc.status_code, "Bad request", "The form could not be read.")
+
+
+def wrap_app_handlers(handlers: dict[Any, Any]) -> dict[Any, Any]:
+    """The app's 404 and 405 handlers, answering with the panel's page under ``/controlpanel``."""
+    wrapped = dict(handlers)
+    for kind in (NotFoundException, MethodNotAllowedException):
+        api_handler = handlers[kind]
+
+        def handler(
+            request: Request[Any, Any, Any], exc: HTTPException, api_handler: Any = api_handler
+        ) -> Response[Any]:
+            path = request.url.path
+            if path == PREFIX or path.startswith(f"{PREFIX}/"):
+                panel_page = on_bad_request(request, exc)
+                panel_page.headers.update({h.name: h.value or "" for h in SECURITY_HEADERS})
+                return panel_page
+            response: Response[Any] = api_handler(request, exc)
+            return response
+
+        wrapped[kind] = handler
+    return wrapped
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotSignedIn: on_not_signed_in,
     CsrfRefused: on_csrf,
+    forms.AlreadyDone: on_already_done,
     ApiProblem: on_problem,
     ValidationException: on_bad_request,
     HTTPException: on_bad_request,

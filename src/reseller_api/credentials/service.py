@@ -36,6 +36,10 @@ RESELLER_NOT_FOUND = define("reseller_not_found", 404, "No reseller has this nam
 API_KEY_NOT_FOUND = define("api_key_not_found", 404, "No API key has this value.")
 NETWORK_INVALID = define("ip_network_invalid", 400, "Expected an IPv4 or IPv6 address or CIDR.")
 RATE_LIMIT_INVALID = define("rate_limit_invalid", 400, "Expected a rate limit such as 1000/minute.")
+KEY_NAME_INVALID = define(
+    "api_key_name_invalid", 400, "Key names are at most 64 characters, notes at most 500, on one line."
+)
+NAME_MAX, NOTE_MAX = 64, 500
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 LOCALHOST = ("127.0.0.1/32", "::1/128")
@@ -63,6 +67,42 @@ class KeyInfo:
     revoked: bool
     networks: tuple[str, ...]
     key_id: int = 0  # the row id: the rate limiter counts per key id
+    name: str = ""
+    note: str = ""
+    last_used_address: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How people tell keys apart: the name, else the shortened key."""
+        return self.name or short_key(self.api_key)
+
+
+def short_key(api_key: str) -> str:
+    """``3f69fba4…9293``: enough to tell keys apart in a list; the key's own page shows it whole."""
+    return api_key if len(api_key) <= 14 else f"{api_key[:8]}…{api_key[-4:]}"
+
+
+def clean_name(name: str, note: str = "") -> tuple[str, str]:
+    """A key's name and note, trimmed; control characters and over-long values are refused."""
+    name, note = name.strip(), note.strip()
+    if (
+        len(name) > NAME_MAX
+        or len(note) > NOTE_MAX
+        or any(not c.isprintable() for c in name)
+        or any(not c.isprintable() and c not in "\n\t" for c in note)
+    ):
+        raise ApiProblem(KEY_NAME_INVALID)
+    return name, note
+
+
+def stored_network(value: str) -> tuple[str, bool]:
+    """The canonical CIDR for ``value`` and whether host bits were dropped (``10.0.0.5/24``)."""
+    cidr = parse_network(value)
+    try:
+        ipaddress.ip_network(value.strip(), strict=True)
+    except ValueError:
+        return cidr, True
+    return cidr, False
 
 
 def parse_network(value: str) -> str:
@@ -140,10 +180,14 @@ class CredentialsService:
         reseller: str,
         networks: list[str] | tuple[str, ...] = (),
         rate_limit: str | None = None,
+        *,
+        name: str = "",
+        note: str = "",
     ) -> NewCredentials:
         """Create a key (and the reseller if missing); the secret is returned here only."""
         cidrs = sorted({parse_network(n) for n in networks})
         _check_rate_limit(rate_limit)
+        name, note = clean_name(name, note)
         api_key = secrets.token_hex(16)
         api_secret = secrets.token_urlsafe(32)
         with self.db.transaction() as conn:
@@ -157,6 +201,8 @@ class CredentialsService:
                     rate_limit=rate_limit,
                     revoked=False,
                     created_at=time.time(),
+                    name=name,
+                    note=note,
                 )
                 .returning(api_keys.c.id)
             ).scalar_one()
@@ -191,6 +237,9 @@ class CredentialsService:
                 revoked=bool(r.revoked),
                 networks=tuple(nets.get(r.id, ())),
                 key_id=int(r.id),
+                name=str(r.name or ""),
+                note=str(r.note or ""),
+                last_used_address=r.last_used_address,
             )
             for r in rows
         ]
@@ -224,6 +273,15 @@ class CredentialsService:
                 .order_by(api_key_networks.c.cidr)
             )
             return [str(r[0]) for r in rows]
+
+    def rename_key(self, api_key: str, name: str, note: str | None = None) -> tuple[str, str]:
+        """Set a key's name (and note, when given); returns both as stored."""
+        with self.db.transaction() as conn:
+            key_id, _ = self._key_row(conn, api_key)
+            current = conn.execute(select(api_keys.c.note).where(api_keys.c.id == key_id)).scalar_one()
+            name, note = clean_name(name, current if note is None else note)
+            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(name=name, note=note))
+        return name, note
 
     def revoke_key(self, api_key: str) -> None:
         with self.db.transaction() as conn:

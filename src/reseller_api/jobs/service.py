@@ -24,7 +24,7 @@ ONGOING, FINISHED, FAILED, CANCELLED = "ongoing", "finished", "failed", "cancell
 LEASE_SECONDS = 120.0
 
 _GET = Query(
-    select(jobs.c.status, jobs.c.estimate, jobs.c.resource_links).where(
+    select(jobs.c.status, jobs.c.estimate, jobs.c.resource_links, jobs.c.error).where(
         jobs.c.id == bindparam("job_id"), jobs.c.reseller_id == bindparam("reseller_id")
     )
 )
@@ -36,6 +36,7 @@ class JobView:
     status: str
     estimate: float
     resource_links: list[str]
+    error: str = ""  # why a failed job failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,18 @@ def resource_lock(kind: str, payload: dict[str, object]) -> str | None:
     return None
 
 
+def subject_of(payload: dict[str, object]) -> str | None:
+    """What a job is about, in the words people use: the account's identifier, the domain,
+    the database (or ``user on database``). Kept on the row when the payload is dropped."""
+    if payload.get("user") and payload.get("database") and payload["user"] != payload["database"]:
+        return f"{payload['user']} on {payload['database']}"[:253]
+    for field in ("identifier", "domain_name", "database"):
+        value = payload.get(field)
+        if isinstance(value, str) and value:
+            return value[:253]
+    return None
+
+
 def enqueue(
     conn: Connection, *, reseller_id: int, kind: str, payload: dict[str, object], duration: float
 ) -> str:
@@ -89,6 +102,7 @@ def enqueue(
             kind=kind,
             payload=json.dumps(payload),
             status=ONGOING,
+            subject=subject_of(payload),
             created_at=now,
             not_before=now + duration,
             estimate=now + duration + 1,
@@ -109,8 +123,8 @@ def get(database: Database, reseller_id: int, job_id: str) -> JobView | None:
     row = database.fetch_one(_GET, job_id=job_id, reseller_id=reseller_id)
     if row is None:
         return None
-    status, estimate, links = row
-    return JobView(job_id, status, float(estimate), json.loads(links) if links else [])
+    status, estimate, links, error = row
+    return JobView(job_id, status, float(estimate), json.loads(links) if links else [], error or "")
 
 
 def release_all_leases(database: Database) -> None:

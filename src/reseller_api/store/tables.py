@@ -49,6 +49,10 @@ api_keys = Table(
     Column("revoked", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
     Column("last_used_at", Float, nullable=True),
+    # What people call the key ("billing"), a note, and where it was last used from (0011).
+    Column("name", String(64), nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("last_used_address", String(64), nullable=True),
 )
 
 api_key_networks = Table(
@@ -125,6 +129,8 @@ provisioning_jobs = Table(
     Column("finished_at", Float, nullable=True),
     Column("resource_links", Text, nullable=True),
     Column("error", Text, nullable=True),
+    # What the job is about, for people (a domain, a database): kept when the payload is dropped (0011).
+    Column("subject", String(253), nullable=True),
     Index("ix_provisioning_jobs_status_not_before", "status", "not_before"),
 )
 
@@ -205,6 +211,34 @@ panel_sessions = Table(
     Column("user_id", Integer, ForeignKey("panel_users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# A form submitted once: its one-time token's SHA-256 and where its result is, so a form sent
+# again (a reload, the back button) answers "already done" instead of acting twice (0011).
+panel_submitted_forms = Table(
+    "panel_submitted_forms",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column(
+        "session_id",
+        String(64),
+        ForeignKey("panel_sessions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("done_path", String(300), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# A new secret may be shown once, to the session that created or rotated it: the row says
+# so, and is deleted by the page that shows the secret (decrypted from api_keys) (0011).
+panel_secret_views = Table(
+    "panel_secret_views",
+    metadata,
+    Column("session_id", String(64), ForeignKey("panel_sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("api_key_id", Integer, ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True),
+    Column("rotated", Boolean, nullable=False),
     Column("expires_at", Float, nullable=False),
 )
 

@@ -1,17 +1,22 @@
 """``resellerctl``: the API from the shell.
 
-Errors print ``error_code: error_text`` on stderr and exit non-zero, never with a traceback.
+``resellerctl`` alone, or a group alone (``resellerctl dns``), prints its help; every
+``--help`` ends with examples; mistakes answer "did you mean". Errors print
+``error_code: error_text (METHOD URL)`` and a hint on stderr and exit non-zero, never with
+a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
+
+import argcomplete
 
 from reseller_api import __version__
 from reseller_api.client.cli import config
 from reseller_api.client.cli.commands import (
     accounts,
+    completion,
     configure,
     databases,
     dns,
@@ -20,38 +25,48 @@ from reseller_api.client.cli.commands import (
     jobs,
     mailboxes,
     mailzones,
+    output_options,
 )
 from reseller_api.client.cli.context import Context
+from reseller_api.client.cli.parser import Parser, print_help_of
 from reseller_api.client.errors import ApiError
 
-MODULES = [configure, accounts, dns, domains, hostings, mailboxes, mailzones, databases, jobs]
+MODULES = [configure, accounts, dns, domains, hostings, mailboxes, mailzones, databases, jobs, completion]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> Parser:
+    parser = Parser(
         prog="resellerctl",
         description="The hosting reseller Public API v2 from the shell. Credentials: RESELLER_API_URL, "
         "RESELLER_API_KEY, RESELLER_API_SECRET, or a profile saved by `resellerctl configure`.",
+        examples=[
+            "resellerctl configure --from-bootstrap --url http://127.0.0.1:8000",
+            "resellerctl accounts list",
+            "resellerctl accounts create example.com --servicepack-id 1 --wait",
+            "resellerctl dns add example.com A --name www --content 192.0.2.10",
+            "resellerctl completion bash >> ~/.bashrc",
+        ],
     )
     parser.add_argument("--version", action="version", version=f"resellerctl {__version__}")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    parser.add_argument(
-        "--profile", help="the config profile to use (default: $RESELLERCTL_PROFILE or default)"
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    output_options(parser, suppress=False)
+    parser.set_defaults(handler=print_help_of(parser))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for module in MODULES:
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argcomplete.autocomplete(parser)  # answers the shell's completion requests, then exits
+    parser.argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
     ctx = Context(args)
     try:
         args.handler(ctx)
         return 0
     except ApiError as exc:
-        ctx.out.error(exc)
+        ctx.out.error(exc, ctx.base_url)
         return 1
     except config.ConfigError as exc:
         sys.stderr.write(f"resellerctl: {exc}\n")

@@ -13,12 +13,20 @@ from reseller_api.client.sync import Client
 class Context:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.out = Output(bool(getattr(args, "json", False)))
+        fmt = getattr(args, "format", None) or ("json" if getattr(args, "json", False) else None)
+        self.out = Output(fmt)
+
+    @cached_property
+    def profile(self) -> config.Profile:
+        return config.resolve(getattr(self.args, "profile", None))
 
     @cached_property
     def client(self) -> Client:
-        profile = config.resolve(getattr(self.args, "profile", None))
-        return Client(profile.url, profile.api_key, profile.api_secret)
+        return Client(self.profile.url, self.profile.api_key, self.profile.api_secret)
+
+    @property
+    def base_url(self) -> str:
+        return self.profile.url if "profile" in self.__dict__ else ""
 
     def close(self) -> None:
         if "client" in self.__dict__:

@@ -84,8 +84,8 @@ class DnsRecords(Resource[M]):
     def update(
         self,
         record_id: str,
-        type: str,
-        record_name: str = "",
+        type: str | None = None,
+        record_name: str | None = None,
         *,
         content: str | None = None,
         ttl: int | None = None,
@@ -96,7 +96,11 @@ class DnsRecords(Resource[M]):
         port: int | None = None,
         weight: int | None = None,
     ) -> Call[None]:
-        """Replace a record's data (its id stays)."""
+        """Change a record: only the fields given change (the server keeps every field left out).
+
+        ``type`` may be given to have it checked (a record's type cannot change); ``record_name``
+        ``""`` or ``"@"`` moves the record to the zone's apex, ``None`` leaves its name alone.
+        """
         body = _record(type, record_name, content, ttl, priority, service, target, protocol, port, weight)
         return Call("PUT", f"{self._path}/{segment(record_id)}", body=body, outcome="none")
 
@@ -106,8 +110,8 @@ class DnsRecords(Resource[M]):
 
 
 def _record(
-    type: str,
-    record_name: str,
+    type: str | None,
+    record_name: str | None,
     content: str | None,
     ttl: int | None,
     priority: int | None,

@@ -5,6 +5,8 @@ Every operation after ``list``/``get`` takes the hosting's domain name first.
 
 from __future__ import annotations
 
+from msgspec import UNSET
+
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call, segment
 from reseller_api.client.resources import M, Resource, operation, paginated
 from reseller_api.resources.linuxhostings.schemas import (
@@ -71,8 +73,9 @@ class LinuxHostings(Resource[M]):
         return Call("PUT", _path(domain_name, "phpsettings", "memorylimit"), body=body, outcome="none")
 
     @operation
-    def set_apcu(self, domain_name: str, enabled: bool, apcu_size: int) -> Call[None]:
-        body = UpdatePhpAPcuRequest(enabled=enabled, apcu_size=apcu_size)
+    def set_apcu(self, domain_name: str, enabled: bool, apcu_size: int | None = None) -> Call[None]:
+        """Switch APCu; its size (MB) changes only when given."""
+        body = UpdatePhpAPcuRequest(enabled=enabled, apcu_size=UNSET if apcu_size is None else apcu_size)
         return Call("PUT", _path(domain_name, "phpsettings", "apcu"), body=body, outcome="none")
 
     # -- switches -------------------------------------------------------------------------
@@ -164,10 +167,18 @@ class LinuxHostings(Resource[M]):
 
     @operation
     def update_scheduled_task(
-        self, domain_name: str, task_id: str, cron_expression: str, script_location: str, enabled: bool = True
+        self,
+        domain_name: str,
+        task_id: str,
+        cron_expression: str | None = None,
+        script_location: str | None = None,
+        enabled: bool | None = None,
     ) -> Call[None]:
+        """Change a task: only the fields given change (a disabled task stays disabled unless told)."""
         body = ScheduledTaskRequest(
-            cron_expression=cron_expression, script_location=script_location, enabled=enabled
+            cron_expression=UNSET if cron_expression is None else cron_expression,
+            script_location=UNSET if script_location is None else script_location,
+            enabled=UNSET if enabled is None else enabled,
         )
         return Call("PUT", _path(domain_name, "scheduledtasks", segment(task_id)), body=body, outcome="none")
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from msgspec import UNSET, UnsetType
+
 from reseller_api.client.core import Call, segment
 from reseller_api.client.resources import M, Resource, operation
 from reseller_api.resources.mailboxes.schemas import (
@@ -17,6 +21,12 @@ from reseller_api.resources.mailzones.schemas import MailZoneAccount
 MailboxList = list[Mailbox]
 QuotaList = list[MailZoneAccount]
 Names = list[str]  # an alias: inside the classes ``list`` is the method
+V = TypeVar("V")
+
+
+def _given(value: V | None) -> V | UnsetType:
+    """Left out of the body when not given: the server keeps what it has."""
+    return UNSET if value is None else value
 
 
 class Mailboxes(Resource[M]):
@@ -51,14 +61,22 @@ class Mailboxes(Resource[M]):
 
     @operation
     def set_auto_reply(
-        self, mailbox_name: str, enabled: bool, subject: str = "", message: str = ""
+        self, mailbox_name: str, enabled: bool, subject: str | None = None, message: str | None = None
     ) -> Call[None]:
-        body = AutoReply(enabled=enabled, subject=subject, message=message)
+        """Switch the auto-reply; ``subject`` and ``message`` change only when given."""
+        body = AutoReply(enabled=enabled, subject=_given(subject), message=_given(message))
         return Call("PUT", f"/v2/mailboxes/{segment(mailbox_name)}/autoreply", body=body, outcome="none")
 
     @operation
     def set_auto_forward(
-        self, mailbox_name: str, enabled: bool, email_addresses: Names, copy_to_myself: bool = False
+        self,
+        mailbox_name: str,
+        enabled: bool,
+        email_addresses: Names | None = None,
+        copy_to_myself: bool | None = None,
     ) -> Call[None]:
-        body = AutoForward(enabled=enabled, email_addresses=email_addresses, copy_to_myself=copy_to_myself)
+        """Switch the auto-forward; the addresses and ``copy_to_myself`` change only when given."""
+        body = AutoForward(
+            enabled=enabled, email_addresses=_given(email_addresses), copy_to_myself=_given(copy_to_myself)
+        )
         return Call("PUT", f"/v2/mailboxes/{segment(mailbox_name)}/autoforward", body=body, outcome="none")

@@ -320,8 +320,11 @@ def set_auto_reply(context: AppContext, reseller_id: int, name: str, body: AutoR
     address = _owned(context.database, reseller_id, name)
     if body.enabled is UNSET:
         raise invalid(ENABLED_REQUIRED)
-    subject = "" if body.subject is UNSET else body.subject
-    message = "" if body.message is UNSET else body.message
+    # Absent fields keep their values (as an edit of a DNS record or a task does); vendor
+    # clients send all three, so for them nothing differs.
+    current = _settings(context.database, address)
+    subject = current["auto_reply_subject"] if body.subject is UNSET else body.subject
+    message = current["auto_reply_message"] if body.message is UNSET else body.message
     if len(subject) > SUBJECT_MAX or len(message) > MESSAGE_MAX:
         raise invalid(AUTOREPLY_TOO_LONG)
     if any(unicodedata.category(c) in _NOT_IN_SUBJECT for c in subject):
@@ -342,12 +345,15 @@ def set_auto_forward(context: AppContext, reseller_id: int, name: str, body: Aut
     address = _owned(context.database, reseller_id, name)
     if body.enabled is UNSET:
         raise invalid(ENABLED_REQUIRED)
-    raw = [] if body.email_addresses is UNSET else body.email_addresses
-    targets = address_list(raw, "email_addresses", itself=address)
+    current = _settings(context.database, address)
+    if body.email_addresses is UNSET:
+        targets = list(json.loads(current["auto_forward_addresses"]))
+    else:
+        targets = address_list(body.email_addresses, "email_addresses", itself=address)
     if body.enabled and not targets:
         raise invalid(AUTOFORWARD_ADDRESSES_REQUIRED)
     _refuse_alias_loop(context.database, address, targets)
-    copy = False if body.copy_to_myself is UNSET else body.copy_to_myself
+    copy = bool(current["auto_forward_copy"]) if body.copy_to_myself is UNSET else body.copy_to_myself
     _rules_then_world(
         context,
         reseller_id,
@@ -358,6 +364,20 @@ def set_auto_forward(context: AppContext, reseller_id: int, name: str, body: Aut
             "auto_forward_copy": copy,
         },
     )
+
+
+def _settings(database: Database, address: str) -> dict[str, Any]:
+    """The mailbox's current auto-reply and auto-forward settings."""
+    with database.engine.connect() as conn:
+        row = conn.execute(
+            select(
+                mailboxes.c.auto_reply_subject,
+                mailboxes.c.auto_reply_message,
+                mailboxes.c.auto_forward_addresses,
+                mailboxes.c.auto_forward_copy,
+            ).where(mailboxes.c.name == address)
+        ).one()
+    return dict(row._mapping)
 
 
 def _refuse_alias_loop(database: Database, address: str, targets: list[str]) -> None:

@@ -18,6 +18,15 @@ from reseller_api.resources.provisioningjobs.schemas import (
     ProvisioningJobInfo,
 )
 
+# Why a job failed, for people and tools (the body is the vendor's schema, which has no room for it).
+ERROR_HEADER = "X-Provisioning-Error"
+
+
+def reason_header(error: str) -> str:
+    """One line of printable ASCII (HTTP header values are Latin-1 at best), at most 500 characters."""
+    text = " ".join(error.split()).encode("ascii", "replace").decode("ascii")
+    return text[:500]
+
 
 def accepted(job_id: str) -> Response[bytes]:
     """The 202 every asynchronous creation answers, pointing at its job (a relative path), no body."""
@@ -34,7 +43,8 @@ class ProvisioningJobController(Controller):
         summary="Detail of a provisioning job",
         description="Provisioning failures may occur. Do NOT retry provisioning until the job "
         "reports finished or cancelled. 200 while the job runs (or when it failed or was "
-        "cancelled), 201 with links to the created resources when it finished.",
+        "cancelled), 201 with links to the created resources when it finished. A failed job's "
+        f"answer carries the reason in the `{ERROR_HEADER}` header.",
         sync_to_thread=False,
         responses={
             201: ResponseSpec(
@@ -64,4 +74,5 @@ class ProvisioningJobController(Controller):
             status=cast("JobStatus", job.status),
             completion=CompletionEstimation(estimate=jobs.iso(job.estimate)),
         )
-        return Response(info, status_code=200)
+        headers = {ERROR_HEADER: reason_header(job.error)} if job.status == jobs.FAILED and job.error else {}
+        return Response(info, status_code=200, headers=headers)

@@ -5,31 +5,58 @@ from __future__ import annotations
 from reseller_api.client.cli.commands import Subparsers, command, group
 from reseller_api.client.cli.context import Context
 
+Z = "resellerctl mailzones"
+
 
 def register(sub: Subparsers) -> None:
-    zones = group(sub, "mailzones", "mail zones")
-    command(zones, "show", show_zone, "show a mail zone").add_argument("domain_name")
+    zones = group(
+        sub,
+        "mailzones",
+        "mail zones: aliases, catch-all, anti-spam, SMTP domains",
+        [f"{Z} show example.com", f"{Z} alias-add example.com sales@example.com anna@example.org"],
+    )
+    command(zones, "show", show_zone, "show a mail zone", [f"{Z} show example.com"]).add_argument(
+        "domain_name"
+    )
     for name, handler, text in (
         ("alias-add", add_alias, "forward an address to destinations"),
         ("alias-update", update_alias, "replace an alias's destinations"),
     ):
-        parser = command(zones, name, handler, text)
+        parser = command(
+            zones,
+            name,
+            handler,
+            text,
+            [f"{Z} {name} example.com sales@example.com anna@example.org bob@example.org"],
+        )
         parser.add_argument("domain_name")
         parser.add_argument("email_address")
         parser.add_argument("destinations", nargs="+")
-    for name, handler, value, text in (
-        ("alias-delete", delete_alias, "email_address", "delete an alias"),
-        ("catchall-add", add_catch_all, "email_address", "add a catch-all address"),
-        ("catchall-delete", delete_catch_all, "email_address", "remove a catch-all address"),
-        ("smtp-add", add_smtp_domain, "hostname", "add an SMTP domain"),
-        ("smtp-delete", delete_smtp_domain, "hostname", "delete an SMTP domain"),
-        ("antispam", set_anti_spam, "type", "set anti-spam: none, basic or advanced"),
+    for name, handler, value, text, example in (
+        ("alias-delete", delete_alias, "email_address", "delete an alias", "sales@example.com"),
+        ("catchall-add", add_catch_all, "email_address", "add a catch-all address", "inbox@example.com"),
+        (
+            "catchall-delete",
+            delete_catch_all,
+            "email_address",
+            "remove a catch-all address",
+            "inbox@example.com",
+        ),
+        ("smtp-add", add_smtp_domain, "hostname", "add an SMTP domain", "mail.example.com"),
+        ("smtp-delete", delete_smtp_domain, "hostname", "delete an SMTP domain", "mail.example.com"),
+        ("antispam", set_anti_spam, "type", "set anti-spam: none, basic or advanced", "advanced"),
     ):
-        parser = command(zones, name, handler, text)
+        parser = command(zones, name, handler, text, [f"{Z} {name} example.com {example}"])
         parser.add_argument("domain_name")
         choices = ["none", "basic", "advanced"] if value == "type" else None
         parser.add_argument(value, choices=choices)
-    smtp = command(zones, "smtp-enable", enable_smtp_domain, "switch an SMTP domain on or off")
+    smtp = command(
+        zones,
+        "smtp-enable",
+        enable_smtp_domain,
+        "switch an SMTP domain on or off",
+        [f"{Z} smtp-enable example.com mail.example.com off"],
+    )
     smtp.add_argument("domain_name")
     smtp.add_argument("hostname")
     smtp.add_argument("state", choices=["on", "off"])
