@@ -36,6 +36,8 @@ SAMPLES = {
     "PATH": "backups/reseller-api.tar.gz",
     "ID": "1",
     "COMMAND": "accounts",
+    "SHELL": "bash",
+    "TEXT": "a note",
 }
 PLACEHOLDER = re.compile(r"\b[A-Z][A-Z0-9_]*\b")
 
