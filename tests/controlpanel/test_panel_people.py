@@ -320,8 +320,12 @@ def test_admin_key_names_in_the_list_and_the_audit(
     from reseller_api.cli import admin
     from reseller_api.cli.main import build_parser
 
+    from reseller_api.crypto import SecretBox
+
+    box = SecretBox.from_settings(settings)
+
     def run(*argv: str) -> str:
-        assert admin.run(build_parser().parse_args(["admin", *argv]), settings, database) == 0
+        assert admin.run(build_parser().parse_args(["admin", *argv]), settings, database, box) == 0
         return capsys.readouterr().out
 
     created = json.loads(
