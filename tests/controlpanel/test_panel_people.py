@@ -319,7 +319,6 @@ def test_admin_key_names_in_the_list_and_the_audit(
     """``reseller-api admin key create --name``, ``key rename``, ``key list`` and ``audit`` (in-process)."""
     from reseller_api.cli import admin
     from reseller_api.cli.main import build_parser
-
     from reseller_api.crypto import SecretBox
 
     box = SecretBox.from_settings(settings)
