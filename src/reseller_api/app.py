@@ -104,7 +104,9 @@ def create_app(
     gate = Gate(
         litestar,
         keys=KeyCache(database, box, settings.rate_limit),
-        nonces=nonce_store(settings.redis_url, 2 * settings.signature_max_age, settings.redis_prefix),
+        # A signature is accepted from max_age before its timestamp to max_age after, counted
+        # in whole seconds (so up to a second more): its nonce is remembered that long.
+        nonces=nonce_store(settings.redis_url, 2 * settings.signature_max_age + 1, settings.redis_prefix),
         limiter=RateLimiter(settings.redis_url or "memory://", key_prefix=settings.redis_prefix),
         failure_limit=parse_rate_limit(settings.auth_failure_limit),
         max_age=settings.signature_max_age,
