@@ -20,6 +20,7 @@ from litestar.routes import HTTPRoute
 from reseller_api import __version__, controlpanel, docs, openapi
 from reseller_api.backends import build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
+from reseller_api.conventions.bodies import ApiRequest
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.gate import Gate
 from reseller_api.conventions.nonces import nonce_store
@@ -94,6 +95,7 @@ def create_app(
             use_handler_docstrings=True,
         ),
         lifespan=[lifespan],
+        request_class=ApiRequest,
         logging_config=None,
         debug=False,
     )

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
-from reseller_api.conventions.paging import INT32_MAX, Page
+from reseller_api.conventions.paging import Page
 from reseller_api.crypto import hash_password
 from reseller_api.errors import FieldProblem, ValidationFailed, define, invalid
 from reseller_api.jobs import service as jobs
@@ -88,8 +88,6 @@ def list_accounts(
 
 
 def get_account(database: Database, reseller_id: int, account_id: int) -> AccountDetail | None:
-    if not 0 < account_id <= INT32_MAX:  # ids are int32: anything else cannot exist
-        return None
     row = database.fetch_one(_DETAIL, account_id=account_id, reseller_id=reseller_id)
     if row is None:
         return None
