@@ -64,6 +64,21 @@ def read_until_closed(sock: socket.socket, limit: float) -> tuple[float, bytes]:
     return time.monotonic() - started, received
 
 
+def trickle(sock: socket.socket, data: bytes, *, every: float, deadline: float) -> tuple[float, bytes]:
+    """Send ``data`` a byte every ``every`` seconds until the server cuts us off: how long, and its answer."""
+    started = time.monotonic()
+    for byte in data:
+        try:
+            sock.sendall(bytes([byte]))
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        time.sleep(every)
+        if time.monotonic() - started > deadline + SLACK:
+            pytest.fail(f"the server still reads what arrives a byte every {every}s")
+    _, received = read_until_closed(sock, SLACK)
+    return time.monotonic() - started, received
+
+
 def status_of(received: bytes) -> int:
     return int(received.split(b" ", 2)[1])
 
@@ -91,19 +106,10 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off(guarded: Server) -> None:
     """Slowloris: steady progress does not buy time; the headers have their deadline."""
     request = b"GET /v2/servicepacks HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 200
     with connect(guarded) as sock:
-        started = time.monotonic()
-        for byte in request:
-            try:
-                sock.sendall(bytes([byte]))
-            except (BrokenPipeError, ConnectionResetError):
-                break
-            time.sleep(0.05)
-            if time.monotonic() - started > HEADER_TIMEOUT + SLACK:
-                pytest.fail("the server is still reading headers sent a byte at a time")
-        _, received = read_until_closed(sock, SLACK)
+        took, received = trickle(sock, request, every=0.05, deadline=HEADER_TIMEOUT)
     assert status_of(received) == 408
     assert error_code(received) == "request_timeout"
-    assert time.monotonic() - started >= HEADER_TIMEOUT - 0.1
+    assert took >= HEADER_TIMEOUT - 0.1
 
 
 def test_a_signed_request_whose_body_trickles_in_is_cut_off(
@@ -120,19 +126,10 @@ def test_a_signed_request_whose_body_trickles_in_is_cut_off(
     ).encode()
     with connect(guarded) as sock:
         sock.sendall(head + body[:10])
-        started = time.monotonic()
-        for byte in body[10:-1]:
-            try:
-                sock.sendall(bytes([byte]))
-            except (BrokenPipeError, ConnectionResetError):
-                break
-            time.sleep(0.2)
-            if time.monotonic() - started > BODY_TIMEOUT + SLACK:
-                pytest.fail("the server is still reading a body sent a byte at a time")
-        _, received = read_until_closed(sock, SLACK)
+        took, received = trickle(sock, body[10:-1], every=0.2, deadline=BODY_TIMEOUT)
     assert status_of(received) == 408
     assert error_code(received) == "request_timeout"
-    assert time.monotonic() - started >= BODY_TIMEOUT - 0.1
+    assert took >= BODY_TIMEOUT - 0.1
     # Nothing was ordered.
     with guarded.client(creds["api_key"], creds["api_secret"]) as client:
         assert client.get("/v2/accounts?identifier=slow.example").json() == []

@@ -15,8 +15,8 @@ client likes. :class:`GuardedProtocol` is uvicorn's httptools protocol with thos
 - **connections**: past ``max_connections`` open at once, a request is answered 503 with
   ``Retry-After`` and the connection closed.
 
-One timer per connection, moved by plain attribute writes: a request costs no timer
-call unless its phase outlasts the timer.
+One timer per connection, moved by plain attribute writes: it is re-armed only when it
+fires, or when a phase needs an earlier deadline than it is set for.
 """
 
 from __future__ import annotations
