@@ -217,6 +217,8 @@ def test_a_revoked_key_cannot_be_rotated_back_to_life(
 
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J[bold red]forged[/bold red]\nreseller-api: error: fake\u202e"
+# A whitelist entry as stored before scopes were refused (the column holds 64 characters).
+HOSTILE_CIDR = "::1%\x1b]0;pwned\x07[bold red]forged[/bold red]\n\u202e/128"
 
 
 def test_stored_values_are_printed_escaped(shared_deployment: Deployment) -> None:
@@ -231,7 +233,7 @@ def test_stored_values_are_printed_escaped(shared_deployment: Deployment) -> Non
             key_id = conn.execute(
                 select(api_keys.c.id).where(api_keys.c.key == created["api_key"])
             ).scalar_one()
-            conn.execute(insert(api_key_networks).values(api_key_id=key_id, cidr=HOSTILE))
+            conn.execute(insert(api_key_networks).values(api_key_id=key_id, cidr=HOSTILE_CIDR))
             reseller_id = conn.execute(
                 select(resellers.c.id).where(resellers.c.name == reseller)
             ).scalar_one()
@@ -256,5 +258,6 @@ def test_stored_values_are_printed_escaped(shared_deployment: Deployment) -> Non
         assert "[bold red]forged[/bold red]" in done.stdout, done.stdout  # shown, not interpreted
         assert "\\x1b]0;pwned" in done.stdout, done.stdout
         as_json = shared_deployment.cli("admin", *args, "--json").stdout
-        assert json.dumps(HOSTILE)[1:-1] in as_json  # JSON escapes it all by itself
+        stored = HOSTILE_CIDR if args[0] == "key" else HOSTILE
+        assert json.dumps(stored)[1:-1] in as_json  # JSON escapes it all by itself
         assert "\x1b" not in as_json
