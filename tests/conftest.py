@@ -15,6 +15,7 @@ from reseller_api.credentials.service import CredentialsService
 from reseller_api.crypto import SecretBox
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
+from tests import harness
 from tests.harness import AddressedClient, Caller, ClientAddress, DatabaseFactory
 
 TEST_SECRET_KEY = "N2q0n1XzXb0m2wqJ7b4Zb9Xk7yT6c0fQm3S8d1Lr5aE="
@@ -52,10 +53,14 @@ def scale_out(config: pytest.Config) -> bool:
     return bool(config.getoption("--runner") == "procrastinate")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # For modules that build their application at import (schemathesis parametrizes from it).
+    harness.ENGINE = "postgresql" if scale_out(config) else str(config.getoption("--db"))
+
+
 @pytest.fixture(scope="session")
 def db_factory(request: pytest.FixtureRequest) -> Iterator[DatabaseFactory]:
-    engine = "postgresql" if scale_out(request.config) else request.config.getoption("--db")
-    factory = DatabaseFactory(engine, Path(tempfile.mkdtemp(prefix="reseller-api-")))
+    factory = DatabaseFactory(harness.ENGINE, Path(tempfile.mkdtemp(prefix="reseller-api-")))
     if scale_out(request.config):
         from tests.scale_out import prepare_procrastinate
 

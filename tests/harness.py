@@ -23,6 +23,8 @@ from reseller_api.store.database import Database
 from reseller_api.store.tables import metadata
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The database engine of this run ("sqlite" or "postgresql", from --db), set by conftest.
+ENGINE = "sqlite"
 
 
 ADDRESS_HEADER = "x-test-client-address"

@@ -20,6 +20,7 @@ from litestar.routes import HTTPRoute
 from reseller_api import __version__, controlpanel, docs, documentation, openapi
 from reseller_api.backends import build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
+from reseller_api.conventions.bodies import ApiRequest
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.gate import Gate
 from reseller_api.conventions.nonces import nonce_store
@@ -92,6 +93,7 @@ def create_app(
             use_handler_docstrings=True,
         ),
         lifespan=[lifespan],
+        request_class=ApiRequest,
         logging_config=None,
         debug=False,
     )
@@ -103,7 +105,9 @@ def create_app(
     gate = Gate(
         litestar,
         keys=KeyCache(database, box, settings.rate_limit),
-        nonces=nonce_store(settings.redis_url, 2 * settings.signature_max_age, settings.redis_prefix),
+        # A signature is accepted from max_age before its timestamp to max_age after, counted
+        # in whole seconds (so up to a second more): its nonce is remembered that long.
+        nonces=nonce_store(settings.redis_url, 2 * settings.signature_max_age + 1, settings.redis_prefix),
         limiter=RateLimiter(settings.redis_url or "memory://", key_prefix=settings.redis_prefix),
         failure_limit=parse_rate_limit(settings.auth_failure_limit),
         max_age=settings.signature_max_age,

@@ -15,6 +15,7 @@ from reseller_api.conventions.gate import CREDENTIAL_SCOPE_KEY
 from reseller_api.conventions.paging import Page
 from reseller_api.credentials.cache import Credential
 from reseller_api.crypto import SecretBox
+from reseller_api.errors import AUTH_HEADER_MISSING, ApiProblem
 from reseller_api.jobs.runner import Runner
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
@@ -45,8 +46,7 @@ def provide_credential(
     providers share a batch, which Litestar runs in an anyio task group: measured at about
     a third of a signed GET's time.
     """
-    credential: Credential = request.scope[CREDENTIAL_SCOPE_KEY]  # type: ignore[literal-required]
-    return credential
+    return credential_of(request.scope)
 
 
 def context_of(scope: Any) -> AppContext:
@@ -56,8 +56,15 @@ def context_of(scope: Any) -> AppContext:
 
 
 def credential_of(scope: Any) -> Credential:
-    """The authenticated key the gate put in the scope (for handlers that skip dependency injection)."""
-    credential: Credential = scope[CREDENTIAL_SCOPE_KEY]
+    """The authenticated key the gate put in the scope (for handlers that skip dependency injection).
+
+    Every ``/v2`` route is behind the gate; should a request ever reach one without passing
+    it, it is refused as unauthenticated (401), never answered as an internal error.
+    """
+    try:
+        credential: Credential = scope[CREDENTIAL_SCOPE_KEY]
+    except KeyError:
+        raise ApiProblem(AUTH_HEADER_MISSING) from None
     return credential
 
 

@@ -87,6 +87,10 @@ RATE_LIMITED = define("rate_limit_exceeded", 429, "Too many requests, retry late
 NOT_FOUND = define("not_found", 404, "The resource cannot be found.")
 METHOD_NOT_ALLOWED = define("method_not_allowed", 405, "The method is not allowed on this resource.")
 BODY_TOO_LARGE = define("request_body_too_large", 413, "The request body is too large.")
+REQUEST_TIMEOUT = define(
+    "request_timeout", 408, "The request was not received in time; send it again without pausing."
+)
+HEADERS_TOO_LARGE = define("request_headers_too_large", 431, "The request's headers are too large.")
 UNSUPPORTED_MEDIA = define("unsupported_media_type", 415, "The request body must be JSON.")
 INTERNAL = define(
     "internal_error",

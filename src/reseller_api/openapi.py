@@ -23,6 +23,8 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 
+from reseller_api.conventions.integers import INT32_MAX
+
 HMAC_DESCRIPTION = (
     "`Authorization: hmac {apikey}:{signature}:{nonce}:{unix seconds}`. The signature is the "
     "base64 HMAC-SHA256, keyed with the API secret, of apikey + lowercased method + "
@@ -136,7 +138,7 @@ def polish(openapi: OpenAPI) -> OpenAPI:
         for parameter in operation.parameters or []:
             if isinstance(parameter, Parameter) and parameter.name in ("skip", "take"):
                 # Litestar drops ge=0 (a falsy bound) from the schema; state the real bounds.
-                parameter.schema = Schema(type=OpenAPIType.INTEGER, minimum=0, maximum=2**31 - 1)
+                parameter.schema = Schema(type=OpenAPIType.INTEGER, minimum=0, maximum=INT32_MAX)
         if operation.parameters or operation.request_body:
             responses["400"] = _error("Bad Request", "BadRequestResponse")
         responses["401"] = _error("Unauthorized: missing or invalid signature, or IP not whitelisted.")

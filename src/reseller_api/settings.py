@@ -85,6 +85,13 @@ class Settings:
     hosting_ip: str = DEFAULT_HOSTING_IP
     ssh_host: str = DEFAULT_SSH_HOST
     max_body_bytes: int = 1_048_576
+    # How long a client may take (serve's connection guard, cli/connections.py): to send a
+    # request's headers from its first byte, its body from the headers' end, and to start a
+    # request on an open connection; and how many connections one process keeps open.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keep_alive_timeout: float = 5.0
+    max_connections: int = 1000
     # "embedded": jobs run inside `serve`; "worker": `serve` runs none, `reseller-api worker` does;
     # "procrastinate": deferred with procrastinate on PostgreSQL, run by `reseller-api worker`.
     job_runner: str = "embedded"
@@ -183,6 +190,10 @@ class Settings:
             hosting_ip=_ip_address(get("HOSTING_IP"), "HOSTING_IP", DEFAULT_HOSTING_IP),
             ssh_host=_host(get("SSH_HOST"), "SSH_HOST") or DEFAULT_SSH_HOST,
             max_body_bytes=_integer(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1_048_576, 1024),
+            header_timeout=_timeout(get("HEADER_TIMEOUT"), "HEADER_TIMEOUT", 10.0),
+            body_timeout=_timeout(get("BODY_TIMEOUT"), "BODY_TIMEOUT", 30.0),
+            keep_alive_timeout=_timeout(get("KEEP_ALIVE_TIMEOUT"), "KEEP_ALIVE_TIMEOUT", 5.0),
+            max_connections=_integer(get("MAX_CONNECTIONS"), "MAX_CONNECTIONS", 1000, 1),
             log_level=_log_level(get("LOG_LEVEL")),
             log_format=_choice(get("LOG_FORMAT"), "LOG_FORMAT", ("text", "json")),
             access_log=_boolean(get("ACCESS_LOG"), "ACCESS_LOG"),
@@ -278,6 +289,13 @@ def _number(raw: str | None, name: str, default: float) -> float:
         raise SettingsError(f"{PREFIX}{name}: expected a number of seconds, got {raw!r}") from None
     if not 0 <= value <= 86_400:
         raise SettingsError(f"{PREFIX}{name}: must be between 0 and 86400 seconds, got {raw}")
+    return value
+
+
+def _timeout(raw: str | None, name: str, default: float) -> float:
+    value = _number(raw, name, default)
+    if value <= 0:
+        raise SettingsError(f"{PREFIX}{name}: must be more than 0 seconds, got {raw}")
     return value
 
 

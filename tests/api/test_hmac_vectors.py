@@ -268,6 +268,18 @@ def test_timestamps_further_than_300_seconds_are_refused(
     assert_accepted(send(client, SIMPLE))
 
 
+@pytest.mark.parametrize("fraction", [0.0, 0.5, 0.999])
+def test_the_window_is_judged_in_whole_seconds(
+    client_factory: ClientFactory, vector_key: int, clock: FakeClock, fraction: float
+) -> None:
+    """The header carries whole seconds: 300 s away is inside the window all through that second."""
+    client = client_factory("127.0.0.1")
+    clock.now = TIMESTAMP + 301 + fraction
+    assert_refused(send(client, SIMPLE), "authorization_timestamp_invalid")
+    clock.now = TIMESTAMP + 300 + fraction
+    assert_accepted(send(client, SIMPLE))
+
+
 def test_the_real_clock_refuses_the_vectors(client_factory: ClientFactory, vector_key: int) -> None:
     """Without a fake clock the vectors are far in the past (or future)."""
     assert abs(time.time() - TIMESTAMP) > 300
@@ -318,13 +330,14 @@ def test_the_replay_window_is_longer_than_the_signature_window(
     assert_refused(send(client, SIMPLE), "authorization_timestamp_invalid")
 
 
+@pytest.mark.parametrize("last", [300, 300.5, 300.999])
 def test_no_replay_at_the_far_edge_of_the_window(
-    client_factory: ClientFactory, vector_key: int, clock: FakeClock
+    client_factory: ClientFactory, vector_key: int, clock: FakeClock, last: float
 ) -> None:
     client = client_factory("127.0.0.1")
     clock.now = TIMESTAMP - 300
     assert_accepted(send(client, SIMPLE))
-    clock.now = TIMESTAMP + 300
+    clock.now = TIMESTAMP + last
     assert_refused(send(client, SIMPLE), "authorization_nonce_reused")
 
 
@@ -476,6 +489,36 @@ def test_forwarded_for_from_a_trusted_proxy_is_honoured(
             send(stranger, ACCEPT[2], {"X-Forwarded-For": "127.0.0.1"}),
             "authorization_ip_not_whitelisted",
         )
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Forwarded-For": "unknown"},
+        {"X-Forwarded-For": ""},
+        {"X-Forwarded-For": "203.0.113.5, garbage"},
+        {"Forwarded": "for=unknown"},
+        {"Forwarded": "for=10.9.8.3", "X-Forwarded-For": "203.0.113.5"},
+    ],
+    ids=["unknown", "empty", "garbage-last", "forwarded-unknown", "disagreeing"],
+)
+def test_a_client_the_proxy_cannot_name_is_not_the_proxy(
+    settings: Settings,
+    database: Database,
+    vector_key: int,
+    at_vector_time: FakeClock,
+    credentials: CredentialsService,
+    headers: dict[str, str],
+) -> None:
+    """A whitelist that covers the load balancer must not let in a client it cannot name."""
+    credentials.allow_ip(API_KEY, "10.9.8.0/24")
+    app = app_with(settings, database, at_vector_time, TRUSTED_PROXIES="10.9.8.0/24")
+    with client_for(app, "10.9.8.7") as proxy:
+        assert_refused(send(proxy, SIMPLE, headers), "authorization_ip_not_whitelisted")
+        # What proxies really send: ports, brackets, RFC 7239.
+        assert_accepted(send(proxy, ACCEPT[1], {"X-Forwarded-For": "127.0.0.1:51234"}))
+        assert_accepted(send(proxy, ACCEPT[2], {"Forwarded": 'for="127.0.0.1:4711";proto=https'}))
+        assert_accepted(send(proxy, ACCEPT[3], {"Forwarded": "for=10.9.8.2"}))
 
 
 def test_failures_are_counted_per_forwarded_client(

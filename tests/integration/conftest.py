@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -48,6 +49,10 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _limit_open_files(count: int) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
 
 
 def clean_environment() -> dict[str, str]:
@@ -131,8 +136,10 @@ class Server:
         *,
         command: list[str] | None = None,
         port: int | None = None,
+        open_files: int | None = None,
         **env: str,
     ) -> None:
+        """``open_files``: the process's RLIMIT_NOFILE (soft and hard), as ``ulimit -n`` would set."""
         self.deployment = deployment
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -146,7 +153,12 @@ class Server:
                 stdout=out,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=None if open_files is None else lambda: _limit_open_files(open_files),
             )
+
+    @property
+    def pid(self) -> int:
+        return int(self.process.pid)
 
     @property
     def stderr(self) -> str:
@@ -263,8 +275,10 @@ def start_server() -> Iterator[Callable[..., Server]]:
     """Start servers (``start_server(deployment, name, **env)``); all are stopped at teardown."""
     servers: list[Server] = []
 
-    def start(deployment: Deployment, name: str = "server", **env: str) -> Server:
-        server = Server(deployment, name, **env)
+    def start(
+        deployment: Deployment, name: str = "server", *, open_files: int | None = None, **env: str
+    ) -> Server:
+        server = Server(deployment, name, open_files=open_files, **env)
         servers.append(server)
         server.wait_ready()
         return server

@@ -7,7 +7,12 @@ import os
 import uuid
 
 import pytest
+from sqlalchemy import insert, select
 
+from reseller_api.controlpanel import audit
+from reseller_api.settings import normalise_database_url
+from reseller_api.store.database import Database
+from reseller_api.store.tables import api_key_networks, api_keys, resellers
 from tests.integration.conftest import Deployment, Server, error_code
 
 pytestmark = pytest.mark.integration
@@ -115,6 +120,9 @@ BAD_ADMIN = [
     pytest.param(["key", "rotate", "nosuchkey"], id="unknown-key-rotate"),
     pytest.param(["key", "deny-ip", "nosuchkey", "127.0.0.1"], id="unknown-key-deny"),
     pytest.param(["key", "list", "--reseller", "nobody-here"], id="unknown-reseller"),
+    pytest.param(["key", "create", "--reseller", "x", "--allow-ip", "::1%eth0"], id="ipv6-scope"),
+    pytest.param(["key", "create", "--reseller", "x", "--allow-ip", "::1%<img src=x>"], id="scope-markup"),
+    pytest.param(["key", "create", "--reseller", "x", "--allow-ip", "::1%\x1b[2J\nx"], id="scope-escapes"),
     pytest.param(["servicepack", "create", "X", "--asset", "bogus=1"], id="bad-asset"),
     pytest.param(
         ["servicepack", "create", "X", "--asset", "mailbox=1", "--asset", "mailbox=2"],
@@ -241,3 +249,71 @@ def test_key_list_never_shortens_a_key(shared_deployment: Deployment) -> None:
     assert "…" not in listing.stdout
     narrow = shared_deployment.cli("admin", "key", "list", "--reseller", reseller, COLUMNS="40")
     assert created["api_key"] in narrow.stdout
+
+
+def test_a_revoked_key_cannot_be_rotated_back_to_life(
+    shared_deployment: Deployment, shared_server: Server
+) -> None:
+    created = shared_deployment.admin_json(
+        "key", "create", "--reseller", unique("gone"), "--allow-ip", "127.0.0.1"
+    )
+    shared_deployment.admin("key", "revoke", created["api_key"])
+    done = shared_deployment.cli("admin", "key", "rotate", created["api_key"], "--json")
+    assert done.returncode != 0, done.stdout
+    assert done.stdout == ""  # no new secret
+    assert error_lines(done.stderr) == [
+        f"reseller-api: error: The API key {created['api_key']!r} is revoked; create a new key instead."
+    ]
+    with shared_server.client(created["api_key"], created["api_secret"]) as client:
+        assert error_code(client.get("/v2/servicepacks")) == "authorization_api_key_invalid"
+    status = [
+        k["status"] for k in shared_deployment.admin_json("key", "list") if k["api_key"] == created["api_key"]
+    ]
+    assert status == ["revoked"]
+
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J[bold red]forged[/bold red]\nreseller-api: error: fake\u202e"
+# A whitelist entry as stored before scopes were refused (the column holds 64 characters).
+HOSTILE_CIDR = "::1%\x1b]0;pwned\x07[bold red]forged[/bold red]\n\u202e/128"
+
+
+def test_stored_values_are_printed_escaped(shared_deployment: Deployment) -> None:
+    """Whatever the database holds (rows from before scopes were refused, audit details) cannot
+    steer the operator's terminal: no escape sequence, no line break, no markup gets through."""
+    reseller = unique("term")
+    created = shared_deployment.admin_json("key", "create", "--reseller", reseller, "--allow-ip", "127.0.0.1")
+    url = shared_deployment.database_url or f"sqlite:///{shared_deployment.data_dir / 'reseller-api.db'}"
+    database = Database(normalise_database_url(url), pool_size=1)
+    try:
+        with database.transaction() as conn:
+            key_id = conn.execute(
+                select(api_keys.c.id).where(api_keys.c.key == created["api_key"])
+            ).scalar_one()
+            conn.execute(insert(api_key_networks).values(api_key_id=key_id, cidr=HOSTILE_CIDR))
+            reseller_id = conn.execute(
+                select(resellers.c.id).where(resellers.c.name == reseller)
+            ).scalar_one()
+        audit.record(
+            database,
+            reseller_id=reseller_id,
+            actor_kind="api_key",
+            actor=HOSTILE,
+            action=HOSTILE,
+            detail=HOSTILE,
+        )
+    finally:
+        database.dispose()
+    for args in (["key", "list", "--reseller", reseller], ["audit", "--reseller", reseller]):
+        done = shared_deployment.cli("admin", *args, COLUMNS="400")
+        assert done.returncode == 0, done.stderr
+        for raw in ("\x1b", "\x07", "\u202e", "[bold red]forged[/bold red]\n"):
+            assert raw not in done.stdout, (args, raw)
+        assert "fake" not in "".join(
+            line for line in done.stdout.splitlines() if line.startswith("reseller-api")
+        )
+        assert "[bold red]forged[/bold red]" in done.stdout, done.stdout  # shown, not interpreted
+        assert "\\x1b]0;pwned" in done.stdout, done.stdout
+        as_json = shared_deployment.cli("admin", *args, "--json").stdout
+        stored = HOSTILE_CIDR if args[0] == "key" else HOSTILE
+        assert json.dumps(stored)[1:-1] in as_json  # JSON escapes it all by itself
+        assert "\x1b" not in as_json

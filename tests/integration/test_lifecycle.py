@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import re
+import os
+import pty
+import select as io_select
 import signal
 import stat
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +18,7 @@ from sqlalchemy import func, select
 from reseller_api.settings import normalise_database_url
 from reseller_api.store.database import Database
 from reseller_api.store.tables import accounts, simulated_objects
-from tests.integration.conftest import Deployment, Server, SignedClient
+from tests.integration.conftest import COMMAND, Deployment, Server, SignedClient, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -27,29 +30,28 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_first_start_prints_and_saves_the_default_credentials_once(
+def test_first_start_saves_the_default_credentials_and_logs_only_where(
     deployment: Deployment, start_server: StartServer, open_client: OpenClient
 ) -> None:
     first = start_server(deployment, "first")
 
-    # The banner: key and secret once on stderr.
-    banner = first.stderr
-    keys = re.findall(r"api_key:\s+(\S+)", banner)
-    secrets = re.findall(r"api_secret:\s+(\S+)", banner)
-    assert len(keys) == 1, banner
-    assert len(secrets) == 1, banner
-    assert banner.count(secrets[0]) == 1, "the secret is printed exactly once"
-
-    # The file: exactly what was printed, readable by the owner only.
+    # The file: readable by the owner only.
     assert mode(deployment.bootstrap_file) == 0o600
     saved = deployment.bootstrap_credentials()
-    assert saved == {"reseller": "default", "api_key": keys[0], "api_secret": secrets[0]}
+    assert set(saved) == {"reseller", "api_key", "api_secret"}
+    assert saved["reseller"] == "default"
+    # Without a terminal (systemd, a container) the output is a journal: no secret there,
+    # only where it was saved.
+    output = first.stderr + first.stdout_path.read_text()
+    assert saved["api_secret"] not in output
+    assert "api_secret" not in output
+    assert f"its key and secret are in {deployment.bootstrap_file} (mode 0600)" in first.stderr
     assert mode(deployment.secret_key_file) == 0o600
     sqlite_file = deployment.data_dir / "reseller-api.db"
     assert sqlite_file.exists() == (deployment.database_url is None), "the configured database is used"
     secret_key = deployment.secret_key_file.read_bytes()
     assert secret_key.strip(), "the generated secret key file is not empty"
-    assert secrets[0].encode() not in secret_key
+    assert saved["api_secret"].encode() not in secret_key
 
     # The credentials work from 127.0.0.1.
     client = open_client(first, saved["api_key"], saved["api_secret"])
@@ -65,9 +67,9 @@ def test_first_start_prints_and_saves_the_default_credentials_once(
     assert "Traceback" not in first.stderr
     bootstrap_before = deployment.bootstrap_file.stat()
 
-    # A second start on the same data dir: no banner, nothing rewritten, same secrets valid.
+    # A second start on the same data dir: nothing created, nothing rewritten, same secrets valid.
     second = start_server(deployment, "second")
-    assert "api_secret" not in second.stderr, second.stderr
+    assert "first start" not in second.stderr, second.stderr
     assert saved["api_secret"] not in second.stderr
     assert deployment.bootstrap_credentials() == saved
     assert deployment.bootstrap_file.stat().st_mtime_ns == bootstrap_before.st_mtime_ns
@@ -75,6 +77,41 @@ def test_first_start_prints_and_saves_the_default_credentials_once(
     assert mode(deployment.secret_key_file) == 0o600
     again = open_client(second, saved["api_key"], saved["api_secret"]).get("/v2/servicepacks")
     assert again.status_code == 200, again.text
+
+
+def test_first_start_at_a_terminal_shows_the_secret_there_once(deployment: Deployment) -> None:
+    """Someone at a terminal (``make run``) sees the new key and secret; the log still does not."""
+    controller, terminal = pty.openpty()
+    stderr_path = deployment.data_dir / "tty.stderr.log"
+    port = free_port()
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [*COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=deployment.env(),
+            cwd=deployment.data_dir,
+            stdin=terminal,
+            stdout=terminal,
+            stderr=stderr,
+        )
+    os.close(terminal)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 30
+        while b"not shown again" not in shown and time.monotonic() < deadline:
+            if io_select.select([controller], [], [], 0.5)[0]:
+                try:
+                    shown += os.read(controller, 4096)
+                except OSError:  # the process ended and closed the terminal
+                    break
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        os.close(controller)
+    saved = deployment.bootstrap_credentials()
+    text = shown.decode()
+    assert text.count(saved["api_secret"]) == 1, text
+    assert saved["api_key"] in text
+    assert saved["api_secret"] not in stderr_path.read_text()
 
 
 def _count(deployment: Deployment, query: object) -> int:

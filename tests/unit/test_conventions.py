@@ -124,12 +124,57 @@ def test_a_chain_of_only_trusted_proxies_gives_the_leftmost() -> None:
     assert client_address(_scope("10.0.0.1", "10.0.0.3, 10.0.0.2"), trusted) == _ip("10.0.0.3")
 
 
-def test_a_garbage_hop_stops_the_walk() -> None:
+def test_a_hop_the_proxy_wrote_that_names_no_address_makes_the_client_unknown() -> None:
+    """Else the request would count as coming from the proxy, and a whitelist covering the
+    load balancer would let anyone in."""
     trusted = _nets("10.0.0.0/8")
-    scope = _scope("10.0.0.1", "198.51.100.7, unknown, 10.0.0.2")
-    # Nothing left of the garbage can be trusted: the last trusted hop is the answer.
-    assert client_address(scope, trusted) == _ip("10.0.0.2")
-    assert client_address(_scope("10.0.0.1", "nonsense"), trusted) == _ip("10.0.0.1")
+    for forwarded in ("unknown", "", " ", "nonsense", "203.0.113.5, garbage", "203.0.113.5,", "_hidden"):
+        assert client_address(_scope("10.0.0.1", forwarded), trusted) is None, forwarded
+    # Garbage the client wrote left of the first untrusted hop is never looked at.
+    scope = _scope("10.0.0.1", "garbage, 198.51.100.7, 10.0.0.2")
+    assert client_address(scope, trusted) == _ip("198.51.100.7")
+    # Through a trusted hop, garbage is still garbage.
+    assert client_address(_scope("10.0.0.1", "198.51.100.7, unknown, 10.0.0.2"), trusted) is None
+
+
+def test_hops_with_ports_as_proxies_write_them() -> None:
+    trusted = _nets("10.0.0.0/8")
+    assert client_address(_scope("10.0.0.1", "203.0.113.5:4711"), trusted) == _ip("203.0.113.5")
+    assert client_address(_scope("10.0.0.1", "203.0.113.5:4711, 10.0.0.2:80"), trusted) == _ip("203.0.113.5")
+    assert client_address(_scope("10.0.0.1", "203.0.113.5:port"), trusted) is None
+
+
+def _forwarded(peer: str, *values: str, x_forwarded_for: str | None = None) -> dict[str, Any]:
+    scope = _scope(peer) if x_forwarded_for is None else _scope(peer, x_forwarded_for)
+    scope["headers"] += [(b"forwarded", v.encode()) for v in values]
+    return scope
+
+
+def test_rfc_7239_forwarded_for() -> None:
+    trusted = _nets("10.0.0.0/8")
+    assert client_address(_forwarded("10.0.0.1", "for=203.0.113.5"), trusted) == _ip("203.0.113.5")
+    assert client_address(_forwarded("10.0.0.1", 'For="[2001:db8:cafe::17]:4711"'), trusted) == _ip(
+        "2001:db8:cafe::17"
+    )
+    value = "for=192.0.2.60;proto=http;by=203.0.113.43, for=10.0.0.2"
+    assert client_address(_forwarded("10.0.0.1", value), trusted) == _ip("192.0.2.60")
+    # Two headers are one list, in order; the walk stops at the first untrusted hop.
+    scope = _forwarded("10.0.0.1", "for=127.0.0.1", "for=198.51.100.7, for=10.0.0.3")
+    assert client_address(scope, trusted) == _ip("198.51.100.7")
+    for value in ("for=unknown", "for=_hidden", "proto=https", "", 'for="garbage"', "for=203.0.113.5,"):
+        assert client_address(_forwarded("10.0.0.1", value), trusted) is None, value
+    # From an untrusted peer the header means nothing.
+    assert client_address(_forwarded("203.0.113.9", "for=10.0.0.5"), trusted) == _ip("203.0.113.9")
+
+
+def test_forwarded_and_x_forwarded_for_must_agree() -> None:
+    """A proxy writes one of them; the other may be the client's own invention."""
+    trusted = _nets("10.0.0.0/8")
+    agree = _forwarded("10.0.0.1", "for=203.0.113.5", x_forwarded_for="203.0.113.5")
+    assert client_address(agree, trusted) == _ip("203.0.113.5")
+    # The client wrote "Forwarded: for=10.0.0.7" (a trusted address) past a proxy that manages XFF.
+    forged = _forwarded("10.0.0.1", "for=10.0.0.7", x_forwarded_for="203.0.113.5")
+    assert client_address(forged, trusted) is None
 
 
 def test_ipv6_peers_and_hops() -> None:

@@ -34,6 +34,8 @@ def test_defaults() -> None:
     assert settings.name_servers == DEFAULT_NAME_SERVERS
     assert settings.mysql_hostname == DEFAULT_MYSQL_HOSTNAME
     assert settings.max_body_bytes == 1_048_576
+    assert (settings.header_timeout, settings.body_timeout, settings.keep_alive_timeout) == (10, 30, 5)
+    assert settings.max_connections == 1000
     assert settings.log_level == "INFO"
     assert settings.secret_key_file == Path("var/secret.key")
     assert settings.bootstrap_file == Path("var/bootstrap-credentials.json")
@@ -66,6 +68,10 @@ def test_values_are_read() -> None:
             "RESELLER_API_MYSQL_HOSTNAME": "db.example.com",
             "RESELLER_API_MAX_BODY_BYTES": "2048",
             "RESELLER_API_LOG_LEVEL": "debug",
+            "RESELLER_API_HEADER_TIMEOUT": "2.5",
+            "RESELLER_API_BODY_TIMEOUT": "20",
+            "RESELLER_API_KEEP_ALIVE_TIMEOUT": "75",
+            "RESELLER_API_MAX_CONNECTIONS": "64",
         }
     )
     assert settings.data_dir == Path("/srv/reseller")
@@ -84,6 +90,8 @@ def test_values_are_read() -> None:
     assert settings.mysql_hostname == "db.example.com"
     assert settings.max_body_bytes == 2048
     assert settings.log_level == "DEBUG"
+    assert (settings.header_timeout, settings.body_timeout, settings.keep_alive_timeout) == (2.5, 20, 75)
+    assert settings.max_connections == 64
     assert settings.secret_key_file == Path("/srv/reseller/secret.key")
 
 
@@ -141,6 +149,12 @@ def test_database_urls(url: str, normalised: str) -> None:
         ("MAX_BODY_BYTES", "100"),
         ("MAX_BODY_BYTES", "lots"),
         ("LOG_LEVEL", "verbose"),
+        ("HEADER_TIMEOUT", "0"),
+        ("BODY_TIMEOUT", "-1"),
+        ("KEEP_ALIVE_TIMEOUT", "forever"),
+        ("KEEP_ALIVE_TIMEOUT", "inf"),
+        ("MAX_CONNECTIONS", "0"),
+        ("MAX_CONNECTIONS", "many"),
     ],
 )
 def test_invalid_values_name_the_variable(name: str, value: str) -> None:
@@ -344,3 +358,28 @@ def test_log_format_and_access_log() -> None:
         Settings.from_env({"RESELLER_API_LOG_FORMAT": "xml"})
     with pytest.raises(SettingsError, match="RESELLER_API_ACCESS_LOG: expected true or false"):
         Settings.from_env({"RESELLER_API_ACCESS_LOG": "maybe"})
+
+
+def test_the_connection_cap_fits_the_open_file_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a connection needs is a file descriptor: the cap never promises more than exist."""
+    import resource
+
+    from reseller_api.cli import connections
+
+    limits: dict[str, tuple[int, int]] = {"nofile": (256, 256)}
+
+    def setrlimit(_: int, value: tuple[int, int]) -> None:
+        if value[0] > limits["nofile"][1]:
+            raise ValueError("not allowed")
+        limits["nofile"] = value
+
+    monkeypatch.setattr(resource, "getrlimit", lambda _: limits["nofile"])
+    monkeypatch.setattr(resource, "setrlimit", setrlimit)
+    fitted = connections.fit_file_limit(connections.ConnectionLimits(max_connections=1000))
+    assert fitted.max_connections == 256 - connections.RESERVED_FILES
+    # Room under the hard limit is taken.
+    limits["nofile"] = (1024, 4096)
+    assert (
+        connections.fit_file_limit(connections.ConnectionLimits(max_connections=1000)).max_connections == 1000
+    )
+    assert limits["nofile"] == (1000 + connections.RESERVED_FILES, 4096)

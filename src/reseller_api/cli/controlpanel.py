@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from reseller_api.cli.output import emit_json, emit_table
+from reseller_api.cli.output import emit_json, emit_table, printable
 from reseller_api.controlpanel import audit, users
 from reseller_api.store.database import Database
 
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, database: Database) -> int:
     if args.json:
         emit_json({"email": user.email, "reseller": user.reseller, "set_password_link": link})
     else:
-        print(f"user:     {user.email} (reseller {user.reseller})")
+        print(f"user:     {printable(user.email)} (reseller {printable(user.reseller)})")
         print(f"link:     {link}")
         print(f"Send the link to the user: it sets the password once and expires in {hours} hours.")
     return 0

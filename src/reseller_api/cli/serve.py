@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import math
 import signal
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import uvicorn
 
 from reseller_api.backends import build_backends
 from reseller_api.credentials import keyring
+from reseller_api.cli.connections import ConnectionLimits, fit_file_limit, guarded_protocol
 from reseller_api.credentials.service import CredentialsService
 from reseller_api.crypto import SecretBox
 from reseller_api.jobs.runner import Runner
@@ -36,18 +38,20 @@ def use_api_reason_phrases() -> None:
     h11_impl.STATUS_PHRASES[429] = REASON_429
 
 
-def uvicorn_options(log_level: str) -> dict[str, Any]:
+def uvicorn_options(log_level: str, limits: ConnectionLimits | None = None) -> dict[str, Any]:
     """How ``serve`` runs uvicorn (bench/'s baselines run under exactly the same).
 
-    uvicorn picks uvloop and httptools itself (``uvicorn[standard]``). No logging set-up of
-    its own (``log_config=None``: its lines go through ours, one format, see logs.py), no
-    access log of its own (``RESELLER_API_ACCESS_LOG`` turns on ours, which knows the route,
-    the reseller and the request id) and no ``server`` header.
+    uvicorn picks uvloop itself (``uvicorn[standard]``); the HTTP protocol is httptools with
+    the deadlines and the connection cap of cli/connections.py. No logging set-up of its
+    own (``log_config=None``: its lines go through ours, one format, see logs.py), no access
+    log of its own (``RESELLER_API_ACCESS_LOG`` turns on ours, which knows the route, the
+    reseller and the request id), no ``server`` header, no WebSocket (the API has none).
     ``proxy_headers`` is off: who the caller is behind a proxy is decided by the app alone,
     from ``RESELLER_API_TRUSTED_PROXIES`` (conventions/network.py), whereas uvicorn's layer
     would rewrite the peer address from ``X-Forwarded-For`` for any request from
     127.0.0.1 (its default), before the app sees it, and cost every request a layer.
     """
+    limits = limits or ConnectionLimits()
     return {
         "log_level": log_level.lower(),
         "log_config": None,
@@ -55,20 +59,64 @@ def uvicorn_options(log_level: str) -> dict[str, Any]:
         "server_header": False,
         "proxy_headers": False,
         "lifespan": "on",
+        "http": guarded_protocol(limits),
+        "ws": "none",
+        # uvicorn's own idle timer, beside ours (which also covers a connection's first request).
+        "timeout_keep_alive": max(1, math.ceil(limits.keep_alive)),
     }
 
 
-def print_bootstrap(settings: Settings, database: Database, box: SecretBox) -> None:
+def connection_limits(settings: Settings) -> ConnectionLimits:
+    return fit_file_limit(
+        ConnectionLimits(
+            header_timeout=settings.header_timeout,
+            body_timeout=settings.body_timeout,
+            keep_alive=settings.keep_alive_timeout,
+            max_connections=settings.max_connections,
+        )
+    )
+
+
+def print_bootstrap(
+    settings: Settings,
+    database: Database,
+    box: SecretBox,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> None:
+    """On an empty database, create the first key and say where its secret is.
+
+    The secret goes to the 0600 file, and to the terminal only when someone sits at one
+    (stdin and stdout both a TTY): under systemd or a container, stdout and stderr are a
+    journal that many can read and that keeps everything. The log says only where the
+    file is.
+    """
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
     created = CredentialsService(database, box).bootstrap(settings.bootstrap_file)
     if created is None:
         return
-    banner = (
+    log.info(
+        "first start: created reseller 'default' with an API key allowed from 127.0.0.1 and ::1; "
+        "its key and secret are in %s (mode 0600)",
+        settings.bootstrap_file,
+    )
+    if not (_is_terminal(stdin) and _is_terminal(stdout)):
+        return
+    stdout.write(
         "\nFirst start: created reseller 'default' with an API key allowed from 127.0.0.1 and ::1.\n"
         f"  api_key:    {created.api_key}\n"
         f"  api_secret: {created.api_secret}\n"
-        f"Saved to {settings.bootstrap_file} (mode 0600). The secret is not shown again.\n"
+        f"Saved to {settings.bootstrap_file} (mode 0600). The secret is not shown again.\n\n"
     )
-    sys.stderr.write(banner)
+    stdout.flush()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
 
 
 def prepare_database(settings: Settings, database: Database) -> None:
@@ -96,7 +144,8 @@ def serve(settings: Settings, database: Database, host: str, port: int) -> int:
     # full passes, which otherwise stall the event loop for 40-300 ms (measured under load).
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, **uvicorn_options(settings.log_level))
+    options = uvicorn_options(settings.log_level, connection_limits(settings))
+    uvicorn.run(app, host=host, port=port, **options)
     return 0
 
 

@@ -2,13 +2,18 @@
 
 It wraps the whole ASGI app (not a framework middleware) so that it runs before routing:
 unknown paths and wrong methods are authenticated and carry the rate-limit headers too,
-as clients that read ``x-ratelimit-*`` on every response expect. It reads the body once
-(the signature covers it), then replays it to the app.
+as clients that read ``x-ratelimit-*`` on every response expect. Whether a request needs
+a signature is decided on its path as the router will match it (``//v2/...`` and
+``/%2Fv2/...`` are ``/v2/...`` to Litestar, so they are to us too). It reads the body
+once (the signature covers it), then replays it to the app.
 
-Order matters: the signature is checked before the IP whitelist and the nonce, so an
-unauthenticated caller learns nothing about a key's whitelist and cannot burn nonces.
-Every failure is counted against the caller's IP; past ``RESELLER_API_AUTH_FAILURE_LIMIT``
-that IP gets 429 before any cryptography is done.
+Order matters. What the headers alone can refuse (no or a malformed ``Authorization``, an
+unknown key, a timestamp out of the window, an address the key does not allow, a declared
+body over the limit) is refused before a byte of the body is read: a caller without a key
+costs us its headers, never a buffered body. The signature is checked before the nonce,
+so an unauthenticated caller cannot burn nonces. Every failure is counted against the
+caller's IP; past ``RESELLER_API_AUTH_FAILURE_LIMIT`` that IP gets 429 before any
+cryptography is done.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from limits import RateLimitItem
+from litestar.utils import normalize_path
 
 from reseller_api import errors
 from reseller_api.caching import BoundedMemo
-from reseller_api.conventions.hmac import parse_authorization, signature_matches
+from reseller_api.conventions.hmac import ParsedAuthorization, parse_authorization, signature_matches
 from reseller_api.conventions.network import IPNetwork, client_address
 from reseller_api.conventions.nonces import NonceStore
 from reseller_api.conventions.ratelimit import Decision, RateLimiter
@@ -32,8 +38,29 @@ from reseller_api.credentials.cache import Credential, KeyCache
 ASGIApp = Callable[..., Awaitable[None]]
 
 CREDENTIAL_SCOPE_KEY = "reseller_api.credential"
-PUBLIC_PREFIXES = ("/v2/openapi.json", "/v2/documentation")
+# The documentation is public: exactly these paths and what lies under the second.
+PUBLIC_PATHS = frozenset({"/v2/openapi.json", "/v2/documentation"})
+PUBLIC_PREFIX = "/v2/documentation/"
 log = logging.getLogger("reseller_api.auth")
+# Refusals made before the body was read close the connection when a body was announced:
+# nothing of it is read, buffered or waited for.
+_CLOSE = [(b"connection", b"close")]
+
+
+def needs_signature(path: str) -> bool:
+    """Whether a request for ``path`` must be signed, judged on the path as it is routed.
+
+    Litestar matches ``normalize_path(path)``: no leading or trailing slash doubled, runs
+    of slashes collapsed. A path under ``/v2`` with a ``.`` or ``..`` segment is never
+    public, whatever the router would make of it.
+    """
+    if not path.startswith("/") or "//" in path or (path.endswith("/") and len(path) > 1):
+        path = normalize_path(path)
+    if not path.startswith("/v2"):
+        return False
+    if "/." in path:
+        return True
+    return path not in PUBLIC_PATHS and not path.startswith(PUBLIC_PREFIX)
 
 
 class _Refused(Exception):
@@ -66,8 +93,7 @@ class Gate:
         self.clock = clock
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith("/v2") or path.startswith(PUBLIC_PREFIXES):
+        if scope["type"] != "http" or not needs_signature(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
         now = self.clock()
@@ -76,7 +102,13 @@ class Gate:
         # A flood of bad signatures from one address stops costing us anything here.
         blocked = self.limiter.blocked(self.failure_limit, ip_identity)
         if blocked is not None:
-            await send_json_error(send, errors.RATE_LIMITED, blocked.headers())
+            await send_json_error(send, errors.RATE_LIMITED, [*blocked.headers(), *_close_if_body(scope)])
+            return
+
+        try:
+            credential, parsed = self._identify(scope, now, address)
+        except _Refused as refused:
+            await self._refuse(send, scope, address, ip_identity, refused.error, _close_if_body(scope))
             return
 
         body = bytearray()
@@ -88,11 +120,11 @@ class Gate:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_body:
-                await self._refuse(send, scope, address, ip_identity, errors.BODY_TOO_LARGE)
+                await self._refuse(send, scope, address, ip_identity, errors.BODY_TOO_LARGE, _CLOSE)
                 return
 
         try:
-            credential = self._authenticate(scope, bytes(body), now, address)
+            self._verify(scope, credential, parsed, bytes(body), now)
         except _Refused as refused:
             await self._refuse(send, scope, address, ip_identity, refused.error)
             return
@@ -111,18 +143,27 @@ class Gate:
         address: Any,
         ip_identity: str,
         error: errors.ErrorCode,
+        extra: list[tuple[bytes, bytes]] = (),  # type: ignore[assignment]
     ) -> None:
         """Answer a refusal, counted against the caller's IP (429 once it is over the limit)."""
         failures = self.limiter.hit(self.failure_limit, ip_identity)
-        log.info("refused %s %s from %s: %s", scope["method"], scope["path"], address, error.code)
-        await send_json_error(send, error if failures.allowed else errors.RATE_LIMITED, failures.headers())
+        # The path as a repr: a decoded %0A must not start a forged line in the log.
+        log.info("refused %s %r from %s: %s", scope["method"], scope["path"], address, error.code)
+        await send_json_error(
+            send, error if failures.allowed else errors.RATE_LIMITED, [*failures.headers(), *extra]
+        )
 
-    def _authenticate(self, scope: dict[str, Any], body: bytes, now: float, address: Any) -> Credential:
+    def _identify(
+        self, scope: dict[str, Any], now: float, address: Any
+    ) -> tuple[Credential, ParsedAuthorization]:
+        """Everything the headers alone can refuse, before any of the body is read."""
         header = None
+        declared = 0
         for name, value in scope["headers"]:
-            if name == b"authorization":
+            if name == b"authorization" and header is None:
                 header = value.decode("latin-1")
-                break
+            elif name == b"content-length":
+                declared = int(value) if value.isdigit() else 0
         if header is None:
             raise _Refused(errors.AUTH_HEADER_MISSING)
         parsed = parse_authorization(header)
@@ -131,8 +172,24 @@ class Gate:
         credential = self.keys.get(parsed.api_key)
         if credential is None:
             raise _Refused(errors.AUTH_KEY_UNKNOWN)
-        if abs(now - parsed.timestamp) > self.max_age:
+        # Whole seconds, as the header carries: a timestamp exactly max_age away is in the
+        # window whatever the fraction of the current second.
+        if abs(int(now) - parsed.timestamp) > self.max_age:
             raise _Refused(errors.AUTH_TIMESTAMP)
+        if not credential.allows(address):
+            raise _Refused(errors.AUTH_IP_NOT_WHITELISTED)
+        if declared > self.max_body:
+            raise _Refused(errors.BODY_TOO_LARGE)
+        return credential, parsed
+
+    def _verify(
+        self,
+        scope: dict[str, Any],
+        credential: Credential,
+        parsed: ParsedAuthorization,
+        body: bytes,
+        now: float,
+    ) -> None:
         # raw_path is the path as sent, undecoded; some servers (and httpx's test
         # transport) leave the query string on it, which the ASGI spec does not.
         raw_path = (scope.get("raw_path") or scope["path"].encode()).split(b"?", 1)[0]
@@ -141,16 +198,21 @@ class Gate:
             target += "?" + scope["query_string"].decode("latin-1")
         if not signature_matches(parsed, credential.secret, scope["method"], target, body):
             raise _Refused(errors.AUTH_HMAC_INVALID)
-        if not credential.allows(address):
-            raise _Refused(errors.AUTH_IP_NOT_WHITELISTED)
         if not self.nonces.use(parsed.api_key, parsed.nonce, now):
             raise _Refused(errors.AUTH_NONCE_REUSED)
-        return credential
 
 
 # ``ip:<address>``, the failure counter's identity: formatting an address costs a
 # microsecond, and the same few addresses call again and again.
 _IP_IDENTITIES: BoundedMemo[Any, str] = BoundedMemo(lambda address: f"ip:{address}", 4096)
+
+
+def _close_if_body(scope: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    """``Connection: close`` when the request announced a body we are not going to read."""
+    for name, value in scope["headers"]:
+        if (name == b"content-length" and value.strip() not in (b"", b"0")) or name == b"transfer-encoding":
+            return _CLOSE
+    return []
 
 
 def _replay(body: bytes, receive: Any) -> Callable[[], Awaitable[dict[str, Any]]]:

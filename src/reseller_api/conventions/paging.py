@@ -10,11 +10,12 @@ from litestar import Response
 from litestar.di import Dependency
 from litestar.params import Parameter, SkipValidationMarker
 
+from reseller_api.conventions.integers import INT32_MAX
+
 DEFAULT_TAKE = 25
 # Clients ask for take=1000 or 99999 to avoid paging; we serve at most this many and the
 # X-Paging-* headers tell them there is more.
 MAX_TAKE = 1000
-INT32_MAX = 2**31 - 1  # the API declares skip and take as int32
 
 T = TypeVar("T")
 

@@ -34,6 +34,9 @@ RESELLER_NAME_INVALID = define(
 RESELLER_EXISTS = define("reseller_exists", 400, "A reseller with this name already exists.")
 RESELLER_NOT_FOUND = define("reseller_not_found", 404, "No reseller has this name.")
 API_KEY_NOT_FOUND = define("api_key_not_found", 404, "No API key has this value.")
+API_KEY_REVOKED = define(
+    "api_key_revoked", 400, "The API key is revoked: create a new key instead of rotating this one."
+)
 NETWORK_INVALID = define("ip_network_invalid", 400, "Expected an IPv4 or IPv6 address or CIDR.")
 RATE_LIMIT_INVALID = define("rate_limit_invalid", 400, "Expected a rate limit such as 1000/minute.")
 KEY_NAME_INVALID = define(
@@ -106,7 +109,16 @@ def stored_network(value: str) -> tuple[str, bool]:
 
 
 def parse_network(value: str) -> str:
-    """Canonical CIDR text for an address or network (``10.0.0.1`` -> ``10.0.0.1/32``)."""
+    """Canonical CIDR text for an address or network (``10.0.0.1`` -> ``10.0.0.1/32``).
+
+    An IPv6 scope (``fe80::1%eth0``) is refused: it names an interface of one machine, means
+    nothing in a whitelist (``::1%x`` matched plain ``::1``), and is free text that would
+    be stored and printed as given.
+    """
+    if "%" in value:
+        raise ApiProblem(
+            NETWORK_INVALID, f"{value!r}: give the address or CIDR without an IPv6 scope (the part from '%')."
+        )
     try:
         return str(ipaddress.ip_network(value.strip(), strict=False))
     except ValueError:
@@ -244,14 +256,19 @@ class CredentialsService:
             for r in rows
         ]
 
-    def _key_row(self, conn: Connection, api_key: str) -> tuple[int, str]:
+    def _key_row(self, conn: Connection, api_key: str, *, active: bool = False) -> tuple[int, str]:
+        """The key's id and reseller; ``active``: refuse a revoked key."""
         row = conn.execute(
-            select(api_keys.c.id, resellers.c.name)
+            select(api_keys.c.id, resellers.c.name, api_keys.c.revoked)
             .join(resellers, resellers.c.id == api_keys.c.reseller_id)
             .where(api_keys.c.key == api_key)
         ).first()
         if row is None:
             raise ApiProblem(API_KEY_NOT_FOUND, f"No API key {api_key!r}.")
+        if active and row[2]:
+            raise ApiProblem(
+                API_KEY_REVOKED, f"The API key {api_key!r} is revoked; create a new key instead."
+            )
         return int(row[0]), str(row[1])
 
     def reseller_of(self, api_key: str) -> str:
@@ -290,10 +307,10 @@ class CredentialsService:
             _bump_generation(conn)
 
     def rotate_key(self, api_key: str) -> NewCredentials:
-        """A new secret for the same key; the old secret stops working at once."""
+        """A new secret for the same key; the old one stops working at once. A revoked key stays revoked."""
         api_secret = secrets.token_urlsafe(32)
         with self.db.transaction() as conn:
-            key_id, reseller = self._key_row(conn, api_key)
+            key_id, reseller = self._key_row(conn, api_key, active=True)
             conn.execute(
                 update(api_keys)
                 .where(api_keys.c.id == key_id)

@@ -11,9 +11,10 @@ from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.params import JSONBody, Parameter
 
 from reseller_api.context import Caller, Context, Paging, context_of, credential_of
+from reseller_api.conventions.integers import INT32_MAX, fits_int32
 from reseller_api.conventions.paging import paged
 from reseller_api.conventions.responses import JSONBytes
-from reseller_api.errors import NOT_FOUND, ApiProblem
+from reseller_api.errors import NOT_FOUND, PARAMETER_INVALID, ApiProblem, invalid
 from reseller_api.resources.accounts import jobs as _jobs  # noqa: F401 - registers the job handler
 from reseller_api.resources.accounts import service
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
@@ -92,6 +93,8 @@ class AccountReader:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         account_id: int = scope["path_params"]["account_id"]  # an int: the route's converter
+        if not fits_int32(account_id):
+            raise invalid(PARAMETER_INVALID, f"account_id: Expected `int` <= {INT32_MAX}, got {account_id}.")
         found = service.get_account(context_of(scope).database, credential_of(scope).reseller_id, account_id)
         if found is None:
             raise ApiProblem(NOT_FOUND, f"Account {account_id} does not exist.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from reseller_api.conventions.integers import Int32
 from reseller_api.resources.servicepacks.schemas import Servicepack
 
 
@@ -34,5 +35,5 @@ class CreateAccount(msgspec.Struct, forbid_unknown_fields=True):
     """Fields may be absent on the wire (as in the YAML) so a missing one gets our own, precise error."""
 
     identifier: str | UnsetType = UNSET
-    servicepack_id: int | UnsetType = UNSET
+    servicepack_id: Int32 | UnsetType = UNSET
     ftp_password: str | UnsetType = UNSET

@@ -9,11 +9,12 @@ from sqlalchemy import Connection, and_, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
-from reseller_api.conventions.paging import INT32_MAX, Page
+from reseller_api.conventions.paging import Page
 from reseller_api.crypto import hash_password
-from reseller_api.errors import FieldProblem, ValidationFailed, define, invalid
+from reseller_api.errors import FieldProblem, ValidationFailed, define
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
+from reseller_api.resources.hostnames import claim, unavailable
 from reseller_api.resources.servicepacks.schemas import Servicepack
 from reseller_api.resources.servicepacks.service import Asset, assets_of
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name, password_problem
@@ -88,8 +89,6 @@ def list_accounts(
 
 
 def get_account(database: Database, reseller_id: int, account_id: int) -> AccountDetail | None:
-    if not 0 < account_id <= INT32_MAX:  # ids are int32: anything else cannot exist
-        return None
     row = database.fetch_one(_DETAIL, account_id=account_id, reseller_id=reseller_id)
     if row is None:
         return None
@@ -98,10 +97,11 @@ def get_account(database: Database, reseller_id: int, account_id: int) -> Accoun
     )
 
 
-def _identifier_taken(conn: Connection, reseller_id: int, identifier: str) -> bool:
-    """In use by any account, any hosting or mail zone, any hosting's site or host name, or
-    another reseller's DNS zone. A name another hosting serves (as a subsite or host header)
-    cannot become a new hosting: both would serve it (README: one site anywhere per host name)."""
+def _identifier_taken(conn: Connection, identifier: str) -> bool:
+    """In use by any account, any hosting or mail zone, any hosting's site or host name. A name
+    another hosting serves (as a subsite or host header) cannot become a new hosting: both would
+    serve it (README: one site anywhere per host name). Another reseller's domains, and the
+    names in them, are refused by hostnames.claim."""
     for column in (
         accounts.c.identifier,
         linux_hostings.c.domain_name,
@@ -111,10 +111,7 @@ def _identifier_taken(conn: Connection, reseller_id: int, identifier: str) -> bo
     ):
         if conn.execute(select(column).where(column == identifier)).first():
             return True
-    zone_owner = conn.execute(
-        select(dns_zones.c.reseller_id).where(dns_zones.c.domain_name == identifier)
-    ).scalar()
-    return zone_owner is not None and zone_owner != reseller_id
+    return False
 
 
 def _own_zone_exists(conn: Connection, identifier: str) -> bool:
@@ -168,8 +165,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
     ftp_hash = hash_password(ftp_password) if has_hosting and ftp_password else None
     try:
         with context.database.transaction() as conn:
-            if _identifier_taken(conn, reseller_id, identifier):
-                raise invalid(IDENTIFIER_IN_USE, f"The identifier {identifier!r} is already in use.")
+            claim(conn, reseller_id, identifier, IDENTIFIER_IN_USE, _identifier_taken)
             account_id = int(
                 conn.execute(
                     insert(accounts)
@@ -199,7 +195,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
             )
     except IntegrityError:
         # Two orders for one identifier raced; the unique index kept exactly one.
-        raise invalid(IDENTIFIER_IN_USE, f"The identifier {identifier!r} is already in use.") from None
+        raise unavailable(IDENTIFIER_IN_USE, identifier) from None
     context.runner.poke()
     return job_id
 

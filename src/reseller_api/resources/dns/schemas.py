@@ -5,6 +5,8 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from reseller_api.conventions.integers import Int32
+
 
 class DnsRecord(msgspec.Struct, omit_defaults=True):
     """A record as we answer it: fields that do not apply to its type are left out."""
@@ -33,11 +35,11 @@ class DnsRecordInput(msgspec.Struct, forbid_unknown_fields=True):
     id: str | UnsetType | None = UNSET
     type: str | UnsetType | None = UNSET
     record_name: str | UnsetType | None = UNSET
-    ttl: int | UnsetType | None = UNSET
+    ttl: Int32 | UnsetType | None = UNSET
     content: str | UnsetType | None = UNSET
     service: str | UnsetType | None = UNSET
     target: str | UnsetType | None = UNSET
     protocol: str | UnsetType | None = UNSET
-    priority: int | UnsetType | None = UNSET
-    port: int | UnsetType | None = UNSET
-    weight: int | UnsetType | None = UNSET
+    priority: Int32 | UnsetType | None = UNSET
+    port: Int32 | UnsetType | None = UNSET
+    weight: Int32 | UnsetType | None = UNSET

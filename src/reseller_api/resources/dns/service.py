@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, inser
 
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.context import AppContext
+from reseller_api.conventions.integers import fits_int32
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import ApiProblem, define, invalid
 from reseller_api.resources.dns.records import NAME_FILTERED, TYPES, Invalid, Record, build, owner_name
@@ -120,7 +121,8 @@ def find_zone(database: Database, reseller_id: int, domain_name: str) -> Zone:
 
 def _pk(zone: Zone, raw_id: str) -> int:
     match = _RECORD_ID.match(raw_id.strip())
-    if match is None or int(match[1]) != zone.id:
+    # A row id past what the column holds cannot exist (and must not reach the database).
+    if match is None or int(match[1]) != zone.id or not fits_int32(int(match[2])):
         raise ApiProblem(RECORD_NOT_FOUND, f"The record {raw_id!r} does not exist in {zone.domain_name}.")
     return int(match[2])
 

@@ -7,6 +7,8 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from reseller_api.conventions.integers import Int32
+
 LinuxIpType = Literal["dedicated", "shared"]
 
 
@@ -74,12 +76,12 @@ class ChangePhpVersion(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class UpdatePhpMemoryLimitRequest(msgspec.Struct, forbid_unknown_fields=True):
-    memory_limit: int | UnsetType = UNSET
+    memory_limit: Int32 | UnsetType = UNSET
 
 
 class UpdatePhpAPcuRequest(msgspec.Struct, forbid_unknown_fields=True):
     enabled: bool | UnsetType = UNSET
-    apcu_size: int | UnsetType = UNSET
+    apcu_size: Int32 | UnsetType = UNSET
 
 
 class EnabledConfig(msgspec.Struct, forbid_unknown_fields=True):

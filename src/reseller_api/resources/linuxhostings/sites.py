@@ -3,7 +3,8 @@
 Every hosting has a main site named as the hosting, at ``/www``, serving the domain and its
 ``www.`` name. The account job does not write it: reads show its defaults until one of its
 settings changes, and the first change writes it (:func:`_main_site_id`). A host name is
-served by one site of one hosting at most, ours or anyone's.
+served by one site of one hosting at most, ours or anyone's, and only a name in the
+reseller's own domains or in none we know (resources/hostnames.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
+from reseller_api.resources.hostnames import claim, unavailable
 from reseller_api.resources.linuxhostings.schemas import (
     AddHostHeaderRequest,
     AddSubsiteRequest,
@@ -275,8 +277,7 @@ def create_subsite(context: AppContext, reseller_id: int, domain_name: str, orde
     before = _snapshot(context.database, hosting)
     try:
         with context.database.transaction() as conn:
-            if _name_taken(conn, name):
-                raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.")
+            claim(conn, reseller_id, name, HOST_NAME_IN_USE, _name_taken)
             site_id = conn.execute(
                 insert(linux_sites)
                 .values(
@@ -294,7 +295,7 @@ def create_subsite(context: AppContext, reseller_id: int, domain_name: str, orde
                 )
             )
     except IntegrityError:  # two requests raced for the name; the unique index kept one
-        raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.") from None
+        raise unavailable(HOST_NAME_IN_USE, name) from None
     _sync(context, hosting, name, before)
     return name
 
@@ -321,8 +322,7 @@ def add_host_header(
     try:
         with context.database.transaction() as conn:
             site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
-            if _name_taken(conn, name):
-                raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.")
+            claim(conn, reseller_id, name, HOST_NAME_IN_USE, _name_taken)
             conn.execute(
                 insert(linux_host_headers).values(
                     site_id=site_id,
@@ -333,7 +333,7 @@ def add_host_header(
                 )
             )
     except IntegrityError:
-        raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.") from None
+        raise unavailable(HOST_NAME_IN_USE, name) from None
     _sync(context, hosting, site.name, before)
     return name
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from reseller_api.conventions.integers import Int32
+
 
 class Mailbox(msgspec.Struct):
     name: str
@@ -41,7 +43,7 @@ class CreateMailboxRequest(msgspec.Struct, forbid_unknown_fields=True):
     """The YAML's form (``POST /v2/mailboxes``)."""
 
     email_address: str | UnsetType = UNSET
-    account_id: int | UnsetType = UNSET
+    account_id: Int32 | UnsetType = UNSET
     password: str | UnsetType = UNSET
 
 
@@ -51,7 +53,7 @@ class AddMailboxRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     email: str | UnsetType = UNSET
     email_address: str | UnsetType = UNSET
-    account_id: int | UnsetType = UNSET
+    account_id: Int32 | UnsetType = UNSET
     password: str | UnsetType = UNSET
 
 

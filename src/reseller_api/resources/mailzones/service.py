@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
+from reseller_api.resources.hostnames import in_another_resellers_domain, unavailable
 from reseller_api.resources.mailzones.schemas import (
     ANTI_SPAM_TYPES,
     Alias,
@@ -496,17 +497,20 @@ def create_smtp_domain(
         raise invalid(DOMAIN_NAME_INVALID, f"hostname {raw!r} is not a valid domain name.")
     try:
         with context.database.transaction() as conn:
+            # Another reseller's domain first: its mail zones are none of the caller's business.
+            if in_another_resellers_domain(conn, reseller_id, hostname):
+                raise unavailable(SMTP_DOMAIN_EXISTS, hostname)
             if conn.execute(select(mail_zones.c.id).where(mail_zones.c.domain_name == hostname)).first():
                 raise invalid(SMTP_DOMAIN_IS_ZONE, f"{hostname} is a mail zone's own domain.")
             if conn.execute(
                 select(mail_smtp_domains.c.id).where(mail_smtp_domains.c.hostname == hostname)
             ).first():
-                raise invalid(SMTP_DOMAIN_EXISTS, f"{hostname} is already an SMTP domain.")
+                raise unavailable(SMTP_DOMAIN_EXISTS, hostname)
             conn.execute(
                 insert(mail_smtp_domains).values(mail_zone_id=zone.id, hostname=hostname, enabled=True)
             )
     except IntegrityError:
-        raise invalid(SMTP_DOMAIN_EXISTS, f"{hostname} is already an SMTP domain.") from None
+        raise unavailable(SMTP_DOMAIN_EXISTS, hostname) from None
     world_then(
         lambda: context.backends.mail.set_smtp_domain(zone.domain_name, hostname, True),
         lambda: _delete_row(context.database, mail_smtp_domains.c.hostname, hostname),

@@ -7,6 +7,8 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from reseller_api.conventions.integers import Int32
+
 UserRights = Literal["read_and_write", "read_only"]
 
 
@@ -30,7 +32,7 @@ class MySqlUser(msgspec.Struct):
 
 class CreateMySqlDatabase(msgspec.Struct, forbid_unknown_fields=True):
     database_name: str | UnsetType = UNSET
-    account_id: int | UnsetType = UNSET
+    account_id: Int32 | UnsetType = UNSET
     password: str | UnsetType = UNSET
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.context import AppContext
-from reseller_api.conventions.paging import INT32_MAX, Page
+from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.mysqldatabases.jobs import ACTIVE, PROVISIONING
@@ -285,8 +285,6 @@ def create_database(context: AppContext, reseller_id: int, order: CreateMySqlDat
 
 
 def _account_pack(database: Database, reseller_id: int, account_id: int) -> int | None:
-    if not 0 < account_id <= INT32_MAX:
-        return None
     with database.engine.connect() as conn:
         return conn.execute(
             select(accounts.c.servicepack_id).where(
