@@ -13,8 +13,8 @@ from typing import Any, TextIO
 import uvicorn
 
 from reseller_api.backends import build_backends
-from reseller_api.credentials import keyring
 from reseller_api.cli.connections import ConnectionLimits, fit_file_limit, guarded_protocol
+from reseller_api.credentials import keyring
 from reseller_api.credentials.service import CredentialsService
 from reseller_api.crypto import SecretBox
 from reseller_api.jobs.runner import Runner
