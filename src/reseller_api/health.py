@@ -29,6 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from reseller_api import errors
+from reseller_api.conventions.responses import DATE, RETRY_AFTER, error_body, http_date, send_json
 from reseller_api.jobs import service as jobs
 from reseller_api.jobs.runner import Runner
 from reseller_api.settings import Settings
@@ -95,6 +96,8 @@ class Operations:
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 response_started = True
+                # Our Date, named as the vendor sends it (serve turns uvicorn's lowercase one off).
+                message = {**message, "headers": [*message.get("headers", ()), (DATE, http_date())]}
             await send(message)
 
         try:
@@ -109,12 +112,8 @@ class Operations:
             if response_started:
                 raise
             status = 503
-            await _send_json(
-                send,
-                503,
-                {"error_code": errors.UNAVAILABLE.code, "error_text": errors.UNAVAILABLE.text},
-                [(b"retry-after", b"5")],
-            )
+            body = error_body(errors.UNAVAILABLE.code, errors.UNAVAILABLE.text)
+            await send_json(send, 503, body, [(RETRY_AFTER, b"5"), (DATE, http_date())])
         finally:
             # The route template keeps the label set small (/v2/accounts/{account_id:int});
             # requests refused before routing are "unmatched".
@@ -215,6 +214,11 @@ async def _send_json(
 
 
 async def _send(send: Any, status: int, payload: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    headers = [*headers, (b"content-length", str(len(payload)).encode()), (b"cache-control", b"no-store")]
+    headers = [
+        *headers,
+        (b"content-length", str(len(payload)).encode()),
+        (b"cache-control", b"no-store"),
+        (DATE, http_date()),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

@@ -20,6 +20,8 @@ PREFIX = "RESELLER_API_"
 DEFAULT_RATE_LIMIT = "1000/minute"
 DEFAULT_AUTH_FAILURE_LIMIT = "60/minute"
 DEFAULT_NAME_SERVERS = ("ns1.reseller-api.test", "ns2.reseller-api.test")
+# Their addresses, shown in domain details (TEST-NET-1, never routed, like the hosting IP).
+DEFAULT_NAME_SERVER_IPS = (("ns1.reseller-api.test", "192.0.2.53"), ("ns2.reseller-api.test", "192.0.2.54"))
 # The simulated registry: TLDs it sells, names registered elsewhere, auth codes of those
 # that can be transferred in (name=code).
 DEFAULT_REGISTRY_TLDS = ("be", "com", "eu", "net", "nl", "org")
@@ -72,6 +74,8 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     secret_key: str | None = None
     name_servers: tuple[str, ...] = DEFAULT_NAME_SERVERS
+    # Host -> address of those of our name servers whose address is known (``host=address``).
+    name_server_ips: tuple[tuple[str, str], ...] = DEFAULT_NAME_SERVER_IPS
     registry_tlds: tuple[str, ...] = DEFAULT_REGISTRY_TLDS
     registry_taken: tuple[str, ...] = DEFAULT_REGISTRY_TAKEN
     registry_transfers: tuple[tuple[str, str], ...] = DEFAULT_REGISTRY_TRANSFERS
@@ -154,6 +158,7 @@ class Settings:
         parse_rate_limit(rate_limit, "RESELLER_API_RATE_LIMIT")
         auth_failure_limit = get("AUTH_FAILURE_LIMIT") or DEFAULT_AUTH_FAILURE_LIMIT
         parse_rate_limit(auth_failure_limit, "RESELLER_API_AUTH_FAILURE_LIMIT")
+        name_servers = _name_servers(get("NAME_SERVERS"))
         return cls(
             data_dir=data_dir,
             database_url=normalise_database_url(url),
@@ -163,7 +168,8 @@ class Settings:
             job_duration=_number(get("JOB_DURATION"), "JOB_DURATION", 1.0),
             trusted_proxies=_networks(get("TRUSTED_PROXIES")),
             secret_key=get("SECRET_KEY"),
-            name_servers=_host_list(get("NAME_SERVERS"), DEFAULT_NAME_SERVERS),
+            name_servers=tuple(host for host, _ in name_servers),
+            name_server_ips=tuple((host, ip) for host, ip in name_servers if ip),
             registry_tlds=_tlds(get("REGISTRY_TLDS")),
             registry_taken=_domain_list(get("REGISTRY_TAKEN"), "REGISTRY_TAKEN", DEFAULT_REGISTRY_TAKEN),
             registry_transfers=_transfers(get("REGISTRY_TRANSFERS")),
@@ -322,16 +328,27 @@ def _transfers(raw: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _host_list(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+def _name_servers(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """``ns1.example.net=192.0.2.53,ns2.example.net`` -> ((host, address or ""), ...)."""
     if raw is None:
-        return default
-    hosts = tuple(h.strip().lower().rstrip(".") for h in raw.split(",") if h.strip())
-    bad = [h for h in hosts if not _HOST.match(h)]
-    if bad or len(hosts) < 2:
-        raise SettingsError(
-            f"{PREFIX}NAME_SERVERS: expected at least two host names, comma separated; got {raw!r}"
-        )
-    return hosts
+        return tuple((host, dict(DEFAULT_NAME_SERVER_IPS).get(host, "")) for host in DEFAULT_NAME_SERVERS)
+    refused = SettingsError(
+        f"{PREFIX}NAME_SERVERS: expected at least two host names (each optionally =address), "
+        f"comma separated, such as ns1.example.net=192.0.2.53,ns2.example.net; got {raw!r}"
+    )
+    pairs = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        host, _, address = part.partition("=")
+        host = host.strip().lower().rstrip(".")
+        if not _HOST.match(host):
+            raise refused
+        try:
+            pairs.append((host, str(ipaddress.ip_address(address.strip())) if address.strip() else ""))
+        except ValueError:
+            raise refused from None
+    if len(pairs) < 2:
+        raise refused
+    return tuple(pairs)
 
 
 def _redis_url(raw: str | None) -> str | None:

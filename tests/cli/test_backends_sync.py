@@ -95,7 +95,7 @@ def test_sync_rebuilds_the_wiped_world(
     assert world(database) == populated
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert f"dns zone {DOMAIN}: 3 rrsets" in lines
+    assert f"dns zone {DOMAIN}: 5 rrsets" in lines  # www A, MX, TXT and the zone's SOA and NS
     assert any(line.startswith(f"mail zone {DOMAIN}: 1 mailboxes, 1 aliases") for line in lines)
     assert f"hosting {DOMAIN}: 1 sites, 1 ssh keys, 1 scheduled tasks" in lines
     assert cli.MYSQL_LINE in lines

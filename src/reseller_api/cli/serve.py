@@ -39,7 +39,9 @@ def uvicorn_options(log_level: str) -> dict[str, Any]:
     """How ``serve`` runs uvicorn (bench/'s baselines run under exactly the same).
 
     uvicorn picks uvloop and httptools itself (``uvicorn[standard]``). No access log (one
-    log call per request; put a proxy in front for that) and no ``server`` header.
+    log call per request; put a proxy in front for that) and no ``server`` header. No ``date``
+    header either: the app sends ``Date`` itself, capitalised as the vendor does (uvicorn's
+    is lowercase), on every response (health.Operations).
     ``proxy_headers`` is off: who the caller is behind a proxy is decided by the app alone,
     from ``RESELLER_API_TRUSTED_PROXIES`` (conventions/network.py), whereas uvicorn's layer
     would rewrite the peer address from ``X-Forwarded-For`` for any request from
@@ -49,6 +51,7 @@ def uvicorn_options(log_level: str) -> dict[str, Any]:
         "log_level": log_level.lower(),
         "access_log": False,
         "server_header": False,
+        "date_header": False,
         "proxy_headers": False,
         "lifespan": "on",
     }

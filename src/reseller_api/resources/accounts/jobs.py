@@ -6,7 +6,9 @@ import time
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
+from reseller_api.resources.dns import zone
 from reseller_api.store.tables import accounts, dns_zones, linux_hostings, mail_zones
 
 DEFAULT_PHP_VERSION = "8.3"
@@ -21,13 +23,23 @@ def initial_php_version(available: tuple[str, ...]) -> str:
     )
 
 
+def _zone_apex(ctx: JobContext, payload: Payload) -> tuple[tuple[str, ...], int]:
+    """The new zone's name servers and first SOA serial, as the order fixed them (jobs queued by
+    an older version carry neither: ours, and a serial from the day it runs)."""
+    name_servers = tuple(payload.get("name_servers") or ctx.backends.name_servers)
+    return name_servers, int(payload.get("soa_serial") or zone.initial_serial(time.time()))
+
+
 def _provision(ctx: JobContext, payload: Payload) -> None:
     domain = payload["identifier"]
     assets = set(payload["assets"])
     if "linux_hosting" in assets:
         ctx.backends.hosting.ensure_hosting(domain, payload["ftp_username"], payload["ftp_password_hash"])
-    if "dns" in assets:
-        ctx.backends.dns.ensure_zone(domain, ctx.backends.name_servers)
+    if "dns" in assets and not payload.get("existing_zone"):
+        # A zone the reseller already has (a registered domain) is adopted as it is.
+        name_servers, serial = _zone_apex(ctx, payload)
+        ctx.backends.dns.ensure_zone(domain, name_servers)
+        zone.push_apex(ctx.backends.dns, domain, name_servers, serial)
     if "mailbox" in assets:
         ctx.backends.mail.ensure_mail_zone(domain)
 
@@ -50,18 +62,20 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
         )
     if "dns" in assets:
         # The reseller may already own the zone (a domain registered before the account).
-        zone = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == domain)).scalar()
-        if zone is None:
-            conn.execute(
-                insert(dns_zones).values(
-                    reseller_id=ctx.reseller_id,
-                    account_id=account_id,
-                    domain_name=domain,
-                    created_at=now,
-                )
+        zone_id = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == domain)).scalar()
+        if zone_id is None:
+            name_servers, serial = _zone_apex(ctx, payload)
+            zone.insert_zone(
+                conn,
+                reseller_id=ctx.reseller_id,
+                account_id=account_id,
+                domain_name=domain,
+                name_servers=name_servers,
+                serial=serial,
+                now=now,
             )
         else:
-            conn.execute(update(dns_zones).where(dns_zones.c.id == zone).values(account_id=account_id))
+            conn.execute(update(dns_zones).where(dns_zones.c.id == zone_id).values(account_id=account_id))
     if "mailbox" in assets:
         conn.execute(
             insert(mail_zones).values(
@@ -72,7 +86,7 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
             )
         )
     conn.execute(update(accounts).where(accounts.c.id == account_id).values(status="active"))
-    return [f"/v2/accounts/{account_id}"]
+    return [location("accounts", account_id)]
 
 
 def _unprovision(ctx: JobContext, payload: Payload) -> None:

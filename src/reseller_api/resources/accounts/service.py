@@ -14,6 +14,7 @@ from reseller_api.crypto import hash_password
 from reseller_api.errors import FieldProblem, ValidationFailed, define, invalid
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
+from reseller_api.resources.dns import zone
 from reseller_api.resources.servicepacks.schemas import Servicepack
 from reseller_api.resources.servicepacks.service import Asset, assets_of
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name, password_problem
@@ -194,6 +195,9 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                     "ftp_username": identifier if has_hosting else None,
                     "ftp_password_hash": ftp_hash,
                     "existing_zone": _own_zone_exists(conn, identifier),
+                    # What the new zone's SOA and NS will say, fixed now so every retry agrees.
+                    "name_servers": list(context.backends.name_servers),
+                    "soa_serial": zone.initial_serial(time.time()),
                 },
                 duration=context.backends.step_duration,
             )

@@ -6,20 +6,22 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 
-class DnsRecord(msgspec.Struct, omit_defaults=True):
-    """A record as we answer it: fields that do not apply to its type are left out."""
+class DnsRecord(msgspec.Struct):
+    """A record as we answer it: every property of the YAML's, ``null`` where the type has no value
+    (``service`` of an A record...), as the vendor sends them; clients that type these fields crash
+    on a missing key."""
 
     id: str
     type: str
     record_name: str
     ttl: int
-    content: str | UnsetType = UNSET
-    service: str | UnsetType = UNSET
-    target: str | UnsetType = UNSET
-    protocol: str | UnsetType = UNSET
-    priority: int | UnsetType = UNSET
-    port: int | UnsetType = UNSET
-    weight: int | UnsetType = UNSET
+    content: str | None = None
+    service: str | None = None
+    target: str | None = None
+    protocol: str | None = None
+    priority: int | None = None
+    port: int | None = None
+    weight: int | None = None
 
 
 class DnsRecordInput(msgspec.Struct, forbid_unknown_fields=True):

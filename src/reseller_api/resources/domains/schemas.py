@@ -12,35 +12,40 @@ class Domain(msgspec.Struct):
     will_renew: bool
 
 
-class NameServer(msgspec.Struct, omit_defaults=True):
+class NameServer(msgspec.Struct):
+    """``ip`` is always a string (clients type it so): the address of one of our name servers
+    (RESELLER_API_NAME_SERVERS), a registration's glue, or ``""`` when we know none."""
+
     name: str
-    ip: str | UnsetType = UNSET
+    ip: str = ""
 
 
-class Registrant(msgspec.Struct, omit_defaults=True):
-    """The registrant as the order gave it (fields left out were not given)."""
+class Registrant(msgspec.Struct):
+    """The registrant as the order gave it: ``null`` for what it did not give."""
 
-    address: str | UnsetType = UNSET
-    city: str | UnsetType = UNSET
-    company_name: str | UnsetType = UNSET
-    country_code: str | UnsetType = UNSET
-    email: str | UnsetType = UNSET
-    enterprise_number: str | UnsetType = UNSET
-    fax: str | UnsetType = UNSET
-    first_name: str | UnsetType = UNSET
-    language_code: str | UnsetType = UNSET
-    last_name: str | UnsetType = UNSET
-    phone: str | UnsetType = UNSET
-    postal_code: str | UnsetType = UNSET
+    address: str | None = None
+    city: str | None = None
+    company_name: str | None = None
+    country_code: str | None = None
+    email: str | None = None
+    enterprise_number: str | None = None
+    fax: str | None = None
+    first_name: str | None = None
+    language_code: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    postal_code: str | None = None
 
 
-class DomainDetail(msgspec.Struct, omit_defaults=True):
+class DomainDetail(msgspec.Struct):
+    """Every property of the YAML's, ``registrant`` ``null`` when the order gave none."""
+
     domain_name: str
     expiration_date: str
     will_renew: bool
     can_toggle_renew: bool
     name_servers: list[NameServer]
-    registrant: Registrant | UnsetType = UNSET
+    registrant: Registrant | None = None
 
 
 class ExtraField(msgspec.Struct, forbid_unknown_fields=True):

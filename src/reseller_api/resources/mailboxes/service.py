@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
+from reseller_api.conventions.locations import location
 from reseller_api.crypto import hash_password
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.resources.mailboxes.schemas import (
@@ -231,7 +232,7 @@ def create_mailbox(
         lambda: context.backends.mail.ensure_mailbox(address, password_hash, size),
         lambda: _delete_row(database, address),
     )
-    return f"/v2/mailboxes/{address}"
+    return location("mailboxes", address)
 
 
 def _zone_for(database: Database, reseller_id: int, email: str | UnsetType, path_domain: str | None) -> Zone:

@@ -18,6 +18,7 @@ from sqlalchemy import Column, Connection, bindparam, delete, insert, select, up
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
+from reseller_api.conventions.locations import location
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.resources.mailzones.schemas import (
     ANTI_SPAM_TYPES,
@@ -323,7 +324,7 @@ def create_alias(context: AppContext, reseller_id: int, domain_name: str, body: 
         lambda: context.backends.mail.set_alias(address, destinations),
         lambda: _delete_row(context.database, mail_aliases.c.email_address, address),
     )
-    return f"/v2/mailzones/{zone.domain_name}/aliases/{address}"
+    return location("mailzones", zone.domain_name, "aliases", address)
 
 
 def update_alias(
@@ -433,7 +434,7 @@ def create_catch_all(
         lambda: context.backends.mail.set_catch_all(zone.domain_name, addresses),
         lambda: _catch_all_row(context.database, zone.id, address, present=False),
     )
-    return f"/v2/mailzones/{zone.domain_name}/catchall/{address}"
+    return location("mailzones", zone.domain_name, "catchall", address)
 
 
 def delete_catch_all(context: AppContext, reseller_id: int, domain_name: str, email_address: str) -> None:
@@ -511,7 +512,7 @@ def create_smtp_domain(
         lambda: context.backends.mail.set_smtp_domain(zone.domain_name, hostname, True),
         lambda: _delete_row(context.database, mail_smtp_domains.c.hostname, hostname),
     )
-    return f"/v2/mailzones/{zone.domain_name}/smtpdomains/{hostname}"
+    return location("mailzones", zone.domain_name, "smtpdomains", hostname)
 
 
 def update_smtp_domain(
