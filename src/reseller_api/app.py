@@ -20,6 +20,7 @@ from litestar.routes import HTTPRoute
 from reseller_api import __version__, controlpanel, docs, openapi
 from reseller_api.backends import build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
+from reseller_api.conventions.bodies import strict_bodies
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.gate import Gate
 from reseller_api.conventions.nonces import nonce_store
@@ -43,6 +44,13 @@ HTTP requests. Every request under `/v2` is authenticated with an HMAC `Authoriz
 header (`hmac apikey:signature:nonce:timestamp`), limited per API key, and restricted to
 the key's whitelisted IP addresses. Error codes: [/v2/documentation/errorcodes](/v2/documentation/errorcodes).
 """
+BODIES = {
+    False: "\nUnknown fields in request bodies are ignored, as the vendor's API ignores them (the "
+    "default; a server started with `RESELLER_API_STRICT_BODIES=true` refuses them).\n",
+    True: "\nUnknown fields in request bodies are refused on this server with 400 "
+    "`request_body_unknown_field` (`RESELLER_API_STRICT_BODIES=true`; by default they are "
+    "ignored, as the vendor's API ignores them).\n",
+}
 
 
 def create_app(
@@ -87,19 +95,21 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="Public Api",
             version="v2",
-            description=DESCRIPTION,
+            description=DESCRIPTION + BODIES[settings.strict_bodies],
             path="/v2/documentation",
             servers=[Server(url="/")],
             render_plugins=[docs.redoc_plugin()],
             use_handler_docstrings=True,
         ),
         lifespan=[lifespan],
+        # Off by default: no per-request cost (conventions/bodies.py).
+        before_request=strict_bodies if settings.strict_bodies else None,
         logging_config=None,
         debug=False,
     )
     litestar.state.context = context
     _fix_options_allow(litestar)
-    openapi.polish(litestar.openapi_schema)
+    openapi.polish(litestar.openapi_schema, strict_bodies=settings.strict_bodies)
     accounts_routes.describe_parameters(litestar.openapi_schema)
     gate = Gate(
         litestar,

@@ -84,6 +84,8 @@ class Settings:
     hosting_ip: str = DEFAULT_HOSTING_IP
     ssh_host: str = DEFAULT_SSH_HOST
     max_body_bytes: int = 1_048_576
+    # Unknown fields in request bodies: ignored, as the vendor's server does (False), or 400.
+    strict_bodies: bool = False
     # "embedded": jobs run inside `serve`; "worker": `serve` runs none, `reseller-api worker` does;
     # "procrastinate": deferred with procrastinate on PostgreSQL, run by `reseller-api worker`.
     job_runner: str = "embedded"
@@ -179,6 +181,7 @@ class Settings:
             hosting_ip=_ip_address(get("HOSTING_IP"), "HOSTING_IP", DEFAULT_HOSTING_IP),
             ssh_host=_host_name(get("SSH_HOST"), "SSH_HOST", DEFAULT_SSH_HOST),
             max_body_bytes=_integer(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1_048_576, 1024),
+            strict_bodies=_boolean(get("STRICT_BODIES"), "STRICT_BODIES"),
             log_level=_log_level(get("LOG_LEVEL")),
             job_runner=_choice(get("JOB_RUNNER"), "JOB_RUNNER", ("embedded", "worker", "procrastinate")),
             redis_url=_redis_url(get("REDIS_URL")),
@@ -259,6 +262,14 @@ def _integer(raw: str | None, name: str, default: int, minimum: int) -> int:
     if value < minimum:
         raise SettingsError(f"{PREFIX}{name}: must be at least {minimum}, got {value}")
     return value
+
+
+def _boolean(raw: str | None, name: str) -> bool:
+    if raw is None:
+        return False
+    if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{PREFIX}{name}: expected true or false, got {raw!r}")
+    return raw.lower() in ("true", "1", "yes")
 
 
 def _number(raw: str | None, name: str, default: float) -> float:

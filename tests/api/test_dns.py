@@ -7,13 +7,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness import Caller
+from tests.harness import Caller, error_codes
 
 ZONE = "/v2/dns/example.com/records"
 
 
 def codes(response: httpx.Response) -> list[str]:
-    return [e["error_code"] for e in response.json()["validation_errors"]]
+    return error_codes(response)
 
 
 def refusal(response: httpx.Response) -> str:

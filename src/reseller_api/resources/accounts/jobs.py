@@ -6,10 +6,11 @@ import time
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from reseller_api.backends.simulated.registry import years_on
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
 from reseller_api.resources.dns import zone
-from reseller_api.store.tables import accounts, dns_zones, linux_hostings, mail_zones
+from reseller_api.store.tables import accounts, dns_zones, domains, linux_hostings, mail_zones
 
 DEFAULT_PHP_VERSION = "8.3"
 
@@ -33,6 +34,11 @@ def _zone_apex(ctx: JobContext, payload: Payload) -> tuple[tuple[str, ...], int]
 def _provision(ctx: JobContext, payload: Payload) -> None:
     domain = payload["identifier"]
     assets = set(payload["assets"])
+    if payload.get("domain_id"):
+        # The pack's domain asset: registered exactly as POST /v2/domains/registrations would.
+        ctx.backends.registry.register(
+            domain, tuple(payload.get("name_servers") or ctx.backends.name_servers), 1
+        )
     if "linux_hosting" in assets:
         ctx.backends.hosting.ensure_hosting(domain, payload["ftp_username"], payload["ftp_password_hash"])
     if "dns" in assets and not payload.get("existing_zone"):
@@ -85,6 +91,12 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
                 created_at=now,
             )
         )
+    if payload.get("domain_id"):
+        conn.execute(
+            update(domains)
+            .where(domains.c.id == payload["domain_id"])
+            .values(status="active", expiration_date=years_on(now))
+        )
     conn.execute(update(accounts).where(accounts.c.id == account_id).values(status="active"))
     return [location("accounts", account_id)]
 
@@ -92,6 +104,8 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
 def _unprovision(ctx: JobContext, payload: Payload) -> None:
     domain = payload["identifier"]
     assets = set(payload["assets"])
+    if payload.get("domain_id"):
+        ctx.backends.registry.release(domain)
     if "linux_hosting" in assets:
         ctx.backends.hosting.remove_hosting(domain)
     if "dns" in assets and not payload.get("existing_zone"):
@@ -104,6 +118,10 @@ def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
     conn.execute(
         delete(accounts).where(accounts.c.id == payload["account_id"], accounts.c.status == "provisioning")
     )
+    if payload.get("domain_id"):  # the order's domain row, as a failed registration drops its own
+        conn.execute(
+            delete(domains).where(domains.c.id == payload["domain_id"], domains.c.status != "active")
+        )
 
 
 CREATE_ACCOUNT = register(JobHandler("account.create", _provision, _commit, _unprovision, _discard))

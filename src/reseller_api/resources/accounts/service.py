@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from msgspec import UNSET
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from reseller_api.context import AppContext
 from reseller_api.conventions.paging import INT32_MAX, Page
 from reseller_api.crypto import hash_password
-from reseller_api.errors import FieldProblem, ValidationFailed, define, invalid
+from reseller_api.errors import ApiProblem, FieldProblem, ValidationFailed, define
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
 from reseller_api.resources.dns import zone
@@ -22,6 +23,7 @@ from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import (
     accounts,
     dns_zones,
+    domains,
     linux_host_headers,
     linux_hostings,
     linux_sites,
@@ -112,10 +114,42 @@ def _identifier_taken(conn: Connection, reseller_id: int, identifier: str) -> bo
     ):
         if conn.execute(select(column).where(column == identifier)).first():
             return True
-    zone_owner = conn.execute(
-        select(dns_zones.c.reseller_id).where(dns_zones.c.domain_name == identifier)
-    ).scalar()
-    return zone_owner is not None and zone_owner != reseller_id
+    for owner in (dns_zones.c.reseller_id, domains.c.reseller_id):
+        found = conn.execute(select(owner).where(owner.table.c.domain_name == identifier)).scalar()
+        if found is not None and found != reseller_id:
+            return True
+    return False
+
+
+def _domain_to_register(
+    context: AppContext, conn: Connection, reseller_id: int, identifier: str, registrable: bool
+) -> int | None:
+    """For a pack with a ``domain`` asset: the row of the domain the account registers, inserted
+    now (``registering``, invisible until the job makes it active) as a registration order would
+    be, so no other order can take the name meanwhile. None when there is nothing to register:
+    the reseller already has the domain (the account adopts it), or the registry would not
+    register it (registered elsewhere, a subdomain, a TLD we do not sell: the account is made
+    without a domain, as the vendor makes ``blog.example.com`` accounts; docs/compatibility.md)."""
+    if conn.execute(select(domains.c.id).where(domains.c.domain_name == identifier)).first():
+        return None  # ours: another reseller's was refused as an identifier in use
+    if not registrable:
+        return None
+    return int(
+        conn.execute(
+            insert(domains)
+            .values(
+                reseller_id=reseller_id,
+                domain_name=identifier,
+                status="registering",
+                name_servers=json.dumps(list(context.backends.name_servers)),
+                expiration_date=None,
+                will_renew=True,
+                registrant=None,
+                created_at=time.time(),
+            )
+            .returning(domains.c.id)
+        ).scalar_one()
+    )
 
 
 def _own_zone_exists(conn: Connection, identifier: str) -> bool:
@@ -167,10 +201,12 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
 
     # Hash before the transaction: argon2 is slow on purpose, the write lock should not wait for it.
     ftp_hash = hash_password(ftp_password) if has_hosting and ftp_password else None
+    # The registry is a backend: asked before our transaction, never inside it.
+    registrable = "domain" in types and context.backends.registry.availability(identifier) == "available"
     try:
         with context.database.transaction() as conn:
             if _identifier_taken(conn, reseller_id, identifier):
-                raise invalid(IDENTIFIER_IN_USE, f"The identifier {identifier!r} is already in use.")
+                raise ApiProblem(IDENTIFIER_IN_USE, f"The identifier {identifier!r} is already in use.")
             account_id = int(
                 conn.execute(
                     insert(accounts)
@@ -195,6 +231,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                     "ftp_username": identifier if has_hosting else None,
                     "ftp_password_hash": ftp_hash,
                     "existing_zone": _own_zone_exists(conn, identifier),
+                    "domain_id": _domain_to_register(context, conn, reseller_id, identifier, registrable),
                     # What the new zone's SOA and NS will say, fixed now so every retry agrees.
                     "name_servers": list(context.backends.name_servers),
                     "soa_serial": zone.initial_serial(time.time()),
@@ -203,7 +240,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
             )
     except IntegrityError:
         # Two orders for one identifier raced; the unique index kept exactly one.
-        raise invalid(IDENTIFIER_IN_USE, f"The identifier {identifier!r} is already in use.") from None
+        raise ApiProblem(IDENTIFIER_IN_USE, f"The identifier {identifier!r} is already in use.") from None
     context.runner.poke()
     return job_id
 

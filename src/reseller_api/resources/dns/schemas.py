@@ -24,8 +24,8 @@ class DnsRecord(msgspec.Struct):
     weight: int | None = None
 
 
-class DnsRecordInput(msgspec.Struct, forbid_unknown_fields=True):
-    """The YAML's ``DnsRecord`` as a request body.
+class DnsRecordInput(msgspec.Struct):
+    """The YAML's ``DnsRecord`` as a request body (unknown fields ignored: conventions/bodies.py).
 
     Every field may be absent or null: clients serialise their whole model (``"id": ""``,
     ``"service": null`` on an A record, the defaults on every type), so a field that does not

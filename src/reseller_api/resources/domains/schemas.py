@@ -48,12 +48,12 @@ class DomainDetail(msgspec.Struct):
     registrant: Registrant | None = None
 
 
-class ExtraField(msgspec.Struct, forbid_unknown_fields=True):
+class ExtraField(msgspec.Struct):
     name: str | None = None
     value: str | None = None
 
 
-class RegistrantInput(msgspec.Struct, forbid_unknown_fields=True):
+class RegistrantInput(msgspec.Struct):
     address: str | None = None
     city: str | None = None
     company_name: str | None = None
@@ -69,23 +69,23 @@ class RegistrantInput(msgspec.Struct, forbid_unknown_fields=True):
     postal_code: str | None = None
 
 
-class RegisterDomain(msgspec.Struct, forbid_unknown_fields=True):
+class RegisterDomain(msgspec.Struct):
     domain_name: str | UnsetType | None = UNSET
     name_servers: list[str] | UnsetType | None = UNSET
     registrant: RegistrantInput | UnsetType | None = UNSET
 
 
-class TransferDomain(msgspec.Struct, forbid_unknown_fields=True):
+class TransferDomain(msgspec.Struct):
     """The API text's transfer body (the YAML has no transfer operation)."""
 
     domain_name: str | UnsetType | None = UNSET
     auth_code: str | UnsetType | None = UNSET
 
 
-class EditNameServers(msgspec.Struct, forbid_unknown_fields=True):
+class EditNameServers(msgspec.Struct):
     domain_name: str | UnsetType | None = UNSET
     name_servers: list[str] | UnsetType | None = UNSET
 
 
-class EditDomainWillRenewRequest(msgspec.Struct, forbid_unknown_fields=True):
+class EditDomainWillRenewRequest(msgspec.Struct):
     will_renew: bool | UnsetType | None = UNSET

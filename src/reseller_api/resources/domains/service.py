@@ -176,9 +176,9 @@ def _not_in_our_books(context: AppContext, reseller_id: int, name: str) -> None:
             select(dns_zones.c.reseller_id).where(dns_zones.c.domain_name == name)
         ).scalar()
     if holder is not None and holder[0] == reseller_id and holder[1] == ACTIVE:
-        raise invalid(ALREADY_YOURS, f"You already own {name}.")
+        raise ApiProblem(ALREADY_YOURS, f"You already own {name}.")
     if holder is not None or (zone_owner is not None and zone_owner != reseller_id):
-        raise invalid(NOT_AVAILABLE, f"{name} is already registered.")
+        raise ApiProblem(NOT_AVAILABLE, f"{name} is already registered.")
 
 
 def name_servers_problems(raw: object) -> tuple[tuple[str, ...], dict[str, str], list[FieldProblem]]:
@@ -257,7 +257,7 @@ def _place(
             )
     except IntegrityError:
         # Two orders for one name raced; the unique index kept exactly one.
-        raise invalid(NOT_AVAILABLE, f"{name} is already registered.") from None
+        raise ApiProblem(NOT_AVAILABLE, f"{name} is already registered.") from None
     context.runner.poke()
     return job_id
 
@@ -273,7 +273,7 @@ def register(context: AppContext, reseller_id: int, order: RegisterDomain) -> st
             raise ValidationFailed(problems)
     _not_in_our_books(context, reseller_id, name)
     if context.backends.registry.availability(name) != "available":
-        raise invalid(NOT_AVAILABLE, f"{name} is already registered.")
+        raise ApiProblem(NOT_AVAILABLE, f"{name} is already registered.")
     registrant = None
     if order.registrant not in (UNSET, None):
         given = msgspec.to_builtins(order.registrant)
@@ -291,7 +291,7 @@ def transfer(context: AppContext, reseller_id: int, order: TransferDomain) -> st
         raise invalid(AUTH_CODE_REQUIRED)
     _not_in_our_books(context, reseller_id, name)
     if context.backends.registry.availability(name) == "available":
-        raise invalid(NOT_TRANSFERABLE, f"{name} is not registered anywhere: register it instead.")
+        raise ApiProblem(NOT_TRANSFERABLE, f"{name} is not registered anywhere: register it instead.")
     name_servers = context.backends.name_servers
     extra: dict[str, object] = {"auth_code": auth_code.strip()}  # dropped from the job when it ends
     return _place(context, reseller_id, name, TRANSFERRING, name_servers, {}, None, "domain.transfer", extra)
@@ -330,7 +330,7 @@ def set_will_renew(
     if not isinstance(body.will_renew, bool):
         raise invalid(WILL_RENEW_REQUIRED)
     if not can_toggle_renew(row[1]):  # type: ignore[arg-type]
-        raise invalid(RENEW_LOCKED)
+        raise ApiProblem(RENEW_LOCKED)
     context.backends.registry.set_auto_renew(name, body.will_renew)
     with context.database.transaction() as conn:
         conn.execute(

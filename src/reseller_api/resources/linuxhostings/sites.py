@@ -56,14 +56,6 @@ PATH_NOT_FOUND = define(
     "The folder does not exist on the hosting; it must be created first (it is never created automatically).",
 )
 MAIN_SITE = define("site_is_main_site", 400, "The main site of a hosting cannot be deleted.")
-HTTP2_REQUIRES_SSL = define(
-    "http2_requires_ssl", 400, "HTTP/2 needs SSL: enable Let's Encrypt on one of the site's host names first."
-)
-REDIRECT_REQUIRES_SSL = define(
-    "auto_redirect_requires_ssl",
-    400,
-    "Automatic HTTPS redirection needs Let's Encrypt enabled on this host name.",
-)
 
 _SITES = Query(
     select(linux_sites.c.id, linux_sites.c.name, linux_sites.c.path, linux_sites.c.http2_enabled)
@@ -269,14 +261,14 @@ def create_subsite(context: AppContext, reseller_id: int, domain_name: str, orde
     name = _new_name(order.domain_name)
     path = _folder(order.path) if order.path else f"{SUBSITES}/{name}"
     if not context.backends.hosting.path_exists(hosting.domain_name, path):
-        raise invalid(
+        raise ApiProblem(
             PATH_NOT_FOUND, f"The folder {path} does not exist on {hosting.domain_name}; create it first."
         )
     before = _snapshot(context.database, hosting)
     try:
         with context.database.transaction() as conn:
             if _name_taken(conn, name):
-                raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.")
+                raise ApiProblem(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.")
             site_id = conn.execute(
                 insert(linux_sites)
                 .values(
@@ -294,7 +286,7 @@ def create_subsite(context: AppContext, reseller_id: int, domain_name: str, orde
                 )
             )
     except IntegrityError:  # two requests raced for the name; the unique index kept one
-        raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.") from None
+        raise ApiProblem(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.") from None
     _sync(context, hosting, name, before)
     return name
 
@@ -303,7 +295,7 @@ def delete_subsite(context: AppContext, reseller_id: int, domain_name: str, site
     hosting = find_hosting(context.database, reseller_id, domain_name)
     site = _site(context.database, hosting, site_name)
     if site.name == hosting.domain_name:
-        raise invalid(MAIN_SITE)
+        raise ApiProblem(MAIN_SITE)
     before = _snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         conn.execute(delete(linux_host_headers).where(linux_host_headers.c.site_id == site.id))
@@ -322,7 +314,7 @@ def add_host_header(
         with context.database.transaction() as conn:
             site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
             if _name_taken(conn, name):
-                raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.")
+                raise ApiProblem(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.")
             conn.execute(
                 insert(linux_host_headers).values(
                     site_id=site_id,
@@ -333,7 +325,7 @@ def add_host_header(
                 )
             )
     except IntegrityError:
-        raise invalid(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.") from None
+        raise ApiProblem(HOST_NAME_IN_USE, f"{name} is already served by a Linux hosting.") from None
     _sync(context, hosting, site.name, before)
     return name
 
@@ -341,11 +333,11 @@ def add_host_header(
 def configure_http2(
     context: AppContext, reseller_id: int, domain_name: str, site_name: str, enabled: bool | UnsetType
 ) -> None:
+    """Stored and shown at once, in any order with Let's Encrypt (the vendor documents none):
+    the platform serves HTTP/2 where a host name of the site has a certificate."""
     hosting = find_hosting(context.database, reseller_id, domain_name)
     site = _site(context.database, hosting, site_name)
     wanted = required_enabled(enabled)
-    if wanted and not site.ssl:
-        raise invalid(HTTP2_REQUIRES_SSL)
     before = _snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
@@ -362,7 +354,11 @@ def configure_ssl(
     letsencrypt: bool | UnsetType = UNSET,
     auto_redirect: bool | UnsetType = UNSET,
 ) -> None:
-    """Let's Encrypt or HTTPS redirection for one host name the hosting serves (404 otherwise)."""
+    """Let's Encrypt or HTTPS redirection for one host name the hosting serves (404 otherwise).
+
+    Either may come first (the vendor documents no order): both are stored and shown as set, and
+    the platform redirects a host name to HTTPS only while it has a certificate. Turning Let's
+    Encrypt off keeps the redirection setting for when it comes back."""
     hosting = find_hosting(context.database, reseller_id, domain_name)
     wanted = required_enabled(letsencrypt if auto_redirect is UNSET else auto_redirect)
     canonical = canonical_domain_name(hostname)
@@ -370,17 +366,8 @@ def configure_ssl(
     if not found:
         raise ApiProblem(NOT_FOUND, f"{hostname!r} is not a host name of {hosting.domain_name}.")
     site, header = found[0]
-    if auto_redirect is not UNSET:
-        if wanted and not header.letsencrypt:
-            raise invalid(REDIRECT_REQUIRES_SSL)
-        values = {"auto_redirect_enabled": wanted}
-    else:
-        # Without a certificate there is nothing to redirect to.
-        values = (
-            {"letsencrypt_enabled": wanted}
-            if wanted
-            else {"letsencrypt_enabled": False, "auto_redirect_enabled": False}
-        )
+    column = "auto_redirect_enabled" if auto_redirect is not UNSET else "letsencrypt_enabled"
+    values = {column: wanted}
     before = _snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
