@@ -40,7 +40,7 @@ HOST_NAME_IN_USE = define(
 PATH_INVALID = define(
     "subsite_path_invalid",
     400,
-    "path must be an absolute folder of the hosting (no '..'), at most 255 characters.",
+    "path must be a folder of the hosting (from its root; no '..'), at most 255 characters.",
 )
 PATH_PRIVATE = define(
     "subsite_path_private",
@@ -240,14 +240,16 @@ def _new_name(value: str | UnsetType) -> str:
 
 
 def _folder(path: str) -> str:
+    """The folder, absolute in the hosting. A relative one is taken from the hosting's root: the
+    vendor's own PHP client sends ``subsites/blog.example.com``."""
+    path = path if path.startswith("/") else "/" + path
     if (
-        not path.startswith("/")
-        or len(path) > 255
+        len(path) > 255
         or ".." in path.split("/")
         or "\\" in path
         or "\x00" in path
     ):
-        raise invalid(PATH_INVALID, f"path {path!r} is not an absolute folder of the hosting.")
+        raise invalid(PATH_INVALID, f"path {path!r} is not a folder of the hosting.")
     clean = posixpath.normpath(path)
     parts = [part for part in clean.split("/") if part]
     if not parts or parts[0] in PRIVATE_FOLDERS:
