@@ -274,15 +274,15 @@ def _sync_or_undo(
     reseller_id: int,
     owners: set[tuple[str, str]],
     undo: Callable[[Connection], None],
+    soa_before: Record | None,
 ) -> None:
     """:func:`_sync`; when the backend refuses the change (or cannot be reached), put our rows back
-    as they were and push every touched RRset back, so the request changes nothing, then re-raise
-    (the API answers 400 with the backend's reason, or 503).
+    as they were (the SOA's serial too: ``soa_before``) and push every touched RRset back, so the
+    request changes nothing, then re-raise (the API answers 400 with the backend's reason, or 503).
 
     The one that failed is pushed back too: a backend that timed out may have applied it anyway.
     If the push back fails as well (the backend is still away), the RRset converges on its next
-    edit, which replaces it whole. The SOA's serial stays moved forward: a serial that moved with
-    no change is harmless, one that moved back is not.
+    edit, which replaces it whole.
     """
     owners = {*owners, (APEX, "SOA")}
     try:
@@ -291,6 +291,7 @@ def _sync_or_undo(
         with context.database.transaction() as conn:
             _lock_zone(conn, zone, reseller_id)
             undo(conn)
+            apex.put_back_soa(conn, zone.id, soa_before)
         try:
             _sync(context, zone, owners)
         except (BackendRefused, BackendUnavailable) as exc:
@@ -336,13 +337,14 @@ def create_record(
             .values(zone_id=zone.id, position=position, created_at=now, **apex.values(record))
             .returning(dns_records.c.id)
         ).scalar_one()
-        apex.bump_serial(conn, zone.id, zone.domain_name, now)
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, now)
     _sync_or_undo(
         context,
         zone,
         reseller_id,
         {(record.name, record.type)},
         lambda conn: _remove_row(conn, zone, int(pk)),
+        soa_before,
     )
     return zone, record_id(zone.id, int(pk))
 
@@ -372,13 +374,14 @@ def update_record(
         if record.name != current.name:  # an apex NS renamed away leaves the apex one fewer
             _keep_two_apex_ns(conn, zone, current)
         conn.execute(update(dns_records).where(dns_records.c.id == pk).values(**apex.values(record)))
-        apex.bump_serial(conn, zone.id, zone.domain_name, time.time())
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, time.time())
     _sync_or_undo(
         context,
         zone,
         reseller_id,
         {(current.name, current.type), (record.name, record.type)},
         lambda conn: _put_back(conn, pk, current),
+        soa_before,
     )
     return record.wire(record_id(zone.id, pk))
 
@@ -419,9 +422,14 @@ def delete_record(context: AppContext, reseller_id: int, domain_name: str, raw_i
         _keep_two_apex_ns(conn, zone, current)
         row = dict(conn.execute(select(dns_records).where(dns_records.c.id == pk)).one()._mapping)
         _remove_row(conn, zone, pk)
-        apex.bump_serial(conn, zone.id, zone.domain_name, time.time())
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, time.time())
     _sync_or_undo(
-        context, zone, reseller_id, {(current.name, current.type)}, lambda conn: _restore_row(conn, zone, row)
+        context,
+        zone,
+        reseller_id,
+        {(current.name, current.type)},
+        lambda conn: _restore_row(conn, zone, row),
+        soa_before,
     )
 
 
@@ -480,7 +488,7 @@ def ensure_zone_on(
                     zone_id=zone.id, position=position, created_at=now, **apex.values(apex.ns_record(host))
                 )
             )
-        apex.bump_serial(conn, zone.id, zone.domain_name, now)
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, now)
 
     def undo(conn: Connection) -> None:
         added = conn.execute(
@@ -493,4 +501,4 @@ def ensure_zone_on(
         for row in sorted(before, key=lambda r: int(r["position"])):
             _restore_row(conn, zone, row)
 
-    _sync_or_undo(context, zone, reseller_id, {(APEX, "NS")}, undo)
+    _sync_or_undo(context, zone, reseller_id, {(APEX, "NS")}, undo, soa_before)

@@ -105,16 +105,28 @@ def push_apex(dns: DnsBackend, domain_name: str, name_servers: tuple[str, ...], 
     dns.replace_rrset(domain_name, APEX, "SOA", ZONE_TTL, [soa.rdata])
 
 
-def bump_serial(conn: Connection, zone_id: int, domain_name: str, now: float) -> bool:
-    """Move the zone's SOA serial forward (in the caller's transaction); False if it has no SOA."""
+def bump_serial(conn: Connection, zone_id: int, domain_name: str, now: float) -> Record | None:
+    """Move the zone's SOA serial forward (in the caller's transaction); returns the SOA as it
+    was (to put back if the change is undone), None when the zone has no SOA."""
     row = conn.execute(
-        select(dns_records.c.id, dns_records.c.rdata).where(
+        select(dns_records.c.id, dns_records.c.rdata, dns_records.c.content).where(
             dns_records.c.zone_id == zone_id, dns_records.c.type == "SOA"
         )
     ).first()
     if row is None:
-        return False
+        return None
     primary = row[1].split()[0].rstrip(".") if row[1].split() else domain_name
     soa = soa_record(domain_name, primary, next_serial(serial_of(row[1]), now))
     conn.execute(update(dns_records).where(dns_records.c.id == row[0]).values(**values(soa)))
-    return True
+    return Record("SOA", APEX, ZONE_TTL, str(row[2]), str(row[1]))
+
+
+def put_back_soa(conn: Connection, zone_id: int, soa: Record | None) -> None:
+    """The SOA as :func:`bump_serial` found it: a change undone leaves the serial where it was.
+    (The backend never saw the new one: the SOA is pushed after the records it follows.)"""
+    if soa is not None:
+        conn.execute(
+            update(dns_records)
+            .where(dns_records.c.zone_id == zone_id, dns_records.c.type == "SOA")
+            .values(content=soa.content, rdata=soa.rdata)
+        )

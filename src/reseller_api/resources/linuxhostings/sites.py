@@ -243,12 +243,7 @@ def _folder(path: str) -> str:
     """The folder, absolute in the hosting. A relative one is taken from the hosting's root: the
     vendor's own PHP client sends ``subsites/blog.example.com``."""
     path = path if path.startswith("/") else "/" + path
-    if (
-        len(path) > 255
-        or ".." in path.split("/")
-        or "\\" in path
-        or "\x00" in path
-    ):
+    if len(path) > 255 or ".." in path.split("/") or "\\" in path or "\x00" in path:
         raise invalid(PATH_INVALID, f"path {path!r} is not a folder of the hosting.")
     clean = posixpath.normpath(path)
     parts = [part for part in clean.split("/") if part]
