@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from msgspec import UNSET
@@ -16,6 +15,8 @@ from reseller_api.errors import ApiProblem, FieldProblem, ValidationFailed, defi
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
 from reseller_api.resources.dns import zone
+from reseller_api.resources.domains import service as domains_service
+from reseller_api.resources.domains.service import REGISTERING
 from reseller_api.resources.servicepacks.schemas import Servicepack
 from reseller_api.resources.servicepacks.service import Asset, assets_of
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name, password_problem
@@ -134,22 +135,8 @@ def _domain_to_register(
         return None  # ours: another reseller's was refused as an identifier in use
     if not registrable:
         return None
-    return int(
-        conn.execute(
-            insert(domains)
-            .values(
-                reseller_id=reseller_id,
-                domain_name=identifier,
-                status="registering",
-                name_servers=json.dumps(list(context.backends.name_servers)),
-                expiration_date=None,
-                will_renew=True,
-                registrant=None,
-                created_at=time.time(),
-            )
-            .returning(domains.c.id)
-        ).scalar_one()
-    )
+    name_servers = context.backends.name_servers
+    return domains_service.insert_order(conn, reseller_id, identifier, REGISTERING, name_servers, {}, None)
 
 
 def _own_zone_exists(conn: Connection, identifier: str) -> bool:

@@ -53,20 +53,10 @@ class ExtraField(msgspec.Struct):
     value: str | None = None
 
 
-class RegistrantInput(msgspec.Struct):
-    address: str | None = None
-    city: str | None = None
-    company_name: str | None = None
-    country_code: str | None = None
-    email: str | None = None
-    enterprise_number: str | None = None
+class RegistrantInput(Registrant):
+    """The registrant as an order gives it: :class:`Registrant`'s fields and ``extra_fields``."""
+
     extra_fields: list[ExtraField] | None = None
-    fax: str | None = None
-    first_name: str | None = None
-    language_code: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
-    postal_code: str | None = None
 
 
 class RegisterDomain(msgspec.Struct):

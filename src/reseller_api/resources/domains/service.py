@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import msgspec
 from msgspec import UNSET
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
@@ -210,6 +210,36 @@ def _uses_ours(context: AppContext, name_servers: tuple[str, ...]) -> bool:
     return set(name_servers) <= set(context.backends.name_servers)
 
 
+def insert_order(
+    conn: Connection,
+    reseller_id: int,
+    name: str,
+    status: str,
+    name_servers: tuple[str, ...],
+    glue: Mapping[str, str],
+    registrant: str | None,
+) -> int:
+    """The domain's row from its order on (``registering``/``transferring``: invisible until its
+    job makes it active), so no other order takes the name meanwhile; returns its id. A
+    registration, a transfer, and an account whose pack has a domain asset all start so."""
+    return int(
+        conn.execute(
+            insert(domains)
+            .values(
+                reseller_id=reseller_id,
+                domain_name=name,
+                status=status,
+                name_servers=_store(name_servers, glue),
+                expiration_date=None,
+                will_renew=True,
+                registrant=registrant,
+                created_at=time.time(),
+            )
+            .returning(domains.c.id)
+        ).scalar_one()
+    )
+
+
 def _place(
     context: AppContext,
     reseller_id: int,
@@ -223,20 +253,7 @@ def _place(
 ) -> str:
     try:
         with context.database.transaction() as conn:
-            domain_id = conn.execute(
-                insert(domains)
-                .values(
-                    reseller_id=reseller_id,
-                    domain_name=name,
-                    status=status,
-                    name_servers=_store(name_servers, glue),
-                    expiration_date=None,
-                    will_renew=True,
-                    registrant=registrant,
-                    created_at=time.time(),
-                )
-                .returning(domains.c.id)
-            ).scalar_one()
+            domain_id = insert_order(conn, reseller_id, name, status, name_servers, glue, registrant)
             job_id = jobs.enqueue(
                 conn,
                 reseller_id=reseller_id,
