@@ -97,11 +97,8 @@ class Operations:
                 status = int(message["status"])
                 response_started = True
                 # Our Date, named as the vendor sends it (serve turns uvicorn's lowercase one off).
-                headers = message.get("headers")
-                if type(headers) is list:  # a list made for this answer: extended in place
-                    headers.append((DATE, http_date()))
-                else:
-                    message = {**message, "headers": [*(headers or ()), (DATE, http_date())]}
+                # A new message: the app may keep (and reuse) the one it sent.
+                message = {**message, "headers": [*message.get("headers", ()), (DATE, http_date())]}
             await send(message)
 
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from reseller_api.store.tables import dns_records, dns_zones, domains, resellers
 
 
 @pytest.fixture
-def before(tmp_path: Path) -> Database:
+def before(tmp_path: Path) -> Iterator[Database]:
     """A database as version 0006 left it, with zones made then (no SOA or NS rows)."""
     database = Database(f"sqlite:///{tmp_path / 'old.db'}")
     migrate.upgrade(database, "0006")
@@ -49,7 +50,8 @@ def before(tmp_path: Path) -> Database:
                 created_at=now,
             )
         )
-    return database
+    yield database
+    database.dispose()
 
 
 def test_existing_zones_get_their_soa_and_ns_after_their_records(
