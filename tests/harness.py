@@ -132,6 +132,16 @@ class Caller:
             time.sleep(0.05)
 
 
+def error_codes(response: httpx.Response) -> list[str]:
+    """The codes of an error answer: each of ``validation_errors`` (malformed input), or the one
+    top-level ``error_code`` (a refusal about the state of the world: in use, quota, ...).
+    Which shape a code comes in is checked once, in tests/api/test_compatibility.py."""
+    body = response.json()
+    if "validation_errors" in body:
+        return [str(e["error_code"]) for e in body["validation_errors"]]
+    return [str(body["error_code"])]
+
+
 # -- databases ------------------------------------------------------------------------
 
 
@@ -202,4 +212,4 @@ class DatabaseFactory:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-__all__ = ["AddressedClient", "Caller", "ClientAddress", "DatabaseFactory", "MetaData"]
+__all__ = ["AddressedClient", "Caller", "ClientAddress", "DatabaseFactory", "MetaData", "error_codes"]

@@ -20,7 +20,7 @@ from litestar.routes import HTTPRoute
 from reseller_api import __version__, controlpanel, docs, documentation, openapi
 from reseller_api.backends import build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
-from reseller_api.conventions.bodies import ApiRequest
+from reseller_api.conventions.bodies import ApiRequest, strict_bodies
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.gate import Gate
 from reseller_api.conventions.nonces import nonce_store
@@ -37,6 +37,15 @@ from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
 
 log = logging.getLogger("reseller_api")
+
+
+BODIES = {
+    False: "\nUnknown fields in request bodies are ignored, as the vendor's API ignores them (the "
+    "default; a server started with `RESELLER_API_STRICT_BODIES=true` refuses them).\n",
+    True: "\nUnknown fields in request bodies are refused on this server with 400 "
+    "`request_body_unknown_field` (`RESELLER_API_STRICT_BODIES=true`; by default they are "
+    "ignored, as the vendor's API ignores them).\n",
+}
 
 
 def create_app(
@@ -86,7 +95,7 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title=documentation.TITLE,
             version="v2",
-            description=documentation.description(),
+            description=documentation.description() + BODIES[settings.strict_bodies],
             path="/v2/documentation",
             servers=[Server(url="/")],
             render_plugins=[docs.redoc_plugin()],
@@ -94,12 +103,14 @@ def create_app(
         ),
         lifespan=[lifespan],
         request_class=ApiRequest,
+        # Off by default: no per-request cost (conventions/bodies.py).
+        before_request=strict_bodies if settings.strict_bodies else None,
         logging_config=None,
         debug=False,
     )
     litestar.state.context = context
     _fix_options_allow(litestar)
-    openapi.polish(litestar.openapi_schema)
+    openapi.polish(litestar.openapi_schema, strict_bodies=settings.strict_bodies)
     documentation.describe(litestar.openapi_schema)
     accounts_routes.describe_parameters(litestar.openapi_schema)
     gate = Gate(

@@ -319,9 +319,9 @@ OPERATIONS = {
 
 
 def describe(openapi: OpenAPI) -> OpenAPI:
-    """Give the document its description, a description for every tag, and one for every operation."""
+    """Give the document a description for every tag and every operation (its own title and
+    description are given to the app's OpenAPI config, which also says how bodies are read)."""
     openapi.info.title = TITLE
-    openapi.info.description = description()
     used: set[str] = set()
     for item in (openapi.paths or {}).values():
         for method in ("get", "post", "put", "delete", "patch"):

@@ -39,6 +39,7 @@ from reseller_api import errors
 from reseller_api.conventions.errors import is_outage
 from reseller_api.conventions.gate import CREDENTIAL_SCOPE_KEY
 from reseller_api.conventions.network import from_trusted_proxy
+from reseller_api.conventions.responses import CONTENT_TYPE, DATE, JSON, RETRY_AFTER, http_date
 from reseller_api.jobs import service as jobs
 from reseller_api.jobs.runner import Runner
 from reseller_api.logs import ACCESS, CURRENT_REQUEST, REQUEST_ID_SCOPE_KEY, RequestInfo
@@ -125,7 +126,12 @@ class Operations:
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 response_started = True
-                message = {**message, "headers": [*message.get("headers", ()), header]}
+                # Our Date, named as the vendor sends it (serve turns uvicorn's lowercase one off),
+                # and the request id. A new message: the app may keep (and reuse) the one it sent.
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", ()), header, (DATE, http_date())],
+                }
             await send(message)
 
         try:
@@ -147,7 +153,7 @@ class Operations:
                     watch,
                     503,
                     {"error_code": errors.UNAVAILABLE.code, "error_text": errors.UNAVAILABLE.text},
-                    [(b"retry-after", b"5")],
+                    [(RETRY_AFTER, b"5")],
                 )
         except Exception as exc:
             if response_started:
@@ -269,11 +275,15 @@ def live_runners(settings: Settings, database: Database, own: Runner | None) -> 
 async def _send_json(
     send: Any, status: int, body: object, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    headers = [(b"content-type", b"application/json"), *(extra or [])]
+    headers = [(CONTENT_TYPE, JSON), *(extra or [])]
     await _send(send, status, json.dumps(body).encode(), headers)
 
 
 async def _send(send: Any, status: int, payload: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    headers = [*headers, (b"content-length", str(len(payload)).encode()), (b"cache-control", b"no-store")]
+    headers = [
+        *headers,
+        (b"content-length", str(len(payload)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

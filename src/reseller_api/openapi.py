@@ -19,6 +19,7 @@ from litestar.openapi.spec import (
     Operation,
     Parameter,
     Reference,
+    RequestBody,
     Schema,
     SecurityScheme,
 )
@@ -98,7 +99,7 @@ def _operations(openapi: OpenAPI) -> list[tuple[str, str, Operation]]:
     return found
 
 
-def polish(openapi: OpenAPI) -> OpenAPI:
+def polish(openapi: OpenAPI, *, strict_bodies: bool = False) -> OpenAPI:
     components = openapi.components or Components()
     if isinstance(components, list):  # pragma: no cover - litestar always builds one object
         components = components[0]
@@ -149,7 +150,33 @@ def polish(openapi: OpenAPI) -> OpenAPI:
             extra={"Retry-After": "Seconds until requests are accepted again."},
         )
         operation.responses = dict(sorted(responses.items()))
+        if strict_bodies:
+            _close_request_body(operation, components)
     return openapi
+
+
+def _close_request_body(operation: Operation, components: Components) -> None:
+    """With RESELLER_API_STRICT_BODIES=true, say so in the body's schemas: no other property."""
+    body = operation.request_body
+    media = (body.content or {}).get("application/json") if isinstance(body, RequestBody) else None
+    pending = [media.schema] if media is not None else []
+    seen: set[str] = set()
+    while pending:
+        schema = pending.pop()
+        if isinstance(schema, Reference):
+            name = schema.ref.rsplit("/", 1)[-1]
+            if name in seen or name not in (components.schemas or {}):
+                continue
+            seen.add(name)
+            schema = components.schemas[name]
+        if not isinstance(schema, Schema):
+            continue
+        if schema.properties:
+            schema.additional_properties = False
+            pending += list(schema.properties.values())
+        pending += [*(schema.one_of or []), *(schema.any_of or [])]
+        if schema.items is not None:
+            pending.append(schema.items)
 
 
 def _is_array(response: OpenAPIResponse) -> bool:

@@ -21,6 +21,8 @@ PREFIX = "RESELLER_API_"
 DEFAULT_RATE_LIMIT = "1000/minute"
 DEFAULT_AUTH_FAILURE_LIMIT = "60/minute"
 DEFAULT_NAME_SERVERS = ("ns1.reseller-api.test", "ns2.reseller-api.test")
+# Their addresses, shown in domain details (TEST-NET-1, never routed, like the hosting IP).
+DEFAULT_NAME_SERVER_IPS = (("ns1.reseller-api.test", "192.0.2.53"), ("ns2.reseller-api.test", "192.0.2.54"))
 # The simulated registry: TLDs it sells, names registered elsewhere, auth codes of those
 # that can be transferred in (name=code).
 DEFAULT_REGISTRY_TLDS = ("be", "com", "eu", "net", "nl", "org")
@@ -77,6 +79,8 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     secret_key: str | None = None
     name_servers: tuple[str, ...] = DEFAULT_NAME_SERVERS
+    # Host -> address of those of our name servers whose address is known (``host=address``).
+    name_server_ips: tuple[tuple[str, str], ...] = DEFAULT_NAME_SERVER_IPS
     registry_tlds: tuple[str, ...] = DEFAULT_REGISTRY_TLDS
     registry_taken: tuple[str, ...] = DEFAULT_REGISTRY_TAKEN
     registry_transfers: tuple[tuple[str, str], ...] = DEFAULT_REGISTRY_TRANSFERS
@@ -92,6 +96,8 @@ class Settings:
     body_timeout: float = 30.0
     keep_alive_timeout: float = 5.0
     max_connections: int = 1000
+    # Unknown fields in request bodies: ignored, as the vendor's server does (False), or 400.
+    strict_bodies: bool = False
     # "embedded": jobs run inside `serve`; "worker": `serve` runs none, `reseller-api worker` does;
     # "procrastinate": deferred with procrastinate on PostgreSQL, run by `reseller-api worker`.
     job_runner: str = "embedded"
@@ -172,6 +178,7 @@ class Settings:
         parse_rate_limit(rate_limit, "RESELLER_API_RATE_LIMIT")
         auth_failure_limit = get("AUTH_FAILURE_LIMIT") or DEFAULT_AUTH_FAILURE_LIMIT
         parse_rate_limit(auth_failure_limit, "RESELLER_API_AUTH_FAILURE_LIMIT")
+        name_servers = _name_servers(get("NAME_SERVERS"))
         settings = cls(
             data_dir=data_dir,
             database_url=normalise_database_url(url),
@@ -181,7 +188,8 @@ class Settings:
             job_duration=_number(get("JOB_DURATION"), "JOB_DURATION", 1.0),
             trusted_proxies=_networks(get("TRUSTED_PROXIES")),
             secret_key=get("SECRET_KEY"),
-            name_servers=_host_list(get("NAME_SERVERS"), DEFAULT_NAME_SERVERS),
+            name_servers=tuple(host for host, _ in name_servers),
+            name_server_ips=tuple((host, ip) for host, ip in name_servers if ip),
             registry_tlds=_tlds(get("REGISTRY_TLDS")),
             registry_taken=_domain_list(get("REGISTRY_TAKEN"), "REGISTRY_TAKEN", DEFAULT_REGISTRY_TAKEN),
             registry_transfers=_transfers(get("REGISTRY_TRANSFERS")),
@@ -194,6 +202,7 @@ class Settings:
             body_timeout=_timeout(get("BODY_TIMEOUT"), "BODY_TIMEOUT", 30.0),
             keep_alive_timeout=_timeout(get("KEEP_ALIVE_TIMEOUT"), "KEEP_ALIVE_TIMEOUT", 5.0),
             max_connections=_integer(get("MAX_CONNECTIONS"), "MAX_CONNECTIONS", 1000, 1),
+            strict_bodies=_boolean(get("STRICT_BODIES"), "STRICT_BODIES"),
             log_level=_log_level(get("LOG_LEVEL")),
             log_format=_choice(get("LOG_FORMAT"), "LOG_FORMAT", ("text", "json")),
             access_log=_boolean(get("ACCESS_LOG"), "ACCESS_LOG"),
@@ -354,16 +363,27 @@ def _transfers(raw: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _host_list(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+def _name_servers(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """``ns1.example.net=192.0.2.53,ns2.example.net`` -> ((host, address or ""), ...)."""
     if raw is None:
-        return default
-    hosts = tuple(h.strip().lower().rstrip(".") for h in raw.split(",") if h.strip())
-    bad = [h for h in hosts if not _HOST.match(h)]
-    if bad or len(hosts) < 2:
-        raise SettingsError(
-            f"{PREFIX}NAME_SERVERS: expected at least two host names, comma separated; got {raw!r}"
-        )
-    return hosts
+        return tuple((host, dict(DEFAULT_NAME_SERVER_IPS).get(host, "")) for host in DEFAULT_NAME_SERVERS)
+    refused = SettingsError(
+        f"{PREFIX}NAME_SERVERS: expected at least two host names (each optionally =address), "
+        f"comma separated, such as ns1.example.net=192.0.2.53,ns2.example.net; got {raw!r}"
+    )
+    pairs = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        host, _, address = part.partition("=")
+        host = host.strip().lower().rstrip(".")
+        if not _HOST.match(host):
+            raise refused
+        try:
+            pairs.append((host, str(ipaddress.ip_address(address.strip())) if address.strip() else ""))
+        except ValueError:
+            raise refused from None
+    if len(pairs) < 2:
+        raise refused
+    return tuple(pairs)
 
 
 def _redis_url(raw: str | None) -> str | None:

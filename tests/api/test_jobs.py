@@ -69,11 +69,12 @@ def test_a_transient_error_is_retried_and_the_job_finishes_once(
     job = api.wait_job(response.headers["location"])
     assert job.status_code == 201
     assert calls["n"] == 2
-    # The zone step ran twice; the world holds one zone, one hosting, one mail zone.
+    # The zone step ran twice; the world holds one zone, one hosting, one mail zone, one domain.
     with database.engine.connect() as conn:
         kinds = sorted(r[0] for r in conn.execute(select(simulated_objects.c.kind)))
         attempts = conn.execute(select(provisioning_jobs.c.attempts)).scalar_one()
-    assert kinds == ["dns_zone", "hosting", "mail_zone"]
+    # The pack's domain asset registers the identifier too (registry_domain).
+    assert kinds == ["dns_zone", "hosting", "mail_zone", "registry_domain"]
     assert attempts == 2
 
 

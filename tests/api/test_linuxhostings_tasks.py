@@ -94,7 +94,6 @@ def test_other_expressions_are_400(api: Caller, hosting: str, expression: str) -
         ({**NIGHTLY, "script_location": "cron.php"}, ["script_location_invalid"]),
         ({**NIGHTLY, "script_location": "/www/../../etc/passwd"}, ["script_location_invalid"]),
         ({**NIGHTLY, "script_location": "/www/my script.php"}, ["script_location_invalid"]),
-        ({**NIGHTLY, "every": "day"}, ["request_body_unknown_field"]),
     ],
 )
 def test_bad_tasks_are_400(api: Caller, hosting: str, body: Any, expected: list[str]) -> None:

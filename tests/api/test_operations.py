@@ -30,7 +30,7 @@ REQUEST_ID = re.compile(r"^[0-9a-f]{16}$")
 
 def _assert_json_500(response: Any) -> str:
     assert response.status_code == 500
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
     body = response.json()
     assert body["error_code"] == "internal_error"
     reference = response.headers["x-request-id"]

@@ -77,7 +77,9 @@ def wipe(database: Database) -> None:
 @pytest.fixture
 def populated(api: Caller, database: Database) -> dict[tuple[str, str], Any]:
     populate(api)
-    before = world(database)
+    # The account registered its domain (pack 1 has a domain asset): a registration is the
+    # registry's to keep, not something ``backends sync`` pushes to our servers.
+    before = {key: value for key, value in world(database).items() if key[0] != "registry_domain"}
     kinds = {kind for kind, _ in before}
     assert {"dns_zone", "dns_rrset", "mail_zone", "mailbox", "mail_alias", "smtp_domain"} <= kinds
     assert {"hosting", "hosting_settings", "hosting_site", "hosting_ssh_keys", "hosting_crontab"} <= kinds
@@ -95,7 +97,7 @@ def test_sync_rebuilds_the_wiped_world(
     assert world(database) == populated
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert f"dns zone {DOMAIN}: 3 rrsets" in lines
+    assert f"dns zone {DOMAIN}: 5 rrsets" in lines  # www A, MX, TXT and the zone's SOA and NS
     assert any(line.startswith(f"mail zone {DOMAIN}: 1 mailboxes, 1 aliases") for line in lines)
     assert f"hosting {DOMAIN}: 1 sites, 1 ssh keys, 1 scheduled tasks" in lines
     assert cli.MYSQL_LINE in lines

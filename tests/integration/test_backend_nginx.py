@@ -343,6 +343,29 @@ def test_account_site_subsite_php_gzip_and_memory_limit(api: Caller, web: WebSer
             time.sleep(0.1)
 
 
+def test_http2_and_redirect_set_before_lets_encrypt_take_effect_with_it(api: Caller, web: WebServers) -> None:
+    """The vendor documents no order: a client turns HTTP/2 and the redirect on first."""
+    domain = "gamma-web.be"
+    assert create_account(api, domain).status_code == 201
+    put_file(web.web_root / domain / "www" / "index.php", INDEX_PHP)
+    base = f"/v2/linuxhostings/{domain}"
+    assert api.put(f"{base}/sites/{domain}/http2/configuration", {"enabled": True}).status_code == 204
+    assert api.put(f"{base}/sslsettings/www.{domain}/autoredirect", {"enabled": True}).status_code == 204
+    site = api.get(base).json()["sites"][0]
+    assert (site["ssl_enabled"], site["https_redirect_enabled"], site["http2_enabled"]) == (False, True, True)
+    # No certificate yet: plain HTTP serves, nothing is redirected, no TLS server exists.
+    eventually(web, lambda: fetch(web, f"www.{domain}"), ok_with("site=www"))
+    assert "ssl" not in (web.conf_dir / "sites" / f"{domain}@{domain}.conf").read_text()
+
+    assert api.put(f"{base}/sslsettings/www.{domain}/letsencrypt", {"enabled": True}).status_code == 204
+    redirect = eventually(web, lambda: fetch(web, f"www.{domain}"), lambda r: r.status_code == 301)
+    assert redirect.headers["location"] == f"https://www.{domain}:{web.https_port}/index.php"
+    deadline = time.monotonic() + 10
+    while alpn(web, f"www.{domain}") != "h2":
+        assert time.monotonic() < deadline, "HTTP/2 never offered"
+        time.sleep(0.1)
+
+
 def test_lets_encrypt_without_acme_is_self_signed_https_and_the_detail_says_so(
     api: Caller, web: WebServers
 ) -> None:

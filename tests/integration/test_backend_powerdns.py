@@ -215,7 +215,31 @@ def test_registered_domain_gets_a_zone_with_soa_and_ns(
     assert timers == ["10800", "3600", "604800", "3600"]
     zone = pdns.zone("zone-made.com").json()
     assert zone["kind"] == "Native"
-    assert zone["soa_edit_api"] == "DEFAULT"
+    assert zone["soa_edit_api"] == ""  # the serial is ours, so the list shows what PowerDNS serves
+
+
+def test_the_record_list_shows_the_soa_and_ns_powerdns_serves(api: Caller, pdns: PowerDns) -> None:
+    domain = "listed-apex.com"
+    assert api.wait_job(register(api, domain).headers["location"]).status_code == 201
+
+    def listed(rtype: str) -> list[str]:
+        return sorted(r["content"] for r in list_records(api, domain) if r["type"] == rtype)
+
+    def served(rtype: str) -> list[str]:
+        return [answer.replace(". ", " ").rstrip(".") for answer in pdns.answers(domain, rtype)]
+
+    assert listed("SOA") == served("SOA")
+    assert listed("NS") == served("NS")
+    serial = int(listed("SOA")[0].split()[2])
+    add(api, domain, {"type": "A", "record_name": "www", "content": "192.0.2.1"})
+    assert listed("SOA") == served("SOA")  # the serial moved, in both
+    assert int(listed("SOA")[0].split()[2]) > serial
+    first = next(r for r in list_records(api, domain) if r["type"] == "NS")
+    add(api, domain, {"type": "NS", "record_name": "", "content": "ns3.example.net"})
+    assert api.delete(f"/v2/dns/{domain}/records/{first['id']}").status_code == 204
+    assert listed("NS") == served("NS")
+    assert len(served("NS")) == 2
+    assert listed("SOA") == served("SOA")
 
 
 def test_account_with_dns_asset_gets_a_zone(api: Caller, pdns: PowerDns) -> None:
@@ -415,6 +439,48 @@ def test_ensure_zone_twice_changes_nothing_and_converges_name_servers(
     (soa,) = pdns.answers("twice.com", "SOA")
     assert soa.split()[0] == "ns3.example.net."
     assert int(soa.split()[2]) > serial
+
+
+def test_a_zone_made_before_gets_soa_edit_api_off_so_our_serial_is_served(
+    backend: PowerDnsBackend, pdns: PowerDns
+) -> None:
+    """Zones made by an older version let PowerDNS rewrite the serial (soa_edit_api DEFAULT);
+    ``ensure_zone`` (``reseller-api backends sync``) turns it off."""
+    soa = "ns1.example.net. hostmaster.older.com. 7 10800 3600 604800 3600"
+    made = backend.client.post(
+        "/zones",
+        json={
+            "name": "older.com.",
+            "kind": "Native",
+            "soa_edit_api": "DEFAULT",
+            "nameservers": [],
+            "rrsets": [
+                {
+                    "name": "older.com.",
+                    "type": "SOA",
+                    "ttl": 3600,
+                    "changetype": "REPLACE",
+                    "records": [{"content": soa, "disabled": False}],
+                },
+                {
+                    "name": "older.com.",
+                    "type": "NS",
+                    "ttl": 3600,
+                    "changetype": "REPLACE",
+                    "records": [
+                        {"content": "ns1.example.net.", "disabled": False},
+                        {"content": "ns2.example.net.", "disabled": False},
+                    ],
+                },
+            ],
+        },
+    )
+    assert made.status_code == 201, made.text
+    backend.ensure_zone("older.com", ("ns1.example.net", "ns2.example.net"))
+    assert pdns.zone("older.com").json()["soa_edit_api"] == ""
+    ours = "ns1.example.net. hostmaster.older.com. 2030010105 10800 3600 604800 3600"
+    backend.replace_rrset("older.com", "@", "SOA", 3600, [ours])
+    assert pdns.answers("older.com", "SOA") == [ours]
 
 
 def test_remove_zone_and_rrsets_are_idempotent(backend: PowerDnsBackend, pdns: PowerDns) -> None:

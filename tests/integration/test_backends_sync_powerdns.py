@@ -42,10 +42,13 @@ def test_sync_puts_a_zone_recorded_only_in_our_database_on_powerdns(
         settings, dns_backend="powerdns", powerdns_url=pdns.url, powerdns_api_key=API_KEY
     )
     assert cli.sync(real, database, "dns") == 0
-    assert f"dns zone {domain}: 2 rrsets" in capsys.readouterr().out
+    assert f"dns zone {domain}: 4 rrsets" in capsys.readouterr().out  # A, MX, and the SOA and NS
     assert pdns.answers(f"www.{domain}", "A") == ["192.0.2.7"]
     assert pdns.answers(domain, "MX") == [f"10 mail.{domain}."]
     assert pdns.answers(domain, "NS") == sorted(f"{host}." for host in settings.name_servers)
+    # The SOA PowerDNS serves is the one we list, serial included.
+    [listed] = [r["content"] for r in api.get(f"/v2/dns/{domain}/records?type=SOA").json()]
+    assert [soa.replace(". ", " ").rstrip(".") for soa in pdns.answers(domain, "SOA")] == [listed]
     # Again: converged, nothing changes.
     assert cli.sync(real, database, "dns") == 0
     assert pdns.answers(f"www.{domain}", "A") == ["192.0.2.7"]

@@ -121,7 +121,7 @@ def test_a_server_left_without_the_rotated_key_answers_the_apis_json_not_text(
     with server.client(credentials["api_key"], credentials["api_secret"]) as client:
         answer = client.get("/v2/servicepacks")
     assert answer.status_code == 500
-    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["content-type"] == "application/json; charset=utf-8"
     assert error_code(answer) == "internal_error"
     assert answer.headers["x-request-id"] in answer.json()["error_text"]
     assert "cannot decrypt the stored API secrets" in server.stderr

@@ -232,7 +232,7 @@ def test_decision_headers_when_refused_add_retry_after() -> None:
         "x-ratelimit-usage": "60",
         "x-ratelimit-remaining": "0",
         "x-ratelimit-reset": "17",
-        "retry-after": "17",
+        "Retry-After": "17",  # capitalised, as the vendor sends it; x-ratelimit-* lowercase
     }
 
 
@@ -245,8 +245,8 @@ def test_limiter_counts_per_identity_and_refuses_past_the_limit() -> None:
     assert [d.usage for d in decisions] == [1, 2, 3, 3]
     assert all(d.limit == 3 for d in decisions)
     assert all(0 < d.reset <= 60 for d in decisions)
-    assert "retry-after" not in _headers(decisions[2])
-    assert 0 < int(_headers(decisions[3])["retry-after"]) <= 60
+    assert "Retry-After" not in _headers(decisions[2])
+    assert 0 < int(_headers(decisions[3])["Retry-After"]) <= 60
     # Another identity has its own count.
     other = limiter.hit(item, "key:2")
     assert other.allowed
@@ -264,7 +264,7 @@ def test_blocked_does_not_count() -> None:
     assert blocked is not None
     assert not blocked.allowed
     assert blocked.remaining == 0
-    assert "retry-after" in _headers(blocked)
+    assert "Retry-After" in _headers(blocked)
 
 
 def test_reset_never_exceeds_the_window() -> None:

@@ -111,6 +111,16 @@ def test_https_redirect_and_http2() -> None:
     assert "return 301 https://$host:8443$request_uri;" in newer
 
 
+def test_http2_and_redirect_asked_before_lets_encrypt_wait_for_a_certificate() -> None:
+    """The API accepts both at any time; nginx serves them only where a certificate is."""
+    spec = site(letsencrypt=False, auto_redirect=True)
+    spec["http2_enabled"] = True
+    text = render_site(spec, certificates={"example.com": CERT})  # a certificate it no longer wants
+    assert "ssl" not in text
+    assert "http2" not in text
+    assert "return 301" not in text
+
+
 def test_lets_encrypt_without_a_certificate_yet_serves_http_and_the_challenge() -> None:
     text = render_site(site(letsencrypt=True, auto_redirect=True), challenge_dir=Path("/var/acme"))
     assert "ssl" not in text

@@ -61,7 +61,7 @@ def test_a_limit_is_global_across_limiters(prefix: str) -> None:
     refused = decisions[-1]
     assert refused.limit == 3
     assert 0 < refused.reset <= 3600
-    assert (b"retry-after", str(refused.reset).encode()) in refused.headers()
+    assert (b"Retry-After", str(refused.reset).encode()) in refused.headers()
     assert one.blocked(item, "key:1") is not None
     assert two.blocked(item, "key:2") is None
 

@@ -2,8 +2,11 @@
 
 - A zone is created ``Native`` (no AXFR to secondaries of its own: PowerDNS serves it from its
   database), with an SOA naming the first of our name servers as primary and
-  ``hostmaster.<zone>`` as contact, and an NS RRset for all of them. ``soa_edit_api`` DEFAULT
-  lets PowerDNS raise the serial on every change made through the API, so we never compute one.
+  ``hostmaster.<zone>`` as contact, and an NS RRset for all of them. The SOA (its serial
+  included) and the apex NS are then written as RRsets like any other, from our records: the
+  record list shows what PowerDNS serves. So ``soa_edit_api`` is off (``""``): with it,
+  PowerDNS would rewrite every serial we give it (``ensure_zone`` turns it off on zones made
+  before).
 - Records are written one RRset at a time with ``PATCH`` and ``changetype`` ``REPLACE`` (the
   whole set, as our records hold it) or ``DELETE`` (no records left). ALIAS, TLSA and CAA are
   passed through as PowerDNS takes them.
@@ -152,15 +155,15 @@ class PowerDnsBackend:
         """Create the zone with SOA and NS, or bring an existing zone's SOA and NS to them."""
         name_servers = name_servers or self.default_name_servers
         zone = fqdn(domain_name)
-        apex = self._apex(zone)
-        if apex is None:
+        found = self._apex(zone)
+        if found is None:
             created = self._send(
                 "POST",
                 "/zones",
                 json={
                     "name": zone,
                     "kind": "Native",
-                    "soa_edit_api": "DEFAULT",
+                    "soa_edit_api": "",  # the serial is ours (the module docstring)
                     "nameservers": [],  # the NS RRset below says it, with our TTL
                     "rrsets": zone_rrsets(zone, name_servers),
                 },
@@ -169,9 +172,12 @@ class PowerDnsBackend:
             if created.status_code != 409:
                 return
             # Someone (a concurrent retry of this job) created it in between: converge it.
-            apex = self._apex(zone)
-            if apex is None:
+            found = self._apex(zone)
+            if found is None:
                 raise BackendUnavailable(f"PowerDNS said {zone} exists, then that it does not")
+        apex, soa_edit_api = found
+        if soa_edit_api:
+            self._send("PUT", self._zone_path(zone), json={"soa_edit_api": ""})
         self._converge_apex(zone, name_servers, apex)
 
     def remove_zone(self, domain_name: str) -> None:
@@ -190,21 +196,24 @@ class PowerDnsBackend:
     def _zone_path(zone: str) -> str:
         return "/zones/" + quote(zone, safe="")
 
-    def _apex(self, zone: str) -> dict[str, list[str]] | None:
-        """The zone's apex RRsets as {type: [content, ...]}, or None when the zone is absent."""
+    def _apex(self, zone: str) -> tuple[dict[str, list[str]], str] | None:
+        """The zone's apex RRsets as {type: [content, ...]} and its ``soa_edit_api``, or None
+        when the zone is absent."""
         response = self._send("GET", self._zone_path(zone), params={"rrset_name": zone}, accept=(404,))
         if response.status_code == 404:
             return None
         try:
-            rrsets = response.json().get("rrsets", [])
+            body = response.json()
+            rrsets = body.get("rrsets", [])
         except (ValueError, AttributeError):
             raise BackendUnavailable(f"the DNS server (PowerDNS) sent an unreadable zone {zone}") from None
         # A server that ignores the filter (older versions) returns the whole zone: filter here too.
-        return {
+        apex = {
             str(rrset["type"]): [str(r["content"]) for r in rrset.get("records", [])]
             for rrset in rrsets
             if str(rrset.get("name", "")).lower() == zone
         }
+        return apex, str(body.get("soa_edit_api") or "")
 
     def _converge_apex(self, zone: str, name_servers: tuple[str, ...], apex: dict[str, list[str]]) -> None:
         """PATCH the SOA and NS only where they differ, so converging twice changes nothing."""

@@ -46,6 +46,8 @@ def uvicorn_options(log_level: str, limits: ConnectionLimits | None = None) -> d
     own (``log_config=None``: its lines go through ours, one format, see logs.py), no access
     log of its own (``RESELLER_API_ACCESS_LOG`` turns on ours, which knows the route, the
     reseller and the request id), no ``server`` header, no WebSocket (the API has none).
+    No ``date`` header either: the app sends ``Date`` itself, capitalised as the vendor does
+    (uvicorn's is lowercase), on every response (health.Operations).
     ``proxy_headers`` is off: who the caller is behind a proxy is decided by the app alone,
     from ``RESELLER_API_TRUSTED_PROXIES`` (conventions/network.py), whereas uvicorn's layer
     would rewrite the peer address from ``X-Forwarded-For`` for any request from
@@ -57,6 +59,7 @@ def uvicorn_options(log_level: str, limits: ConnectionLimits | None = None) -> d
         "log_config": None,
         "access_log": False,
         "server_header": False,
+        "date_header": False,
         "proxy_headers": False,
         "lifespan": "on",
         "http": guarded_protocol(limits),

@@ -74,8 +74,6 @@ def on_framework_validation(_: Request[Any, Any, Any], exc: ValidationException)
             missing = "missing" in message.lower()
             error = errors.PARAMETER_MISSING if missing else errors.PARAMETER_INVALID
             text = f"{key}: {message}" if key else message
-        elif "unknown field" in message:
-            error, text = errors.BODY_UNKNOWN_FIELD, message
         elif message.startswith(_SCHEMA_MISMATCH):
             error, text = errors.BODY_INVALID, message
         else:  # msgspec's decode errors: truncated, malformed, invalid escapes...

@@ -32,7 +32,7 @@ from reseller_api.conventions.hmac import ParsedAuthorization, parse_authorizati
 from reseller_api.conventions.network import IPNetwork, client_address
 from reseller_api.conventions.nonces import NonceStore
 from reseller_api.conventions.ratelimit import Decision, RateLimiter
-from reseller_api.conventions.responses import send_json_error
+from reseller_api.conventions.responses import as_sent, send_json_error
 from reseller_api.credentials.cache import Credential, KeyCache
 
 ASGIApp = Callable[..., Awaitable[None]]
@@ -229,11 +229,12 @@ def _replay(body: bytes, receive: Any) -> Callable[[], Awaitable[dict[str, Any]]
 
 
 def _with_headers(send: Any, decision: Decision) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    """The app's answer with the rate-limit headers, its header names as the vendor sends them."""
     extra = decision.headers()
 
     async def send_with_headers(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", ()), *extra]}
+            message = {**message, "headers": as_sent(message.get("headers", ()), extra)}
         await send(message)
 
     return send_with_headers

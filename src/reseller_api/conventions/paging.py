@@ -50,12 +50,12 @@ def provide_page(
 
 
 def paged(items: Sequence[T], page: Page, total: int) -> Response[Any]:
-    """A list response with the three X-Paging headers."""
+    """A list response with the three paging headers (lowercase on the wire, as the vendor's)."""
     return Response(
         list(items),
         headers={
-            "X-Paging-Skipped": str(page.skip),
-            "X-Paging-Take": str(len(items)),
-            "X-Paging-TotalResults": str(total),
+            "x-paging-skipped": str(page.skip),
+            "x-paging-take": str(len(items)),
+            "x-paging-totalresults": str(total),
         },
     )

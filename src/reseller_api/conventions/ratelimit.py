@@ -15,6 +15,8 @@ from limits import RateLimitItem
 from limits.storage import storage_from_string
 from prometheus_client import Counter
 
+from reseller_api.conventions.responses import RETRY_AFTER
+
 REFUSALS = Counter("reseller_api_rate_limit_refusals", "Requests refused with 429, by limit", ["limit"])
 
 
@@ -31,7 +33,8 @@ class Decision(NamedTuple):
         return self.limit - self.remaining
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        """The four X-RateLimit headers (and Retry-After when refused), as ASGI pairs."""
+        """The four rate-limit headers (and Retry-After when refused), as ASGI pairs, named as the
+        vendor sends them: ``x-ratelimit-*`` lowercase, ``Retry-After`` capitalised."""
         pairs = [
             (b"x-ratelimit-limit", b"%d" % self.limit),
             (b"x-ratelimit-usage", b"%d" % (self.limit - self.remaining)),
@@ -39,7 +42,7 @@ class Decision(NamedTuple):
             (b"x-ratelimit-reset", b"%d" % self.reset),
         ]
         if not self.allowed:
-            pairs.append((b"retry-after", b"%d" % self.reset))
+            pairs.append((RETRY_AFTER, b"%d" % self.reset))
         return pairs
 
 

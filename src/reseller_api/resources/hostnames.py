@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, select
 
-from reseller_api.errors import ErrorCode, ValidationFailed, invalid
+from reseller_api.errors import ApiProblem, ErrorCode
 from reseller_api.store.tables import accounts, dns_zones, domains
 
 # (name, owner) columns of everything that makes a reseller the owner of a domain.
@@ -48,9 +48,10 @@ def in_another_resellers_domain(conn: Connection, reseller_id: int, name: str) -
     return owners[closest] != {reseller_id}
 
 
-def unavailable(error: ErrorCode, name: str) -> ValidationFailed:
-    """The one refusal for a name in use and for a name in another reseller's domain."""
-    return invalid(error, f"{name} is already in use, or lies in a domain of another customer.")
+def unavailable(error: ErrorCode, name: str) -> ApiProblem:
+    """The one refusal for a name in use and for a name in another reseller's domain: a
+    refusal about the state of the world, so a top-level error (not a validation error)."""
+    return ApiProblem(error, f"{name} is already in use, or lies in a domain of another customer.")
 
 
 def claim(

@@ -397,7 +397,8 @@ linux_scheduled_tasks = Table(
 
 # -- DNS records and domains (resources/dns, resources/domains; migration 0002) -----------
 
-# One row per resource record. ``position`` is dense per zone (1..n, insertion order, kept
+# One row per resource record, the zone's SOA and apex NS included (resources/dns/zone.py).
+# ``position`` is dense per zone (1..n, insertion order, kept
 # dense on delete) so a page is an index range scan ``position > skip LIMIT take``: the last
 # page of a 100,000-record zone costs what the first does (SQL OFFSET would be O(skip)).
 dns_records = Table(
@@ -424,6 +425,9 @@ dns_records = Table(
     Index("ix_dns_records_zone_position", "zone_id", "position"),
     Index("ix_dns_records_zone_type_name_position", "zone_id", "type", "name", "position"),
     Index("ix_dns_records_zone_name", "zone_id", "name"),
+    # Ids are never reused, not even the highest after a delete (a stale id must not reach
+    # another record): SQLite's AUTOINCREMENT; PostgreSQL's sequences never go back anyway.
+    sqlite_autoincrement=True,
 )
 
 # Registered or transferred-in domains. A row exists from the order on (status

@@ -1,10 +1,15 @@
-"""Simulated authoritative DNS: zones (SOA and NS) and RRsets in the simulated store."""
+"""Simulated authoritative DNS: zones (SOA and NS) and RRsets in the simulated store.
+
+A zone's own SOA and apex NS live in its ``dns_zone`` object (as a server keeps them with the
+zone); every other RRset is a ``dns_rrset`` object of its own.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
 
+from reseller_api.backends.base import BackendRefused
 from reseller_api.backends.simulated.world import SimulatedStore
 
 # SOA timers as a zone file writes them: refresh, retry, expire, negative-cache TTL.
@@ -38,10 +43,24 @@ class SimulatedDns:
             },
         )
 
+    def _replace_apex(self, domain_name: str, rdtype: str, rdatas: list[str]) -> None:
+        zone = self.store.get("dns_zone", domain_name)
+        if zone is None:  # as PowerDNS: there is no zone to hold them
+            raise BackendRefused(f"the zone {domain_name}. does not exist on the DNS server")
+        if rdtype == "SOA" and rdatas:
+            serial = rdatas[0].split()[2]
+            zone.update(soa=rdatas[0], serial=int(serial) if serial.isdigit() else zone.get("serial"))
+        elif rdtype == "NS":
+            zone.update(ns=list(rdatas), name_servers=[ns.rstrip(".") for ns in rdatas])
+        self.store.put("dns_zone", domain_name, zone)
+
     def remove_zone(self, domain_name: str) -> None:
         self.store.remove("dns_zone", domain_name)
 
     def replace_rrset(self, domain_name: str, owner: str, rdtype: str, ttl: int, rdatas: list[str]) -> None:
+        if owner == "@" and rdtype in ("SOA", "NS"):
+            self._replace_apex(domain_name, rdtype, rdatas)
+            return
         key = rrset_key(domain_name, owner, rdtype)
         if not rdatas:
             self.store.remove("dns_rrset", key)

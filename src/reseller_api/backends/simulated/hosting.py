@@ -62,7 +62,22 @@ class SimulatedHosting:
         self.store.put("hosting", domain_name, {**hosting, "tree": sorted(tree)})
 
     def ensure_site(self, domain_name: str, site_name: str, site: Mapping[str, Any]) -> None:
-        self.store.put("hosting_site", site_name, {"hosting": domain_name, **site})
+        """The site as asked, and what a web server makes of it: HTTPS (so HTTP/2 and the
+        redirection) only for host names with a certificate (the simulated Let's Encrypt issues
+        one to every host name that asks)."""
+        secure = [
+            h["name"] for h in site.get("host_headers", []) if h.get("enabled", True) and h.get("letsencrypt")
+        ]
+        effective = {
+            "https": secure,
+            "http2": bool(site.get("http2_enabled")) and bool(secure),
+            "redirected": [
+                h["name"]
+                for h in site.get("host_headers", [])
+                if h["name"] in secure and h.get("auto_redirect")
+            ],
+        }
+        self.store.put("hosting_site", site_name, {"hosting": domain_name, **site, "serving": effective})
 
     def remove_site(self, domain_name: str, site_name: str) -> None:
         self.store.remove("hosting_site", site_name)

@@ -6,8 +6,11 @@ import time
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from reseller_api.backends.simulated.registry import years_on
+from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
-from reseller_api.store.tables import accounts, dns_zones, linux_hostings, mail_zones
+from reseller_api.resources.dns import zone
+from reseller_api.store.tables import accounts, dns_zones, domains, linux_hostings, mail_zones
 
 DEFAULT_PHP_VERSION = "8.3"
 
@@ -21,13 +24,28 @@ def initial_php_version(available: tuple[str, ...]) -> str:
     )
 
 
+def _zone_apex(ctx: JobContext, payload: Payload) -> tuple[tuple[str, ...], int]:
+    """The new zone's name servers and first SOA serial, as the order fixed them (jobs queued by
+    an older version carry neither: ours, and a serial from the day it runs)."""
+    name_servers = tuple(payload.get("name_servers") or ctx.backends.name_servers)
+    return name_servers, int(payload.get("soa_serial") or zone.initial_serial(time.time()))
+
+
 def _provision(ctx: JobContext, payload: Payload) -> None:
     domain = payload["identifier"]
     assets = set(payload["assets"])
+    if payload.get("domain_id"):
+        # The pack's domain asset: registered exactly as POST /v2/domains/registrations would.
+        ctx.backends.registry.register(
+            domain, tuple(payload.get("name_servers") or ctx.backends.name_servers), 1
+        )
     if "linux_hosting" in assets:
         ctx.backends.hosting.ensure_hosting(domain, payload["ftp_username"], payload["ftp_password_hash"])
-    if "dns" in assets:
-        ctx.backends.dns.ensure_zone(domain, ctx.backends.name_servers)
+    if "dns" in assets and not payload.get("existing_zone"):
+        # A zone the reseller already has (a registered domain) is adopted as it is.
+        name_servers, serial = _zone_apex(ctx, payload)
+        ctx.backends.dns.ensure_zone(domain, name_servers)
+        zone.push_apex(ctx.backends.dns, domain, name_servers, serial)
     if "mailbox" in assets:
         ctx.backends.mail.ensure_mail_zone(domain)
 
@@ -50,18 +68,20 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
         )
     if "dns" in assets:
         # The reseller may already own the zone (a domain registered before the account).
-        zone = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == domain)).scalar()
-        if zone is None:
-            conn.execute(
-                insert(dns_zones).values(
-                    reseller_id=ctx.reseller_id,
-                    account_id=account_id,
-                    domain_name=domain,
-                    created_at=now,
-                )
+        zone_id = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == domain)).scalar()
+        if zone_id is None:
+            name_servers, serial = _zone_apex(ctx, payload)
+            zone.insert_zone(
+                conn,
+                reseller_id=ctx.reseller_id,
+                account_id=account_id,
+                domain_name=domain,
+                name_servers=name_servers,
+                serial=serial,
+                now=now,
             )
         else:
-            conn.execute(update(dns_zones).where(dns_zones.c.id == zone).values(account_id=account_id))
+            conn.execute(update(dns_zones).where(dns_zones.c.id == zone_id).values(account_id=account_id))
     if "mailbox" in assets:
         conn.execute(
             insert(mail_zones).values(
@@ -71,13 +91,21 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
                 created_at=now,
             )
         )
+    if payload.get("domain_id"):
+        conn.execute(
+            update(domains)
+            .where(domains.c.id == payload["domain_id"])
+            .values(status="active", expiration_date=years_on(now))
+        )
     conn.execute(update(accounts).where(accounts.c.id == account_id).values(status="active"))
-    return [f"/v2/accounts/{account_id}"]
+    return [location("accounts", account_id)]
 
 
 def _unprovision(ctx: JobContext, payload: Payload) -> None:
     domain = payload["identifier"]
     assets = set(payload["assets"])
+    if payload.get("domain_id"):
+        ctx.backends.registry.release(domain)
     if "linux_hosting" in assets:
         ctx.backends.hosting.remove_hosting(domain)
     if "dns" in assets and not payload.get("existing_zone"):
@@ -90,6 +118,10 @@ def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
     conn.execute(
         delete(accounts).where(accounts.c.id == payload["account_id"], accounts.c.status == "provisioning")
     )
+    if payload.get("domain_id"):  # the order's domain row, as a failed registration drops its own
+        conn.execute(
+            delete(domains).where(domains.c.id == payload["domain_id"], domains.c.status != "active")
+        )
 
 
 CREATE_ACCOUNT = register(JobHandler("account.create", _provision, _commit, _unprovision, _discard))

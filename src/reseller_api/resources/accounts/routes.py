@@ -62,7 +62,9 @@ class AccountController(Controller):
     def create_account(
         self, context: Context, credential: Caller, data: JSONBody[CreateAccount]
     ) -> Response[bytes]:
-        return accepted(service.create_account(context, credential.reseller_id, data))
+        return accepted(
+            service.create_account(context, credential.reseller_id, data), context.backends.step_duration
+        )
 
     @get(
         "/{account_id:int}",

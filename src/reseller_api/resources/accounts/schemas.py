@@ -31,7 +31,7 @@ class AccountDetail(msgspec.Struct):
     addons: list[Addon]
 
 
-class CreateAccount(msgspec.Struct, forbid_unknown_fields=True):
+class CreateAccount(msgspec.Struct):
     """Fields may be absent on the wire (as in the YAML) so a missing one gets our own, precise error."""
 
     identifier: str | UnsetType = UNSET

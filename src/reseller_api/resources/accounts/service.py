@@ -14,6 +14,9 @@ from reseller_api.crypto import hash_password
 from reseller_api.errors import FieldProblem, ValidationFailed, define
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
+from reseller_api.resources.dns import zone
+from reseller_api.resources.domains import service as domains_service
+from reseller_api.resources.domains.service import REGISTERING
 from reseller_api.resources.hostnames import claim, unavailable
 from reseller_api.resources.servicepacks.schemas import Servicepack
 from reseller_api.resources.servicepacks.service import Asset, assets_of
@@ -22,6 +25,7 @@ from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import (
     accounts,
     dns_zones,
+    domains,
     linux_host_headers,
     linux_hostings,
     linux_sites,
@@ -114,6 +118,23 @@ def _identifier_taken(conn: Connection, identifier: str) -> bool:
     return False
 
 
+def _domain_to_register(
+    context: AppContext, conn: Connection, reseller_id: int, identifier: str, registrable: bool
+) -> int | None:
+    """For a pack with a ``domain`` asset: the row of the domain the account registers, inserted
+    now (``registering``, invisible until the job makes it active) as a registration order would
+    be, so no other order can take the name meanwhile. None when there is nothing to register:
+    the reseller already has the domain (the account adopts it), or the registry would not
+    register it (registered elsewhere, a subdomain, a TLD we do not sell: the account is made
+    without a domain, as the vendor makes ``blog.example.com`` accounts; docs/compatibility.md)."""
+    if conn.execute(select(domains.c.id).where(domains.c.domain_name == identifier)).first():
+        return None  # ours: another reseller's was refused as an identifier in use
+    if not registrable:
+        return None
+    name_servers = context.backends.name_servers
+    return domains_service.insert_order(conn, reseller_id, identifier, REGISTERING, name_servers, {}, None)
+
+
 def _own_zone_exists(conn: Connection, identifier: str) -> bool:
     """A zone the reseller already has (a registered domain): the account adopts it, never removes it."""
     return (
@@ -163,6 +184,8 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
 
     # Hash before the transaction: argon2 is slow on purpose, the write lock should not wait for it.
     ftp_hash = hash_password(ftp_password) if has_hosting and ftp_password else None
+    # The registry is a backend: asked before our transaction, never inside it.
+    registrable = "domain" in types and context.backends.registry.availability(identifier) == "available"
     try:
         with context.database.transaction() as conn:
             claim(conn, reseller_id, identifier, IDENTIFIER_IN_USE, _identifier_taken)
@@ -190,6 +213,10 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                     "ftp_username": identifier if has_hosting else None,
                     "ftp_password_hash": ftp_hash,
                     "existing_zone": _own_zone_exists(conn, identifier),
+                    "domain_id": _domain_to_register(context, conn, reseller_id, identifier, registrable),
+                    # What the new zone's SOA and NS will say, fixed now so every retry agrees.
+                    "name_servers": list(context.backends.name_servers),
+                    "soa_serial": zone.initial_serial(time.time()),
                 },
                 duration=context.backends.step_duration,
             )

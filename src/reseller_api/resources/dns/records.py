@@ -23,14 +23,18 @@ from msgspec import UNSET
 from reseller_api.errors import ErrorCode, FieldProblem, ValidationFailed, define
 from reseller_api.resources.dns.schemas import DnsRecord, DnsRecordInput
 
-TYPES = ("A", "AAAA", "CNAME", "MX", "SRV", "TXT", "ALIAS", "TLSA", "CAA")
+# What a client may add. NS too: a zone's apex NS records are listed and edited like any other
+# (never fewer than two: service.py), and NS below the apex delegates a subdomain.
+TYPES = ("A", "AAAA", "CNAME", "MX", "SRV", "TXT", "ALIAS", "TLSA", "CAA", "NS")
+# What a record list holds: the zone's SOA too, which the server keeps (zone.py).
+LISTED_TYPES = (*TYPES, "SOA")
 # The vendor's record_name filter applies to these lookups only (A, CNAME, TXT, ALIAS and TLSA
-# in the YAML; AAAA and CAA are ours and behave like A).
-NAME_FILTERED = ("A", "AAAA", "CNAME", "TXT", "ALIAS", "TLSA", "CAA")
+# in the YAML; AAAA, CAA and NS are ours and behave like A).
+NAME_FILTERED = ("A", "AAAA", "CNAME", "TXT", "ALIAS", "TLSA", "CAA", "NS")
 APEX = "@"
 TTL_MIN, TTL_MAX, TTL_DEFAULT = 60, 86_400, 3600
 PRIORITY_MAX, PRIORITY_DEFAULT = 9999, 10
-PROTOCOLS = ("TCP", "UDP", "TLS")
+PROTOCOLS = ("TCP", "UDP", "TLS")  # the YAML's input form; ``_tcp`` (the vendor's answers) is taken too
 TXT_MAX_BYTES = 4096  # several 255-byte strings; keeps a record well inside one DNS message
 
 TYPE_REQUIRED = define("dns_record_type_required", 400, "type is required.")
@@ -55,7 +59,9 @@ SERVICE_INVALID = define(
     400,
     "service is required for SRV records: a symbolic name such as _sip (letters, digits, hyphens).",
 )
-PROTOCOL_INVALID = define("dns_srv_protocol_invalid", 400, "protocol must be one of TCP, UDP, TLS.")
+PROTOCOL_INVALID = define(
+    "dns_srv_protocol_invalid", 400, "protocol must be one of TCP, UDP, TLS (or _tcp, _udp, _tls)."
+)
 PORT_INVALID = define("dns_srv_port_invalid", 400, "port is required for SRV records: 1 to 65535.")
 WEIGHT_INVALID = define("dns_srv_weight_invalid", 400, "weight must be between 0 and 65535.")
 TARGET_INVALID = define(
@@ -90,27 +96,38 @@ class Record:
     weight: int | None = None
 
     def wire(self, record_id: str) -> DnsRecord:
-        if self.type == "SRV":
-            return DnsRecord(
-                id=record_id,
-                type=self.type,
-                record_name=self.name,
-                ttl=self.ttl,
-                service=self.service or UNSET,
-                target=self.target or UNSET,
-                protocol=self.protocol or UNSET,
-                priority=self.priority if self.priority is not None else UNSET,
-                port=self.port if self.port is not None else UNSET,
-                weight=self.weight if self.weight is not None else UNSET,
-            )
+        """As the vendor answers it: the apex as ``""``, IDN labels as U-labels, SRV ``content``
+        ``weight port target`` with ``service`` ``_sip`` and ``protocol`` ``_tcp``, and ``null``
+        for what the type does not have."""
+        srv = self.type == "SRV"
         return DnsRecord(
             id=record_id,
             type=self.type,
-            record_name=self.name,
+            record_name=shown_name(self.name),
             ttl=self.ttl,
             content=self.content,
-            priority=self.priority if self.priority is not None else UNSET,
+            service=self.service if srv else None,
+            target=self.target if srv else None,
+            protocol=f"_{self.protocol.lower()}" if srv and self.protocol else None,
+            priority=self.priority,
+            port=self.port if srv else None,
+            weight=self.weight if srv else None,
         )
+
+
+def shown_name(name: str) -> str:
+    """A stored owner name as the vendor shows it: ``""`` for the apex, U-labels for IDN labels."""
+    if name == APEX:
+        return ""
+    if "xn--" not in name:
+        return name
+    labels = []
+    for label in name.split("."):
+        try:
+            labels.append(idna.decode(label) if label.startswith("xn--") else label)
+        except (idna.IDNAError, UnicodeError):
+            labels.append(label)  # stored by an older version, or not IDNA2008: shown as stored
+    return ".".join(labels)
 
 
 class Invalid(ValueError):
@@ -211,6 +228,9 @@ def _content(rtype: str, content: str, priority: int | None) -> tuple[str, str]:
     if rtype in ("CNAME", "ALIAS"):
         target = host_name(content, underscores=True)
         return target, target + "."
+    if rtype == "NS":
+        target = host_name(content)
+        return target, target + "."
     if rtype == "MX":
         target = host_name(content)
         return target, _rdata("MX", f"{priority} {target}.").to_text()
@@ -300,7 +320,8 @@ def _srv(
     problem: Callable[..., None],
 ) -> Record | None:
     service = str(body.service).strip().lower() if _given(body.service) else None
-    protocol = str(body.protocol).strip().upper() if _given(body.protocol) else None
+    # TCP (the YAML) or _tcp (what the vendor answers): the same protocol.
+    protocol = str(body.protocol).strip().lstrip("_").upper() if _given(body.protocol) else None
     if current is not None:
         # Clients send the whole record back: the same service and protocol are not an edit.
         if (service is not None and service.lstrip("_") != (current.service or "").lstrip("_")) or (

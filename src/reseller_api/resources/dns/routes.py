@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from litestar import Controller, MediaType, Response, delete, get, post, put
 from litestar.params import JSONBody, Parameter, QueryParameter
 
 from reseller_api.context import Caller, Context, Paging
+from reseller_api.conventions.locations import location
 from reseller_api.conventions.paging import paged
 from reseller_api.resources.dns import service
 from reseller_api.resources.dns.schemas import DnsRecord, DnsRecordInput
@@ -79,8 +79,8 @@ class DnsRecordController(Controller):
         self, context: Context, credential: Caller, domain_name: DomainName, data: JSONBody[DnsRecordInput]
     ) -> Response[bytes]:
         zone, record_id = service.create_record(context, credential.reseller_id, domain_name, data)
-        location = f"/v2/dns/{quote(zone.domain_name)}/records/{quote(record_id)}"
-        return Response(b"", status_code=201, headers={"Location": location})
+        path = location("dns", zone.domain_name, "records", record_id)
+        return Response(b"", status_code=201, headers={"Location": path})
 
     @get(
         "/{domain_name:str}/records/{record_id:str}",

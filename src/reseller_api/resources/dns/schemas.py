@@ -8,24 +8,26 @@ from msgspec import UNSET, UnsetType
 from reseller_api.conventions.integers import Int32
 
 
-class DnsRecord(msgspec.Struct, omit_defaults=True):
-    """A record as we answer it: fields that do not apply to its type are left out."""
+class DnsRecord(msgspec.Struct):
+    """A record as we answer it: every property of the YAML's, ``null`` where the type has no value
+    (``service`` of an A record...), as the vendor sends them; clients that type these fields crash
+    on a missing key."""
 
     id: str
     type: str
     record_name: str
     ttl: int
-    content: str | UnsetType = UNSET
-    service: str | UnsetType = UNSET
-    target: str | UnsetType = UNSET
-    protocol: str | UnsetType = UNSET
-    priority: int | UnsetType = UNSET
-    port: int | UnsetType = UNSET
-    weight: int | UnsetType = UNSET
+    content: str | None = None
+    service: str | None = None
+    target: str | None = None
+    protocol: str | None = None
+    priority: int | None = None
+    port: int | None = None
+    weight: int | None = None
 
 
-class DnsRecordInput(msgspec.Struct, forbid_unknown_fields=True):
-    """The YAML's ``DnsRecord`` as a request body.
+class DnsRecordInput(msgspec.Struct):
+    """The YAML's ``DnsRecord`` as a request body (unknown fields ignored: conventions/bodies.py).
 
     Every field may be absent or null: clients serialise their whole model (``"id": ""``,
     ``"service": null`` on an A record, the defaults on every type), so a field that does not

@@ -24,18 +24,28 @@ from reseller_api.context import AppContext
 from reseller_api.conventions.integers import fits_int32
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import ApiProblem, define, invalid
-from reseller_api.resources.dns.records import NAME_FILTERED, TYPES, Invalid, Record, build, owner_name
+from reseller_api.resources.dns import zone as apex
+from reseller_api.resources.dns.records import (
+    APEX,
+    LISTED_TYPES,
+    NAME_FILTERED,
+    Invalid,
+    Record,
+    build,
+    owner_name,
+)
 from reseller_api.resources.dns.schemas import DnsRecord, DnsRecordInput
 from reseller_api.rules import canonical_domain_name
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import dns_records, dns_zones
 
 log = logging.getLogger("reseller_api.dns")
+MIN_APEX_NS = 2  # what registries ask of a delegation
 
 ZONE_NOT_FOUND = define("dns_zone_not_found", 404, "You have no DNS zone for this domain name.")
 RECORD_NOT_FOUND = define("dns_record_not_found", 404, "The DNS record does not exist in this zone.")
 FILTER_TYPE_INVALID = define(
-    "dns_record_filter_type_invalid", 400, "The type filter must be one of " + ", ".join(TYPES) + "."
+    "dns_record_filter_type_invalid", 400, "The type filter must be one of " + ", ".join(LISTED_TYPES) + "."
 )
 CNAME_AT_APEX = define(
     "dns_cname_at_apex",
@@ -50,6 +60,17 @@ ALIAS_CONFLICT = define(
     "dns_alias_conflict", 400, "An ALIAS record cannot share its name with A, AAAA or ALIAS records."
 )
 DUPLICATE = define("dns_record_duplicate", 400, "An identical record already exists in this zone.")
+SOA_IMMUTABLE = define(
+    "dns_record_soa_immutable",
+    400,
+    "The zone's SOA record is kept by the server (its serial follows every change): "
+    "it cannot be added, changed or deleted.",
+)
+NS_MINIMUM = define(
+    "dns_zone_name_servers_minimum",
+    400,
+    f"A zone keeps at least {MIN_APEX_NS} NS records at its apex: add another before removing this one.",
+)
 
 _RECORD_ID = re.compile(r"^(\d{1,10})-(\d{1,18})$")
 _COLUMNS = (
@@ -144,7 +165,7 @@ def list_records(
         items = [rec.wire(record_id(zone.id, pk)) for pk, rec in map(_record, rows)]
         return items, int(last[0] or 0) if last else 0
     rtype = rtype.strip().upper()
-    if rtype not in TYPES:
+    if rtype not in LISTED_TYPES:
         raise invalid(FILTER_TYPE_INVALID, f"{FILTER_TYPE_INVALID.text} Got {rtype!r}.")
     where = [dns_records.c.zone_id == zone.id, dns_records.c.type == rtype]
     if record_name is not None and rtype in NAME_FILTERED:
@@ -182,7 +203,9 @@ def _lock_zone(conn: Connection, zone: Zone, reseller_id: int) -> None:
 
 def _check_zone_rules(conn: Connection, zone: Zone, record: Record, own_pk: int | None) -> None:
     """What an authoritative server refuses to load: CNAME at the apex or beside other data,
-    ALIAS beside address records, and the same record twice."""
+    ALIAS beside address records, and the same record twice. A CNAME at the apex is a
+    malformed record (``validation_errors``); the others are refusals about what the zone
+    already holds (a top-level error, as the vendor answers ``ssh_key_already_exists``)."""
     if record.type == "CNAME" and record.name == "@":
         raise invalid(CNAME_AT_APEX)
     fqdn = zone.domain_name if record.name == "@" else f"{record.name}.{zone.domain_name}"
@@ -197,28 +220,12 @@ def _check_zone_rules(conn: Connection, zone: Zone, record: Record, own_pk: int 
 
     found = first_other() if record.type == "CNAME" else first_other(dns_records.c.type == "CNAME")
     if found is not None:
-        raise invalid(CNAME_CONFLICT, f"{CNAME_CONFLICT.text} {fqdn} already has a {found} record.")
+        raise ApiProblem(CNAME_CONFLICT, f"{CNAME_CONFLICT.text} {fqdn} already has a {found} record.")
     clashing = {"ALIAS": ("A", "AAAA", "ALIAS"), "A": ("ALIAS",), "AAAA": ("ALIAS",)}.get(record.type)
     if clashing and (found := first_other(dns_records.c.type.in_(clashing))) is not None:
-        raise invalid(ALIAS_CONFLICT, f"{ALIAS_CONFLICT.text} {fqdn} already has a {found} record.")
+        raise ApiProblem(ALIAS_CONFLICT, f"{ALIAS_CONFLICT.text} {fqdn} already has a {found} record.")
     if first_other(dns_records.c.type == record.type, dns_records.c.rdata == record.rdata) is not None:
-        raise invalid(DUPLICATE, f"{DUPLICATE.text} ({record.type} {fqdn} {record.rdata})")
-
-
-def _values(record: Record) -> dict[str, object]:
-    return {
-        "type": record.type,
-        "name": record.name,
-        "ttl": record.ttl,
-        "content": record.content,
-        "rdata": record.rdata,
-        "priority": record.priority,
-        "service": record.service,
-        "protocol": record.protocol,
-        "target": record.target,
-        "port": record.port,
-        "weight": record.weight,
-    }
+        raise ApiProblem(DUPLICATE, f"{DUPLICATE.text} ({record.type} {fqdn} {record.rdata})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,10 +262,11 @@ def read_rrsets(conn: Connection, zone_id: int, owners: set[tuple[str, str]] | N
 
 def _sync(context: AppContext, zone: Zone, owners: set[tuple[str, str]]) -> None:
     """Push the touched RRsets to the DNS backend, after our commit (world steps never run inside
-    our transactions); each push replaces the whole RRset, so a repeat converges."""
+    our transactions); each push replaces the whole RRset, so a repeat converges. The SOA goes
+    last, so a secondary that sees the new serial finds the new data."""
     with context.database.engine.connect() as conn:  # closed before the backend writes
         rrsets = read_rrsets(conn, zone.id, owners)
-    for rrset in rrsets:
+    for rrset in sorted(rrsets, key=lambda r: r.type == "SOA"):
         context.backends.dns.replace_rrset(zone.domain_name, rrset.name, rrset.type, rrset.ttl, rrset.rdatas)
 
 
@@ -268,21 +276,24 @@ def _sync_or_undo(
     reseller_id: int,
     owners: set[tuple[str, str]],
     undo: Callable[[Connection], None],
+    soa_before: Record | None,
 ) -> None:
     """:func:`_sync`; when the backend refuses the change (or cannot be reached), put our rows back
-    as they were and push every touched RRset back, so the request changes nothing, then re-raise
-    (the API answers 400 with the backend's reason, or 503).
+    as they were (the SOA's serial too: ``soa_before``) and push every touched RRset back, so the
+    request changes nothing, then re-raise (the API answers 400 with the backend's reason, or 503).
 
     The one that failed is pushed back too: a backend that timed out may have applied it anyway.
     If the push back fails as well (the backend is still away), the RRset converges on its next
     edit, which replaces it whole.
     """
+    owners = {*owners, (APEX, "SOA")}
     try:
         _sync(context, zone, owners)
     except (BackendRefused, BackendUnavailable):
         with context.database.transaction() as conn:
             _lock_zone(conn, zone, reseller_id)
             undo(conn)
+            apex.put_back_soa(conn, zone.id, soa_before)
         try:
             _sync(context, zone, owners)
         except (BackendRefused, BackendUnavailable) as exc:
@@ -292,28 +303,50 @@ def _sync_or_undo(
         raise
 
 
+def _refuse_soa(rtype: object) -> None:
+    if isinstance(rtype, str) and rtype.strip().upper() == "SOA":
+        raise ApiProblem(SOA_IMMUTABLE)
+
+
+def _keep_two_apex_ns(conn: Connection, zone: Zone, removed: Record) -> None:
+    """Refuse a change that would take the zone's apex NS records below two."""
+    if removed.type != "NS" or removed.name != APEX:
+        return
+    left = conn.execute(
+        select(func.count()).where(
+            dns_records.c.zone_id == zone.id, dns_records.c.type == "NS", dns_records.c.name == APEX
+        )
+    ).scalar_one()
+    if int(left) <= MIN_APEX_NS:
+        raise ApiProblem(NS_MINIMUM, f"{NS_MINIMUM.text} ({zone.domain_name} has {left}.)")
+
+
 def create_record(
     context: AppContext, reseller_id: int, domain_name: str, body: DnsRecordInput
 ) -> tuple[Zone, str]:
     """Add a record; returns its zone and id. ``id`` in the body is ignored, as the API text says."""
     zone = find_zone(context.database, reseller_id, domain_name)
+    _refuse_soa(body.type)
     record = build(zone.domain_name, body)
     with context.database.transaction() as conn:
         _lock_zone(conn, zone, reseller_id)
         _check_zone_rules(conn, zone, record, None)
         last = conn.execute(select(func.max(dns_records.c.position)).where(dns_records.c.zone_id == zone.id))
         position = int(last.scalar() or 0) + 1
+        now = time.time()
         pk = conn.execute(
             insert(dns_records)
-            .values(zone_id=zone.id, position=position, created_at=time.time(), **_values(record))
+            .values(zone_id=zone.id, position=position, created_at=now, **apex.values(record))
             .returning(dns_records.c.id)
         ).scalar_one()
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, now)
     _sync_or_undo(
         context,
         zone,
         reseller_id,
         {(record.name, record.type)},
         lambda conn: _remove_row(conn, zone, int(pk)),
+        soa_before,
     )
     return zone, record_id(zone.id, int(pk))
 
@@ -324,7 +357,10 @@ def _current(conn: Connection, zone: Zone, pk: int, raw_id: str) -> Record:
     ).first()
     if row is None:
         raise ApiProblem(RECORD_NOT_FOUND, f"The record {raw_id!r} does not exist in {zone.domain_name}.")
-    return _record(tuple(row))[1]
+    current = _record(tuple(row))[1]
+    if current.type == "SOA":
+        raise ApiProblem(SOA_IMMUTABLE)
+    return current
 
 
 def update_record(
@@ -337,19 +373,23 @@ def update_record(
         current = _current(conn, zone, pk, raw_id)
         record = build(zone.domain_name, body, current)
         _check_zone_rules(conn, zone, record, pk)
-        conn.execute(update(dns_records).where(dns_records.c.id == pk).values(**_values(record)))
+        if record.name != current.name:  # an apex NS renamed away leaves the apex one fewer
+            _keep_two_apex_ns(conn, zone, current)
+        conn.execute(update(dns_records).where(dns_records.c.id == pk).values(**apex.values(record)))
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, time.time())
     _sync_or_undo(
         context,
         zone,
         reseller_id,
         {(current.name, current.type), (record.name, record.type)},
         lambda conn: _put_back(conn, pk, current),
+        soa_before,
     )
     return record.wire(record_id(zone.id, pk))
 
 
 def _put_back(conn: Connection, pk: int, record: Record) -> None:
-    conn.execute(update(dns_records).where(dns_records.c.id == pk).values(**_values(record)))
+    conn.execute(update(dns_records).where(dns_records.c.id == pk).values(**apex.values(record)))
 
 
 def _remove_row(conn: Connection, zone: Zone, pk: int) -> None:
@@ -381,8 +421,86 @@ def delete_record(context: AppContext, reseller_id: int, domain_name: str, raw_i
     with context.database.transaction() as conn:
         _lock_zone(conn, zone, reseller_id)
         current = _current(conn, zone, pk, raw_id)
+        _keep_two_apex_ns(conn, zone, current)
         row = dict(conn.execute(select(dns_records).where(dns_records.c.id == pk)).one()._mapping)
         _remove_row(conn, zone, pk)
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, time.time())
     _sync_or_undo(
-        context, zone, reseller_id, {(current.name, current.type)}, lambda conn: _restore_row(conn, zone, row)
+        context,
+        zone,
+        reseller_id,
+        {(current.name, current.type)},
+        lambda conn: _restore_row(conn, zone, row),
+        soa_before,
     )
+
+
+# -- the zone itself: created with its SOA and NS, and its apex NS set as a whole ----------------
+
+
+def ensure_zone_on(
+    context: AppContext, reseller_id: int, domain_name: str, name_servers: tuple[str, ...]
+) -> None:
+    """Make ``domain_name``'s zone (ours, for this reseller) have exactly these apex NS records:
+    create it (world first: the backend's zone, then our rows) or replace its apex NS set.
+    For a domain pointed at our name servers (``PUT /v2/domains/{name}/nameservers``)."""
+    with context.database.engine.connect() as conn:
+        found = conn.execute(
+            select(dns_zones.c.id, dns_zones.c.reseller_id).where(dns_zones.c.domain_name == domain_name)
+        ).first()
+    if found is None:
+        serial = apex.initial_serial(time.time())
+        context.backends.dns.ensure_zone(domain_name, name_servers)
+        apex.push_apex(context.backends.dns, domain_name, name_servers, serial)
+        with context.database.transaction() as conn:
+            if conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == domain_name)).first():
+                return  # made by someone else in between (a retry): theirs stands
+            apex.insert_zone(
+                conn,
+                reseller_id=reseller_id,
+                account_id=None,
+                domain_name=domain_name,
+                name_servers=name_servers,
+                serial=serial,
+                now=time.time(),
+            )
+        return
+    if int(found[1]) != reseller_id:
+        return  # another reseller's zone is theirs to keep (refused earlier, as a name in use)
+    zone = Zone(int(found[0]), domain_name)
+    with context.database.transaction() as conn:
+        _lock_zone(conn, zone, reseller_id)
+        rows = conn.execute(
+            select(dns_records).where(
+                dns_records.c.zone_id == zone.id, dns_records.c.type == "NS", dns_records.c.name == APEX
+            )
+        ).all()
+        before = [dict(r._mapping) for r in rows]
+        if sorted(r["content"] for r in before) == sorted(name_servers):
+            return
+        for row in sorted(before, key=lambda r: -int(r["position"])):
+            _remove_row(conn, zone, int(row["id"]))
+        last = conn.execute(select(func.max(dns_records.c.position)).where(dns_records.c.zone_id == zone.id))
+        position = int(last.scalar() or 0)
+        now = time.time()
+        for host in name_servers:
+            position += 1
+            conn.execute(
+                insert(dns_records).values(
+                    zone_id=zone.id, position=position, created_at=now, **apex.values(apex.ns_record(host))
+                )
+            )
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, now)
+
+    def undo(conn: Connection) -> None:
+        added = conn.execute(
+            select(dns_records.c.id).where(
+                dns_records.c.zone_id == zone.id, dns_records.c.type == "NS", dns_records.c.name == APEX
+            )
+        )
+        for pk in added.scalars().all():
+            _remove_row(conn, zone, int(pk))
+        for row in sorted(before, key=lambda r: int(r["position"])):
+            _restore_row(conn, zone, row)
+
+    _sync_or_undo(context, zone, reseller_id, {(APEX, "NS")}, undo, soa_before)

@@ -15,8 +15,9 @@ from reseller_api.store.tables import dns_zones
 
 
 def sync_all(database: Database, backends: Backends, *, dry_run: bool = False) -> Iterator[Synced]:
-    """Each zone: ``ensure_zone`` with our name servers, then every RRset replaced as a whole,
-    exactly as a record change pushes it. An RRset the server has and we do not is left alone."""
+    """Each zone: ``ensure_zone`` with its apex NS records, then every RRset (its SOA and NS
+    included) replaced as a whole, exactly as a record change pushes it, the SOA last. An RRset
+    the server has and we do not is left alone."""
     with database.engine.connect() as conn:
         zones = conn.execute(select(dns_zones.c.id, dns_zones.c.domain_name).order_by(dns_zones.c.id)).all()
     for zone_id, domain in zones:
@@ -31,6 +32,8 @@ def sync_all(database: Database, backends: Backends, *, dry_run: bool = False) -
 
 
 def _push(backends: Backends, domain: str, rrsets: list[RRset]) -> None:
-    backends.dns.ensure_zone(domain, backends.name_servers)
-    for rrset in rrsets:
+    apex_ns = [r for r in rrsets if (r.name, r.type) == ("@", "NS")]
+    name_servers = tuple(ns.rstrip(".") for ns in apex_ns[0].rdatas) if apex_ns else backends.name_servers
+    backends.dns.ensure_zone(domain, name_servers)
+    for rrset in sorted(rrsets, key=lambda r: r.type == "SOA"):
         backends.dns.replace_rrset(domain, rrset.name, rrset.type, rrset.ttl, rrset.rdatas)

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from reseller_api.backends.simulated.registry import years_on
+from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
+from reseller_api.resources.dns import zone
 from reseller_api.store.tables import dns_zones, domains
 
 
+def _serial(payload: Payload) -> int:
+    """The new zone's first SOA serial, fixed by the order (older jobs: the day it runs)."""
+    return int(payload.get("soa_serial") or zone.initial_serial(time.time()))
+
+
 def _zone(ctx: JobContext, payload: Payload) -> None:
-    if payload["our_name_servers"]:
-        ctx.backends.dns.ensure_zone(payload["domain_name"], tuple(payload["name_servers"]))
+    """On our name servers, the domain's zone, with its SOA and NS (a zone the reseller already
+    has, an account's, is kept as it is)."""
+    if payload["our_name_servers"] and not payload.get("existing_zone"):
+        name, name_servers = payload["domain_name"], tuple(payload["name_servers"])
+        ctx.backends.dns.ensure_zone(name, name_servers)
+        zone.push_apex(ctx.backends.dns, name, name_servers, _serial(payload))
 
 
 def _provision_registration(ctx: JobContext, payload: Payload) -> None:
@@ -37,14 +48,18 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
         .values(status="active", expiration_date=years_on(now))
     )
     # An account of this reseller may have built the zone already: it is adopted as it is.
-    zone = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == name)).first()
-    if payload["our_name_servers"] and zone is None:
-        conn.execute(
-            insert(dns_zones).values(
-                reseller_id=ctx.reseller_id, account_id=None, domain_name=name, created_at=now
-            )
+    found = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == name)).first()
+    if payload["our_name_servers"] and found is None:
+        zone.insert_zone(
+            conn,
+            reseller_id=ctx.reseller_id,
+            account_id=None,
+            domain_name=name,
+            name_servers=tuple(payload["name_servers"]),
+            serial=_serial(payload),
+            now=now,
         )
-    return [f"/v2/domains/{name}"]
+    return [location("domains", name)]
 
 
 def _unprovision(ctx: JobContext, payload: Payload) -> None:

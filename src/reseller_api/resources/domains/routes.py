@@ -37,7 +37,8 @@ class DomainController(Controller):
 
     @get("/{domain_name:str}", operation_id="GetDomain", summary="Details of a domain", sync_to_thread=False)
     def get_domain(self, context: Context, credential: Caller, domain_name: DomainName) -> DomainDetail:
-        return service.get_domain(context.database, credential.reseller_id, domain_name)
+        our_addresses = dict(context.settings.name_server_ips)
+        return service.get_domain(context.database, credential.reseller_id, domain_name, our_addresses)
 
     @post(
         "/registrations",
@@ -52,7 +53,9 @@ class DomainController(Controller):
     def register_domain(
         self, context: Context, credential: Caller, data: JSONBody[RegisterDomain]
     ) -> Response[bytes]:
-        return accepted(service.register(context, credential.reseller_id, data))
+        return accepted(
+            service.register(context, credential.reseller_id, data), context.backends.step_duration
+        )
 
     @post(
         "/transfers",
@@ -66,7 +69,9 @@ class DomainController(Controller):
     def transfer_domain(
         self, context: Context, credential: Caller, data: JSONBody[TransferDomain]
     ) -> Response[bytes]:
-        return accepted(service.transfer(context, credential.reseller_id, data))
+        return accepted(
+            service.transfer(context, credential.reseller_id, data), context.backends.step_duration
+        )
 
     @put(
         "/{domain_name:str}/nameservers",

@@ -8,18 +8,22 @@ domain uses our name servers, builds its DNS zone.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import time
+from collections.abc import Mapping
 
 import msgspec
 from msgspec import UNSET
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.jobs import service as jobs
+from reseller_api.resources.dns import service as dns
+from reseller_api.resources.dns import zone
 from reseller_api.resources.dns.records import Invalid, host_name
 from reseller_api.resources.domains.schemas import (
     Domain,
@@ -117,18 +121,31 @@ def can_toggle_renew(expiration: float | None, now: float | None = None) -> bool
     return expiration is not None and expiration - (now or time.time()) > RENEW_LOCK_SECONDS
 
 
-def get_domain(database: Database, reseller_id: int, domain_name: str) -> DomainDetail:
+def get_domain(
+    database: Database, reseller_id: int, domain_name: str, our_addresses: Mapping[str, str]
+) -> DomainDetail:
+    """The detail; each name server's ``ip`` is ours (``our_addresses``), its glue, or ``""``."""
     _, (name, expiration, will_renew, name_servers, registrant) = _owned(database, reseller_id, domain_name)
-    detail = DomainDetail(
+    return DomainDetail(
         domain_name=str(name),
         expiration_date=_iso(expiration),  # type: ignore[arg-type]
         will_renew=bool(will_renew),
         can_toggle_renew=can_toggle_renew(expiration),  # type: ignore[arg-type]
-        name_servers=[NameServer(name=n) for n in json.loads(str(name_servers))],
+        name_servers=[
+            NameServer(name=host, ip=our_addresses.get(host) or glue)
+            for host, glue in stored_name_servers(str(name_servers))
+        ],
+        registrant=msgspec.json.decode(str(registrant), type=Registrant) if registrant else None,
     )
-    if registrant:
-        detail.registrant = msgspec.json.decode(str(registrant), type=Registrant)
-    return detail
+
+
+def stored_name_servers(raw: str) -> list[tuple[str, str]]:
+    """The ``name_servers`` column: a JSON list of ``host`` or ``host=glue address``."""
+    return [(host, glue) for host, _, glue in (str(item).partition("=") for item in json.loads(raw))]
+
+
+def _store(name_servers: tuple[str, ...], glue: Mapping[str, str]) -> str:
+    return json.dumps([f"{host}={glue[host]}" if host in glue else host for host in name_servers])
 
 
 # -- orders -------------------------------------------------------------------------------------
@@ -159,20 +176,26 @@ def _not_in_our_books(context: AppContext, reseller_id: int, name: str) -> None:
             select(dns_zones.c.reseller_id).where(dns_zones.c.domain_name == name)
         ).scalar()
     if holder is not None and holder[0] == reseller_id and holder[1] == ACTIVE:
-        raise invalid(ALREADY_YOURS, f"You already own {name}.")
+        raise ApiProblem(ALREADY_YOURS, f"You already own {name}.")
     if holder is not None or (zone_owner is not None and zone_owner != reseller_id):
-        raise invalid(NOT_AVAILABLE, f"{name} is already registered.")
+        raise ApiProblem(NOT_AVAILABLE, f"{name} is already registered.")
 
 
-def name_servers_problems(raw: object) -> tuple[tuple[str, ...], list[FieldProblem]]:
-    """2 to 13 fully qualified host names, no duplicates (case-insensitive, IDN as A-labels)."""
+def name_servers_problems(raw: object) -> tuple[tuple[str, ...], dict[str, str], list[FieldProblem]]:
+    """2 to 13 fully qualified host names, no duplicates (case-insensitive, IDN as A-labels), each
+    optionally with its glue address (``ns1.example.com=192.0.2.1``, for a name server inside
+    the domain itself); returns the hosts, their glue, and the problems."""
     given = [] if raw is UNSET or raw is None else list(raw)  # type: ignore[call-overload]
     problems: list[FieldProblem] = []
     hosts: list[str] = []
+    glue: dict[str, str] = {}
     for item in given:
+        text, _, address = str(item).partition("=")
         try:
-            host = host_name(str(item))
-        except Invalid as exc:
+            host = host_name(text)
+            if address.strip():
+                glue[host] = str(ipaddress.ip_address(address.strip()))
+        except (Invalid, ValueError) as exc:
             problems.append(FieldProblem(NAME_SERVER_INVALID.code, f"{NAME_SERVER_INVALID.text} ({exc})"))
             continue
         if host in hosts:
@@ -180,11 +203,41 @@ def name_servers_problems(raw: object) -> tuple[tuple[str, ...], list[FieldProbl
         hosts.append(host)
     if not MIN_NAME_SERVERS <= len(given) <= MAX_NAME_SERVERS:
         problems.append(FieldProblem(NAME_SERVERS_COUNT.code, f"{NAME_SERVERS_COUNT.text} Got {len(given)}."))
-    return tuple(dict.fromkeys(hosts)), problems
+    return tuple(dict.fromkeys(hosts)), glue, problems
 
 
 def _uses_ours(context: AppContext, name_servers: tuple[str, ...]) -> bool:
     return set(name_servers) <= set(context.backends.name_servers)
+
+
+def insert_order(
+    conn: Connection,
+    reseller_id: int,
+    name: str,
+    status: str,
+    name_servers: tuple[str, ...],
+    glue: Mapping[str, str],
+    registrant: str | None,
+) -> int:
+    """The domain's row from its order on (``registering``/``transferring``: invisible until its
+    job makes it active), so no other order takes the name meanwhile; returns its id. A
+    registration, a transfer, and an account whose pack has a domain asset all start so."""
+    return int(
+        conn.execute(
+            insert(domains)
+            .values(
+                reseller_id=reseller_id,
+                domain_name=name,
+                status=status,
+                name_servers=_store(name_servers, glue),
+                expiration_date=None,
+                will_renew=True,
+                registrant=registrant,
+                created_at=time.time(),
+            )
+            .returning(domains.c.id)
+        ).scalar_one()
+    )
 
 
 def _place(
@@ -193,26 +246,14 @@ def _place(
     name: str,
     status: str,
     name_servers: tuple[str, ...],
+    glue: Mapping[str, str],
     registrant: str | None,
     kind: str,
     extra: dict[str, object],
 ) -> str:
     try:
         with context.database.transaction() as conn:
-            domain_id = conn.execute(
-                insert(domains)
-                .values(
-                    reseller_id=reseller_id,
-                    domain_name=name,
-                    status=status,
-                    name_servers=json.dumps(list(name_servers)),
-                    expiration_date=None,
-                    will_renew=True,
-                    registrant=registrant,
-                    created_at=time.time(),
-                )
-                .returning(domains.c.id)
-            ).scalar_one()
+            domain_id = insert_order(conn, reseller_id, name, status, name_servers, glue, registrant)
             job_id = jobs.enqueue(
                 conn,
                 reseller_id=reseller_id,
@@ -226,34 +267,38 @@ def _place(
                         select(dns_zones.c.id).where(dns_zones.c.domain_name == name)
                     ).first()
                     is not None,
+                    "soa_serial": zone.initial_serial(time.time()),
                     **extra,
                 },
                 duration=context.backends.step_duration,
             )
     except IntegrityError:
         # Two orders for one name raced; the unique index kept exactly one.
-        raise invalid(NOT_AVAILABLE, f"{name} is already registered.") from None
+        raise ApiProblem(NOT_AVAILABLE, f"{name} is already registered.") from None
     context.runner.poke()
     return job_id
 
 
 def register(context: AppContext, reseller_id: int, order: RegisterDomain) -> str:
     name = _orderable_name(context, order.domain_name)
+    glue: dict[str, str] = {}
     if order.name_servers is UNSET or order.name_servers is None or not order.name_servers:
         name_servers = context.backends.name_servers  # "When empty, ... default name servers."
     else:
-        name_servers, problems = name_servers_problems(order.name_servers)
+        name_servers, glue, problems = name_servers_problems(order.name_servers)
         if problems:
             raise ValidationFailed(problems)
     _not_in_our_books(context, reseller_id, name)
     if context.backends.registry.availability(name) != "available":
-        raise invalid(NOT_AVAILABLE, f"{name} is already registered.")
+        raise ApiProblem(NOT_AVAILABLE, f"{name} is already registered.")
     registrant = None
     if order.registrant not in (UNSET, None):
         given = msgspec.to_builtins(order.registrant)
         given.pop("extra_fields", None)
         registrant = json.dumps({k: v for k, v in given.items() if v is not None}) or None
-    return _place(context, reseller_id, name, REGISTERING, name_servers, registrant, "domain.register", {})
+    return _place(
+        context, reseller_id, name, REGISTERING, name_servers, glue, registrant, "domain.register", {}
+    )
 
 
 def transfer(context: AppContext, reseller_id: int, order: TransferDomain) -> str:
@@ -263,10 +308,10 @@ def transfer(context: AppContext, reseller_id: int, order: TransferDomain) -> st
         raise invalid(AUTH_CODE_REQUIRED)
     _not_in_our_books(context, reseller_id, name)
     if context.backends.registry.availability(name) == "available":
-        raise invalid(NOT_TRANSFERABLE, f"{name} is not registered anywhere: register it instead.")
+        raise ApiProblem(NOT_TRANSFERABLE, f"{name} is not registered anywhere: register it instead.")
     name_servers = context.backends.name_servers
     extra: dict[str, object] = {"auth_code": auth_code.strip()}  # dropped from the job when it ends
-    return _place(context, reseller_id, name, TRANSFERRING, name_servers, None, "domain.transfer", extra)
+    return _place(context, reseller_id, name, TRANSFERRING, name_servers, {}, None, "domain.transfer", extra)
 
 
 # -- changes --------------------------------------------------------------------------------------
@@ -279,29 +324,20 @@ def set_name_servers(context: AppContext, reseller_id: int, domain_name: str, bo
         raise invalid(NAME_MISMATCH, f"{NAME_MISMATCH.text} ({body.domain_name!r}, path {name!r})")
     if body.name_servers is UNSET or body.name_servers is None:
         raise invalid(NAME_SERVERS_REQUIRED)
-    name_servers, problems = name_servers_problems(body.name_servers)
+    name_servers, glue, problems = name_servers_problems(body.name_servers)
     if problems:
         raise ValidationFailed(problems)
     # World first (idempotent), then our books: a failure in between is healed by a retry.
     context.backends.registry.set_name_servers(name, name_servers)
-    ours = _uses_ours(context, name_servers)
-    if ours:
-        context.backends.dns.ensure_zone(name, name_servers)
     with context.database.transaction() as conn:
         conn.execute(
             update(domains)
             .where(domains.c.domain_name == name, domains.c.reseller_id == reseller_id)
-            .values(name_servers=json.dumps(list(name_servers)))
+            .values(name_servers=_store(name_servers, glue))
         )
-        if (
-            ours
-            and conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == name)).first() is None
-        ):
-            conn.execute(
-                insert(dns_zones).values(
-                    reseller_id=reseller_id, account_id=None, domain_name=name, created_at=time.time()
-                )
-            )
+    if _uses_ours(context, name_servers):
+        # The zone on our name servers says the same: made now, or its apex NS set replaced.
+        dns.ensure_zone_on(context, reseller_id, name, name_servers)
 
 
 def set_will_renew(
@@ -311,7 +347,7 @@ def set_will_renew(
     if not isinstance(body.will_renew, bool):
         raise invalid(WILL_RENEW_REQUIRED)
     if not can_toggle_renew(row[1]):  # type: ignore[arg-type]
-        raise invalid(RENEW_LOCKED)
+        raise ApiProblem(RENEW_LOCKED)
     context.backends.registry.set_auto_renew(name, body.will_renew)
     with context.database.transaction() as conn:
         conn.execute(

@@ -13,6 +13,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import JSONBody, Parameter
 
 from reseller_api.context import Caller, Context, Paging
+from reseller_api.conventions.locations import location
 from reseller_api.conventions.paging import paged
 from reseller_api.resources.linuxhostings import service
 from reseller_api.resources.linuxhostings.schemas import (
@@ -26,17 +27,24 @@ from reseller_api.resources.linuxhostings.schemas import (
     UpdatePhpAPcuRequest,
     UpdatePhpMemoryLimitRequest,
 )
+from reseller_api.rules import canonical_domain_name
 
 DomainName = Annotated[str, Parameter(description="The Linux hosting domain name.")]
 TAGS = ["Linux hostings"]
 
 
-def created(location: str) -> Response[bytes]:
+def hosting_location(domain_name: str, *segments: str) -> str:
+    """The relative path of something under a hosting, its domain name as we store it."""
+    return location("linuxhostings", canonical_domain_name(domain_name) or domain_name, *segments)
+
+
+def created(path: str) -> Response[bytes]:
     """The 201 of a synchronous creation: no body, the new resource's relative path in Location.
 
-    Plain text, so the document's empty string body is exactly what is sent (JSON would be ``null``).
+    Plain text, so the document does not promise a JSON body (on the wire an empty body has no
+    Content-Type at all: conventions/responses.py).
     """
-    return Response(b"", status_code=201, media_type=MediaType.TEXT, headers={"Location": location})
+    return Response(b"", status_code=201, media_type=MediaType.TEXT, headers={"Location": path})
 
 
 class LinuxHostingController(Controller):

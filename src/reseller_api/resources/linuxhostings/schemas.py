@@ -71,20 +71,20 @@ class ScheduledTask(msgspec.Struct):
 # gets our own precise error code instead of the framework's.
 
 
-class ChangePhpVersion(msgspec.Struct, forbid_unknown_fields=True):
+class ChangePhpVersion(msgspec.Struct):
     version: str | UnsetType = UNSET
 
 
-class UpdatePhpMemoryLimitRequest(msgspec.Struct, forbid_unknown_fields=True):
+class UpdatePhpMemoryLimitRequest(msgspec.Struct):
     memory_limit: Int32 | UnsetType = UNSET
 
 
-class UpdatePhpAPcuRequest(msgspec.Struct, forbid_unknown_fields=True):
+class UpdatePhpAPcuRequest(msgspec.Struct):
     enabled: bool | UnsetType = UNSET
     apcu_size: Int32 | UnsetType = UNSET
 
 
-class EnabledConfig(msgspec.Struct, forbid_unknown_fields=True):
+class EnabledConfig(msgspec.Struct):
     """The YAML's one-field switches; one subclass each, so the document names them as the YAML does."""
 
     enabled: bool | UnsetType = UNSET
@@ -114,20 +114,20 @@ class AutoRedirectConfig(EnabledConfig):
     pass
 
 
-class AddSshKeyRequest(msgspec.Struct, forbid_unknown_fields=True):
+class AddSshKeyRequest(msgspec.Struct):
     public_key: str | UnsetType = UNSET
 
 
-class AddSubsiteRequest(msgspec.Struct, forbid_unknown_fields=True):
+class AddSubsiteRequest(msgspec.Struct):
     domain_name: str | UnsetType = UNSET
     path: str | UnsetType | None = UNSET
 
 
-class AddHostHeaderRequest(msgspec.Struct, forbid_unknown_fields=True):
+class AddHostHeaderRequest(msgspec.Struct):
     domain_name: str | UnsetType = UNSET
 
 
-class ScheduledTaskRequest(msgspec.Struct, forbid_unknown_fields=True):
+class ScheduledTaskRequest(msgspec.Struct):
     """The YAML's ``ScheduledTask`` as a request: ``id`` is accepted and ignored."""
 
     id: str | UnsetType | None = UNSET

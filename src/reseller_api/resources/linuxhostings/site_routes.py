@@ -9,7 +9,7 @@ from litestar.params import JSONBody, Parameter
 
 from reseller_api.context import Caller, Context
 from reseller_api.resources.linuxhostings import sites
-from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created
+from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created, hosting_location
 from reseller_api.resources.linuxhostings.schemas import (
     AddHostHeaderRequest,
     AddSubsiteRequest,
@@ -17,6 +17,7 @@ from reseller_api.resources.linuxhostings.schemas import (
     Http2Configuration,
     LetsEncryptConfig,
 )
+from reseller_api.rules import canonical_domain_name
 
 SiteName = Annotated[str, Parameter(description="Name of the site on the linux hosting.")]
 Hostname = Annotated[str, Parameter(description="Specific hostname (a host header of one of the sites).")]
@@ -41,7 +42,7 @@ class LinuxSiteController(Controller):
         self, context: Context, credential: Caller, domain_name: DomainName, data: JSONBody[AddSubsiteRequest]
     ) -> Response[bytes]:
         name = sites.create_subsite(context, credential.reseller_id, domain_name, data)
-        return created(f"/v2/linuxhostings/{domain_name}/subsites/{name}")
+        return created(hosting_location(domain_name, "subsites", name))
 
     @delete(
         "/subsites/{site_name:str}",
@@ -73,7 +74,8 @@ class LinuxSiteController(Controller):
         data: JSONBody[AddHostHeaderRequest],
     ) -> Response[bytes]:
         name = sites.add_host_header(context, credential.reseller_id, domain_name, site_name, data)
-        return created(f"/v2/linuxhostings/{domain_name}/sites/{site_name}/hostheaders/{name}")
+        site = canonical_domain_name(site_name) or site_name
+        return created(hosting_location(domain_name, "sites", site, "hostheaders", name))
 
     @put(
         "/sites/{site_name:str}/http2/configuration",

@@ -42,7 +42,7 @@ HOST_NAME_IN_USE = define(
 PATH_INVALID = define(
     "subsite_path_invalid",
     400,
-    "path must be an absolute folder of the hosting (no '..'), at most 255 characters.",
+    "path must be a folder of the hosting (from its root; no '..'), at most 255 characters.",
 )
 PATH_PRIVATE = define(
     "subsite_path_private",
@@ -58,14 +58,6 @@ PATH_NOT_FOUND = define(
     "The folder does not exist on the hosting; it must be created first (it is never created automatically).",
 )
 MAIN_SITE = define("site_is_main_site", 400, "The main site of a hosting cannot be deleted.")
-HTTP2_REQUIRES_SSL = define(
-    "http2_requires_ssl", 400, "HTTP/2 needs SSL: enable Let's Encrypt on one of the site's host names first."
-)
-REDIRECT_REQUIRES_SSL = define(
-    "auto_redirect_requires_ssl",
-    400,
-    "Automatic HTTPS redirection needs Let's Encrypt enabled on this host name.",
-)
 
 _SITES = Query(
     select(linux_sites.c.id, linux_sites.c.name, linux_sites.c.path, linux_sites.c.http2_enabled)
@@ -250,14 +242,11 @@ def _new_name(value: str | UnsetType) -> str:
 
 
 def _folder(path: str) -> str:
-    if (
-        not path.startswith("/")
-        or len(path) > 255
-        or ".." in path.split("/")
-        or "\\" in path
-        or "\x00" in path
-    ):
-        raise invalid(PATH_INVALID, f"path {path!r} is not an absolute folder of the hosting.")
+    """The folder, absolute in the hosting. A relative one is taken from the hosting's root: the
+    vendor's own PHP client sends ``subsites/blog.example.com``."""
+    path = path if path.startswith("/") else "/" + path
+    if len(path) > 255 or ".." in path.split("/") or "\\" in path or "\x00" in path:
+        raise invalid(PATH_INVALID, f"path {path!r} is not a folder of the hosting.")
     clean = posixpath.normpath(path)
     parts = [part for part in clean.split("/") if part]
     if not parts or parts[0] in PRIVATE_FOLDERS:
@@ -271,7 +260,7 @@ def create_subsite(context: AppContext, reseller_id: int, domain_name: str, orde
     name = _new_name(order.domain_name)
     path = _folder(order.path) if order.path else f"{SUBSITES}/{name}"
     if not context.backends.hosting.path_exists(hosting.domain_name, path):
-        raise invalid(
+        raise ApiProblem(
             PATH_NOT_FOUND, f"The folder {path} does not exist on {hosting.domain_name}; create it first."
         )
     before = _snapshot(context.database, hosting)
@@ -304,7 +293,7 @@ def delete_subsite(context: AppContext, reseller_id: int, domain_name: str, site
     hosting = find_hosting(context.database, reseller_id, domain_name)
     site = _site(context.database, hosting, site_name)
     if site.name == hosting.domain_name:
-        raise invalid(MAIN_SITE)
+        raise ApiProblem(MAIN_SITE)
     before = _snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         conn.execute(delete(linux_host_headers).where(linux_host_headers.c.site_id == site.id))
@@ -341,11 +330,11 @@ def add_host_header(
 def configure_http2(
     context: AppContext, reseller_id: int, domain_name: str, site_name: str, enabled: bool | UnsetType
 ) -> None:
+    """Stored and shown at once, in any order with Let's Encrypt (the vendor documents none):
+    the platform serves HTTP/2 where a host name of the site has a certificate."""
     hosting = find_hosting(context.database, reseller_id, domain_name)
     site = _site(context.database, hosting, site_name)
     wanted = required_enabled(enabled)
-    if wanted and not site.ssl:
-        raise invalid(HTTP2_REQUIRES_SSL)
     before = _snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         site_id = site.id if site.id is not None else _main_site_id(conn, hosting)
@@ -362,7 +351,11 @@ def configure_ssl(
     letsencrypt: bool | UnsetType = UNSET,
     auto_redirect: bool | UnsetType = UNSET,
 ) -> None:
-    """Let's Encrypt or HTTPS redirection for one host name the hosting serves (404 otherwise)."""
+    """Let's Encrypt or HTTPS redirection for one host name the hosting serves (404 otherwise).
+
+    Either may come first (the vendor documents no order): both are stored and shown as set, and
+    the platform redirects a host name to HTTPS only while it has a certificate. Turning Let's
+    Encrypt off keeps the redirection setting for when it comes back."""
     hosting = find_hosting(context.database, reseller_id, domain_name)
     wanted = required_enabled(letsencrypt if auto_redirect is UNSET else auto_redirect)
     canonical = canonical_domain_name(hostname)
@@ -370,17 +363,8 @@ def configure_ssl(
     if not found:
         raise ApiProblem(NOT_FOUND, f"{hostname!r} is not a host name of {hosting.domain_name}.")
     site, header = found[0]
-    if auto_redirect is not UNSET:
-        if wanted and not header.letsencrypt:
-            raise invalid(REDIRECT_REQUIRES_SSL)
-        values = {"auto_redirect_enabled": wanted}
-    else:
-        # Without a certificate there is nothing to redirect to.
-        values = (
-            {"letsencrypt_enabled": wanted}
-            if wanted
-            else {"letsencrypt_enabled": False, "auto_redirect_enabled": False}
-        )
+    column = "auto_redirect_enabled" if auto_redirect is not UNSET else "letsencrypt_enabled"
+    values = {column: wanted}
     before = _snapshot(context.database, hosting)
     with context.database.transaction() as conn:
         site_id = site.id if site.id is not None else _main_site_id(conn, hosting)

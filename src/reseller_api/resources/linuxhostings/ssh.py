@@ -141,11 +141,11 @@ def add_key(context: AppContext, reseller_id: int, domain_name: str, public_key:
                 .all()
             )
             if fingerprint in existing:
-                raise invalid(
+                raise ApiProblem(
                     KEY_EXISTS, f"The key {fingerprint} is already attached to {hosting.domain_name}."
                 )
             if len(existing) >= MAX_KEYS_PER_HOSTING:
-                raise invalid(TOO_MANY_KEYS)
+                raise ApiProblem(TOO_MANY_KEYS)
             conn.execute(
                 insert(linux_ssh_keys).values(
                     hosting_id=hosting.id,
@@ -156,7 +156,7 @@ def add_key(context: AppContext, reseller_id: int, domain_name: str, public_key:
                 )
             )
     except IntegrityError:  # the same key, added twice at once
-        raise invalid(
+        raise ApiProblem(
             KEY_EXISTS, f"The key {fingerprint} is already attached to {hosting.domain_name}."
         ) from None
     _sync(context, hosting, before)

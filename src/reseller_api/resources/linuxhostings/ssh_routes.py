@@ -10,7 +10,7 @@ from litestar.params import JSONBody, Parameter
 
 from reseller_api.context import Caller, Context
 from reseller_api.resources.linuxhostings import ssh
-from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created
+from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created, hosting_location
 from reseller_api.resources.linuxhostings.schemas import AddSshKeyRequest, SshKey
 
 
@@ -36,7 +36,7 @@ class SshKeyController(Controller):
         self, context: Context, credential: Caller, domain_name: DomainName, data: JSONBody[AddSshKeyRequest]
     ) -> Response[bytes]:
         fingerprint = ssh.add_key(context, credential.reseller_id, domain_name, data.public_key)
-        return created(f"/v2/linuxhostings/{domain_name}/ssh/keys/{fingerprint}")
+        return created(hosting_location(domain_name, "ssh", "keys", fingerprint))
 
     @delete(
         "/{fingerprint:path}",

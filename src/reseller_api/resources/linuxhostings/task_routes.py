@@ -9,7 +9,7 @@ from litestar.params import JSONBody, Parameter
 
 from reseller_api.context import Caller, Context
 from reseller_api.resources.linuxhostings import tasks
-from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created
+from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created, hosting_location
 from reseller_api.resources.linuxhostings.schemas import ScheduledTask, ScheduledTaskRequest
 
 TaskId = Annotated[str, Parameter(description="Id of the scheduled task.")]
@@ -53,7 +53,7 @@ class ScheduledTaskController(Controller):
         data: JSONBody[ScheduledTaskRequest],
     ) -> Response[bytes]:
         task_id = tasks.create_task(context, credential.reseller_id, domain_name, data)
-        return created(f"/v2/linuxhostings/{domain_name}/scheduledtasks/{task_id}")
+        return created(hosting_location(domain_name, "scheduledtasks", task_id))
 
     @get(
         "/{scheduled_task_id:str}",

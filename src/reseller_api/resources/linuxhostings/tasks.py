@@ -171,7 +171,7 @@ def create_task(context: AppContext, reseller_id: int, domain_name: str, order: 
     with context.database.transaction() as conn:
         count = conn.execute(select(func.count()).where(tasks.c.hosting_id == hosting.id)).scalar_one()
         if count >= MAX_TASKS_PER_HOSTING:
-            raise ValidationFailed([FieldProblem(TOO_MANY_TASKS.code, TOO_MANY_TASKS.text)])
+            raise ApiProblem(TOO_MANY_TASKS)
         conn.execute(
             insert(tasks).values(
                 id=task_id,

@@ -18,13 +18,13 @@ class Mailbox(msgspec.Struct):
 # fields may be absent on input (our own error for a missing one) and are always set on output.
 
 
-class AutoReply(msgspec.Struct, forbid_unknown_fields=True):
+class AutoReply(msgspec.Struct):
     enabled: bool | UnsetType = UNSET
     subject: str | UnsetType = UNSET
     message: str | UnsetType = UNSET
 
 
-class AutoForward(msgspec.Struct, forbid_unknown_fields=True):
+class AutoForward(msgspec.Struct):
     enabled: bool | UnsetType = UNSET
     email_addresses: list[str] | UnsetType = UNSET
     copy_to_myself: bool | UnsetType = UNSET
@@ -39,7 +39,7 @@ class MailboxDetail(msgspec.Struct):
     auto_forward: AutoForward
 
 
-class CreateMailboxRequest(msgspec.Struct, forbid_unknown_fields=True):
+class CreateMailboxRequest(msgspec.Struct):
     """The YAML's form (``POST /v2/mailboxes``)."""
 
     email_address: str | UnsetType = UNSET
@@ -47,7 +47,7 @@ class CreateMailboxRequest(msgspec.Struct, forbid_unknown_fields=True):
     password: str | UnsetType = UNSET
 
 
-class AddMailboxRequest(msgspec.Struct, forbid_unknown_fields=True):
+class AddMailboxRequest(msgspec.Struct):
     """The API text's form (``POST /v2/mailboxes/{domainName}``): ``email`` is the address or its
     local part; ``email_address`` is accepted too, for clients that send the YAML's field."""
 
@@ -57,5 +57,5 @@ class AddMailboxRequest(msgspec.Struct, forbid_unknown_fields=True):
     password: str | UnsetType = UNSET
 
 
-class UpdateMailboxPasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
+class UpdateMailboxPasswordRequest(msgspec.Struct):
     password: str | UnsetType = UNSET

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
+from reseller_api.conventions.locations import location
 from reseller_api.crypto import hash_password
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.resources.mailboxes.schemas import (
@@ -188,7 +189,7 @@ def create_mailbox(
         raise ValidationFailed(problems)
     asset = mailbox_asset(database, zone)
     if asset is None or asset.count < 1:
-        raise invalid(NO_MAILBOXES)
+        raise ApiProblem(NO_MAILBOXES)
 
     # Hash before the transaction: argon2 is slow on purpose, the write lock should not wait for it.
     password_hash = hash_password(password)
@@ -204,7 +205,7 @@ def create_mailbox(
                 select(func.count()).select_from(mailboxes).where(mailboxes.c.account_id == zone.account_id)
             ).scalar_one()
             if used >= asset.count:
-                raise invalid(
+                raise ApiProblem(
                     QUOTA_EXCEEDED,
                     f"The account already has {used} of its {asset.count} mailboxes.",
                 )
@@ -226,12 +227,12 @@ def create_mailbox(
                 )
             )
     except IntegrityError:
-        raise invalid(MAILBOX_EXISTS, f"The mailbox {address} already exists.") from None
+        raise ApiProblem(MAILBOX_EXISTS, f"The mailbox {address} already exists.") from None
     world_then(
         lambda: context.backends.mail.ensure_mailbox(address, password_hash, size),
         lambda: _delete_row(database, address),
     )
-    return f"/v2/mailboxes/{address}"
+    return location("mailboxes", address)
 
 
 def _zone_for(database: Database, reseller_id: int, email: str | UnsetType, path_domain: str | None) -> Zone:
@@ -250,10 +251,10 @@ def _zone_for(database: Database, reseller_id: int, email: str | UnsetType, path
     return zone
 
 
-def _taken(conn: Connection, address: str) -> ValidationFailed:
+def _taken(conn: Connection, address: str) -> ApiProblem:
     if conn.execute(select(mailboxes.c.id).where(mailboxes.c.name == address)).first():
-        return invalid(MAILBOX_EXISTS, f"The mailbox {address} already exists.")
-    return invalid(ADDRESS_IN_USE, f"{address} is already an alias.")
+        return ApiProblem(MAILBOX_EXISTS, f"The mailbox {address} already exists.")
+    return ApiProblem(ADDRESS_IN_USE, f"{address} is already an alias.")
 
 
 def _delete_row(database: Database, address: str) -> None:

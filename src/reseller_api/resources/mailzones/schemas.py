@@ -56,26 +56,26 @@ class MailZone(msgspec.Struct):
 # Requests: fields may be absent on the wire (as in the YAML) so a missing one gets our own error.
 
 
-class CreateAliasRequest(msgspec.Struct, forbid_unknown_fields=True):
+class CreateAliasRequest(msgspec.Struct):
     email_address: str | UnsetType = UNSET
     destinations: list[str] | UnsetType = UNSET
 
 
-class UpdateAliasRequest(msgspec.Struct, forbid_unknown_fields=True):
+class UpdateAliasRequest(msgspec.Struct):
     destinations: list[str] | UnsetType = UNSET
 
 
-class UpdateAntiSpamRequest(msgspec.Struct, forbid_unknown_fields=True):
+class UpdateAntiSpamRequest(msgspec.Struct):
     type: AntiSpamTypes | UnsetType = UNSET
 
 
-class CreateCatchAllRequest(msgspec.Struct, forbid_unknown_fields=True):
+class CreateCatchAllRequest(msgspec.Struct):
     email_address: str | UnsetType = UNSET
 
 
-class CreateSmtpDomainRequest(msgspec.Struct, forbid_unknown_fields=True):
+class CreateSmtpDomainRequest(msgspec.Struct):
     hostname: str | UnsetType = UNSET
 
 
-class UpdateSmtpDomainRequest(msgspec.Struct, forbid_unknown_fields=True):
+class UpdateSmtpDomainRequest(msgspec.Struct):
     enabled: bool | UnsetType = UNSET

@@ -18,6 +18,7 @@ from sqlalchemy import Column, Connection, bindparam, delete, insert, select, up
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
+from reseller_api.conventions.locations import location
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.resources.hostnames import in_another_resellers_domain, unavailable
 from reseller_api.resources.mailzones.schemas import (
@@ -309,7 +310,7 @@ def create_alias(context: AppContext, reseller_id: int, domain_name: str, body: 
     try:
         with context.database.transaction() as conn:
             if address_taken(conn, address):
-                raise invalid(ADDRESS_IN_USE, f"{address} is already a mailbox or an alias.")
+                raise ApiProblem(ADDRESS_IN_USE, f"{address} is already a mailbox or an alias.")
             conn.execute(
                 insert(mail_aliases).values(
                     mail_zone_id=zone.id,
@@ -319,12 +320,12 @@ def create_alias(context: AppContext, reseller_id: int, domain_name: str, body: 
                 )
             )
     except IntegrityError:
-        raise invalid(ADDRESS_IN_USE, f"{address} is already a mailbox or an alias.") from None
+        raise ApiProblem(ADDRESS_IN_USE, f"{address} is already a mailbox or an alias.") from None
     world_then(
         lambda: context.backends.mail.set_alias(address, destinations),
         lambda: _delete_row(context.database, mail_aliases.c.email_address, address),
     )
-    return f"/v2/mailzones/{zone.domain_name}/aliases/{address}"
+    return location("mailzones", zone.domain_name, "aliases", address)
 
 
 def update_alias(
@@ -423,18 +424,18 @@ def create_catch_all(
         with context.database.transaction() as conn:
             current = _catch_all(conn, zone.id)
             if address in current:
-                raise invalid(CATCH_ALL_EXISTS, f"The catch-all already sends to {address}.")
+                raise ApiProblem(CATCH_ALL_EXISTS, f"The catch-all already sends to {address}.")
             if len(current) >= MAX_ADDRESSES:
-                raise invalid(CATCH_ALL_FULL)
+                raise ApiProblem(CATCH_ALL_FULL)
             conn.execute(insert(mail_catch_alls).values(mail_zone_id=zone.id, email_address=address))
             addresses = [*current, address]
     except IntegrityError:
-        raise invalid(CATCH_ALL_EXISTS, f"The catch-all already sends to {address}.") from None
+        raise ApiProblem(CATCH_ALL_EXISTS, f"The catch-all already sends to {address}.") from None
     world_then(
         lambda: context.backends.mail.set_catch_all(zone.domain_name, addresses),
         lambda: _catch_all_row(context.database, zone.id, address, present=False),
     )
-    return f"/v2/mailzones/{zone.domain_name}/catchall/{address}"
+    return location("mailzones", zone.domain_name, "catchall", address)
 
 
 def delete_catch_all(context: AppContext, reseller_id: int, domain_name: str, email_address: str) -> None:
@@ -501,7 +502,7 @@ def create_smtp_domain(
             if in_another_resellers_domain(conn, reseller_id, hostname):
                 raise unavailable(SMTP_DOMAIN_EXISTS, hostname)
             if conn.execute(select(mail_zones.c.id).where(mail_zones.c.domain_name == hostname)).first():
-                raise invalid(SMTP_DOMAIN_IS_ZONE, f"{hostname} is a mail zone's own domain.")
+                raise ApiProblem(SMTP_DOMAIN_IS_ZONE, f"{hostname} is a mail zone's own domain.")
             if conn.execute(
                 select(mail_smtp_domains.c.id).where(mail_smtp_domains.c.hostname == hostname)
             ).first():
@@ -515,7 +516,7 @@ def create_smtp_domain(
         lambda: context.backends.mail.set_smtp_domain(zone.domain_name, hostname, True),
         lambda: _delete_row(context.database, mail_smtp_domains.c.hostname, hostname),
     )
-    return f"/v2/mailzones/{zone.domain_name}/smtpdomains/{hostname}"
+    return location("mailzones", zone.domain_name, "smtpdomains", hostname)
 
 
 def update_smtp_domain(

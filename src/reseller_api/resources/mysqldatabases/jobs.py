@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, delete, update
 
+from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
 from reseller_api.store.tables import mysql_databases, mysql_users
 
@@ -26,7 +27,7 @@ def _commit_database(conn: Connection, ctx: JobContext, payload: Payload) -> lis
         update(mysql_databases).where(mysql_databases.c.id == payload["database_id"]).values(status=ACTIVE)
     )
     conn.execute(update(mysql_users).where(mysql_users.c.id == payload["user_id"]).values(status=ACTIVE))
-    return [f"/v2/mysqldatabases/{payload['database']}"]
+    return [location("mysqldatabases", payload["database"])]
 
 
 def _drop_database(ctx: JobContext, payload: Payload) -> None:
@@ -50,7 +51,7 @@ def _create_user(ctx: JobContext, payload: Payload) -> None:
 
 def _commit_user(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
     conn.execute(update(mysql_users).where(mysql_users.c.id == payload["user_id"]).values(status=ACTIVE))
-    return [f"/v2/mysqldatabases/{payload['database']}/users"]
+    return [location("mysqldatabases", payload["database"], "users")]
 
 
 def _drop_user(ctx: JobContext, payload: Payload) -> None:

@@ -50,7 +50,9 @@ class MySqlDatabaseController(Controller):
     def create_database(
         self, context: Context, credential: Caller, data: JSONBody[CreateMySqlDatabase]
     ) -> Response[bytes]:
-        return accepted(service.create_database(context, credential.reseller_id, data))
+        return accepted(
+            service.create_database(context, credential.reseller_id, data), context.backends.step_duration
+        )
 
     @get(
         "/{database_name:str}",
@@ -101,7 +103,10 @@ class MySqlDatabaseController(Controller):
         database_name: DatabaseName,
         data: JSONBody[CreateMySqlUser],
     ) -> Response[bytes]:
-        return accepted(service.create_user(context, credential.reseller_id, database_name, data))
+        return accepted(
+            service.create_user(context, credential.reseller_id, database_name, data),
+            context.backends.step_duration,
+        )
 
     @put(
         "/{database_name:str}/users/{user_name:str}/status",

@@ -30,20 +30,20 @@ class MySqlUser(msgspec.Struct):
 # Requests: fields may be absent on the wire (as in the YAML) so a missing one gets our own error.
 
 
-class CreateMySqlDatabase(msgspec.Struct, forbid_unknown_fields=True):
+class CreateMySqlDatabase(msgspec.Struct):
     database_name: str | UnsetType = UNSET
     account_id: Int32 | UnsetType = UNSET
     password: str | UnsetType = UNSET
 
 
-class CreateMySqlUser(msgspec.Struct, forbid_unknown_fields=True):
+class CreateMySqlUser(msgspec.Struct):
     name: str | UnsetType = UNSET
     password: str | UnsetType = UNSET
 
 
-class UpdateUserPasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
+class UpdateUserPasswordRequest(msgspec.Struct):
     password: str | UnsetType = UNSET
 
 
-class UpdateUserStatusRequest(msgspec.Struct, forbid_unknown_fields=True):
+class UpdateUserStatusRequest(msgspec.Struct):
     enabled: bool | UnsetType = UNSET

@@ -231,7 +231,7 @@ def create_database(context: AppContext, reseller_id: int, order: CreateMySqlDat
     full = prefix(account_id) + name
     asset = next((a for a in assets_of(context.database, servicepack_id) if a.type == "mysql"), None)
     if asset is None or asset.count < 1:
-        raise invalid(NOT_IN_PACK)
+        raise ApiProblem(NOT_IN_PACK)
     password_hash = native_password_hash(password)
     size = asset.max_size_mb or 0
     try:
@@ -244,11 +244,11 @@ def create_database(context: AppContext, reseller_id: int, order: CreateMySqlDat
                 .where(mysql_databases.c.account_id == account_id)
             ).scalar_one()
             if used >= asset.count:
-                raise invalid(
+                raise ApiProblem(
                     QUOTA_EXCEEDED, f"Account {account_id} already has {used} of its {asset.count} databases."
                 )
             if _name_taken(conn, full):
-                raise invalid(DATABASE_EXISTS, f"The database {full} already exists.")
+                raise ApiProblem(DATABASE_EXISTS, f"The database {full} already exists.")
             database_id = conn.execute(
                 insert(mysql_databases)
                 .values(
@@ -279,7 +279,7 @@ def create_database(context: AppContext, reseller_id: int, order: CreateMySqlDat
                 duration=context.backends.step_duration,
             )
     except IntegrityError:
-        raise invalid(DATABASE_EXISTS, f"The database {full} already exists.") from None
+        raise ApiProblem(DATABASE_EXISTS, f"The database {full} already exists.") from None
     context.runner.poke()
     return job_id
 
@@ -331,7 +331,7 @@ def delete_database(context: AppContext, reseller_id: int, name: str) -> None:
             select(mysql_users.c.name, mysql_users.c.status).where(mysql_users.c.database_id == found.id)
         ).all()
     if any(status != ACTIVE for _, status in users):
-        raise invalid(DATABASE_BUSY)
+        raise ApiProblem(DATABASE_BUSY)
     for user, _ in users:
         context.backends.mysql.drop_user(user)
     context.backends.mysql.drop_database(found.name)
@@ -366,7 +366,7 @@ def create_user(context: AppContext, reseller_id: int, database_name: str, order
     try:
         with context.database.transaction() as conn:
             if _name_taken(conn, user):
-                raise invalid(USER_EXISTS, f"The user {user} already exists.")
+                raise ApiProblem(USER_EXISTS, f"The user {user} already exists.")
             user_id = _insert_user(conn, found.id, user, READ_ONLY)
             job_id = jobs.enqueue(
                 conn,
@@ -382,7 +382,7 @@ def create_user(context: AppContext, reseller_id: int, database_name: str, order
                 duration=context.backends.step_duration,
             )
     except IntegrityError:
-        raise invalid(USER_EXISTS, f"The user {user} already exists.") from None
+        raise ApiProblem(USER_EXISTS, f"The user {user} already exists.") from None
     context.runner.poke()
     return job_id
 
@@ -421,7 +421,7 @@ def set_user_password(
 def delete_user(context: AppContext, reseller_id: int, database_name: str, user: str) -> None:
     found, user_id = _user(context, reseller_id, database_name, user)
     if user == found.name:
-        raise invalid(USER_IS_OWNER)
+        raise ApiProblem(USER_IS_OWNER)
     context.backends.mysql.drop_user(user)
     with context.database.transaction() as conn:
         conn.execute(delete(mysql_users).where(mysql_users.c.id == user_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, cast
 
 from litestar import Controller, Response, get
@@ -9,6 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from reseller_api.context import Caller, Context
+from reseller_api.conventions.locations import location
 from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.provisioningjobs.schemas import (
@@ -28,9 +30,14 @@ def reason_header(error: str) -> str:
     return text[:500]
 
 
-def accepted(job_id: str) -> Response[bytes]:
-    """The 202 every asynchronous creation answers, pointing at its job (a relative path), no body."""
-    return Response(b"", status_code=202, headers={"Location": f"/v2/provisioningjobs/{job_id}"})
+def accepted(job_id: str, step_duration: float) -> Response[bytes]:
+    """The 202 every asynchronous creation answers: no body, its job's relative path in Location,
+    and in Retry-After the seconds until the job's estimate, as the vendor's 202s carry it."""
+    headers = {
+        "Location": location("provisioningjobs", job_id),
+        "Retry-After": str(math.ceil(step_duration) + 1),
+    }
+    return Response(b"", status_code=202, headers=headers)
 
 
 class ProvisioningJobController(Controller):

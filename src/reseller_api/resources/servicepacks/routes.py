@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get
+from typing import Any
+
+from litestar import Controller, Request, Response, get
 
 from reseller_api.context import Context, Paging
-from reseller_api.conventions.paging import paged
+from reseller_api.conventions.integers import INT32_MAX
+from reseller_api.conventions.paging import Page, paged
 from reseller_api.resources.servicepacks import service
 from reseller_api.resources.servicepacks.schemas import Servicepack
 
@@ -18,9 +21,14 @@ class ServicepackController(Controller):
         "/",
         operation_id="Servicepacks",
         summary="Overview of service packs",
+        description="Every pack: the vendor's list is not paged. `skip` and `take`, when given, "
+        "page it as every other list.",
         sync_to_thread=False,
         response_description="Success",
     )
-    def list_servicepacks(self, context: Context, page: Paging) -> Response[list[Servicepack]]:
-        rows, total = service.list_page(context.database, page)
-        return paged([Servicepack(id=i, name=n) for i, n in rows], page, total)
+    def list_servicepacks(
+        self, request: Request[Any, Any, Any], context: Context, page: Paging
+    ) -> Response[list[Servicepack]]:
+        asked = "skip" in request.query_params or "take" in request.query_params
+        rows, total = service.list_page(context.database, page if asked else Page(0, INT32_MAX))
+        return paged([Servicepack(id=i, name=n) for i, n in rows], page if asked else Page(0, total), total)
