@@ -11,7 +11,8 @@ PORT ?= 8000
 # These start their own PostgreSQL, Redis and processes whatever --db says: run them once.
 SCALE_OUT_TESTS := $(wildcard tests/integration/test_scale_out*.py)
 
-.PHONY: run test test-scale-out lint typecheck unit docs-check bench bench-scale-out clean help
+.PHONY: run test test-scale-out lint typecheck unit docs-check bench bench-all bench-sqlite \
+	bench-postgresql bench-memory bench-writes bench-scale-out clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -55,8 +56,8 @@ endif
 test-scale-out: $(DEV_STAMP)  ## the API suite on PostgreSQL + Redis + procrastinate (CI runs it after make test)
 	$(BIN)/python -m pytest tests/api --runner procrastinate
 
-bench-scale-out: $(DEV_STAMP)  ## 1 vs 2 API processes and 1 vs 2 workers on PostgreSQL + Redis
-	$(BIN)/python bench/scale_out.py
+bench-scale-out: $(DEV_STAMP)  ## 1 vs 2 workers and 1 vs 2 API processes on PostgreSQL + Redis: PASS/FAIL
+	$(BIN)/python bench/scale_out.py --check
 
 docs-check: $(DEV_STAMP)  ## every command of README.md and docs/ parsed or run (make test runs it too)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/docs
@@ -64,8 +65,23 @@ docs-check: $(DEV_STAMP)  ## every command of README.md and docs/ parsed or run 
 unit: $(DEV_STAMP)  ## only the fast tests
 	$(BIN)/python -m pytest tests/unit tests/api -q
 
-bench: $(DEV_STAMP)  ## the benchmarks under bench/ (see README: Performance)
+bench: $(DEV_STAMP)  ## the signed GET on SQLite against bare Starlette (see README: Performance)
 	$(BIN)/python bench/signed_get.py
+
+# Each target of the performance issue, one command each (PASS/FAIL, exit 1 on a FAIL).
+bench-sqlite: $(DEV_STAMP)  ## SQLite: ratio to bare Starlette, p99.9 at 64 and p99 at 8 connections
+	$(BIN)/python bench/signed_get.py --check
+
+bench-postgresql: $(DEV_STAMP)  ## PostgreSQL + Redis: ratio to bare Starlette at 64, p99 at 8 connections
+	$(BIN)/python bench/signed_get.py --layout postgresql --check
+
+bench-memory: $(DEV_STAMP)  ## SQLite: the server's RSS after 500k signed requests
+	$(BIN)/python bench/signed_get.py --memory --check
+
+bench-writes: $(DEV_STAMP)  ## signed POST of DNS records: PostgreSQL against SQLite
+	$(BIN)/python bench/writes.py --check
+
+bench-all: bench-sqlite bench-postgresql bench-memory bench-writes bench-scale-out  ## every target above
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

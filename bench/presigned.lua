@@ -1,15 +1,18 @@
 -- wrk script: one pre-signed Authorization header per request.
 --
--- Usage: wrk -t T -c C -d D --latency -s bench/presigned.lua URL -- HEADERS_FILE T MODE
+-- Usage: wrk -t T -c C -d D --latency -s bench/presigned.lua URL -- HEADERS_FILE T MODE [STATUS]
 --
---   HEADERS_FILE  one Authorization header value per line (written by bench/signed_get.py)
+--   HEADERS_FILE  one Authorization header value per line (written by bench/signed_get.py);
+--                 for MODE "post", "header<TAB>JSON body" per line (bench/writes.py)
 --   T             the number of wrk threads (the same as -t)
 --   MODE          "once": every header is used at most once (nonces are single-use; a
---                 thread that runs out stops and reports it), and every non-200 response
---                 is counted (response() is defined). "static": for a server that ignores
+--                 thread that runs out stops and reports it), and every response but
+--                 STATUS is counted (response() is defined). "post": the same, each line a
+--                 signed POST with its JSON body. "static": for a server that ignores
 --                 the header (the bare baseline): every request is the first line's bytes,
 --                 built once, and responses are not parsed, so the load generator costs as
 --                 little as it can; statuses >= 400 are still counted by wrk itself.
+--   STATUS        the expected status (200)
 --
 -- Thread i takes lines i, i+T, i+2T, ... so no two threads ever send the same nonce.
 -- done() prints one line "BENCH_RESULT {json}".
@@ -25,6 +28,9 @@ end
 
 -- Per-thread state (each wrk thread runs its own Lua state).
 local requests = {}
+local bodies = {}
+local method = "GET"
+local expected = 200
 local count = 0
 local index = 0
 local path = "/"
@@ -42,11 +48,21 @@ function init(args)
       error("usage: -- HEADERS_FILE THREADS once|static")
    end
    path = wrk.path
+   expected = tonumber(args[4]) or 200
+   if mode == "post" then
+      method = "POST"
+   end
    local line_no = 0
    for line in io.lines(file) do
       if line_no % nthreads == id then
          count = count + 1
-         requests[count] = line
+         if mode == "post" then
+            local tab = string.find(line, "\t", 1, true)
+            requests[count] = string.sub(line, 1, tab - 1)
+            bodies[count] = string.sub(line, tab + 1)
+         else
+            requests[count] = line
+         end
       end
       line_no = line_no + 1
    end
@@ -63,24 +79,30 @@ function init(args)
       end
       request = wrk.request
       response = nil
-   elseif mode ~= "once" then
-      error("MODE must be once or static, got " .. tostring(mode))
+   elseif mode ~= "once" and mode ~= "post" then
+      error("MODE must be once, post or static, got " .. tostring(mode))
    end
 end
 
 function request()
    index = index + 1
    if index > count then
-      -- Out of unused nonces: stop this thread rather than replay one (a replay is a 401).
+      -- Out of unused nonces: stop this thread rather than replay one (a replay is a 401,
+      -- and counts against the caller's failure limit). A request may still be sent for
+      -- each connection of the stopping thread: an unauthenticated health check.
       exhausted = 1
       wrk.thread:stop()
-      index = count
+      return wrk.format("GET", "/healthz")
+   end
+   if method == "POST" then
+      local headers = { ["Authorization"] = requests[index], ["Content-Type"] = "application/json" }
+      return wrk.format("POST", path, headers, bodies[index])
    end
    return wrk.format("GET", path, { ["Authorization"] = requests[index] })
 end
 
 function response(status, headers, body)
-   if status ~= 200 then
+   if status ~= expected then
       non200 = non200 + 1
       status_counts[status] = (status_counts[status] or 0) + 1
       local parts = {}

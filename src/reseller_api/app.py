@@ -18,19 +18,19 @@ from litestar.openapi.spec import Server
 from litestar.routes import HTTPRoute
 
 from reseller_api import __version__, controlpanel, docs, documentation, openapi
-from reseller_api.backends import build_backends
+from reseller_api.backends import Backends, build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
+from reseller_api.conventions.admission import Admission
 from reseller_api.conventions.bodies import ApiRequest, strict_bodies
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.gate import Gate
-from reseller_api.conventions.nonces import nonce_store
 from reseller_api.conventions.paging import provide_page
 from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.credentials import keyring
 from reseller_api.credentials.cache import KeyCache
 from reseller_api.crypto import SecretBox
 from reseller_api.health import Operations
-from reseller_api.jobs.distributed import choose_runner
+from reseller_api.jobs.runner import Runner
 from reseller_api.resources import CONTROLLERS
 from reseller_api.resources.accounts import routes as accounts_routes
 from reseller_api.settings import Settings, parse_rate_limit
@@ -64,8 +64,9 @@ def create_app(
     backends = build_backends(settings, database)
     if run_jobs is None:
         run_jobs = settings.job_runner == "embedded"
-    runner = choose_runner(settings, database, backends, run_jobs=run_jobs)
+    runner = _runner(settings, database, backends, run_jobs=run_jobs)
     context = AppContext(settings, database, box, backends, runner)
+    limiter = RateLimiter(settings.redis_url or "memory://", key_prefix=settings.redis_prefix)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -75,6 +76,10 @@ def create_app(
             yield
         finally:
             await runner.stop()
+            # Async connections belong to this event loop: closed with it.
+            await database.close_async()
+            if limiter.redis is not None:
+                await limiter.redis.connection_pool.disconnect()
 
     litestar = Litestar(
         route_handlers=[
@@ -117,9 +122,9 @@ def create_app(
         litestar,
         keys=KeyCache(database, box, settings.rate_limit),
         # A signature is accepted from max_age before its timestamp to max_age after, counted
-        # in whole seconds (so up to a second more): its nonce is remembered that long.
-        nonces=nonce_store(settings.redis_url, 2 * settings.signature_max_age + 1, settings.redis_prefix),
-        limiter=RateLimiter(settings.redis_url or "memory://", key_prefix=settings.redis_prefix),
+        # in whole seconds (so up to a second more): Admission remembers its nonce that long.
+        admission=Admission(limiter, settings.signature_max_age, settings.redis_prefix),
+        limiter=limiter,
         failure_limit=parse_rate_limit(settings.auth_failure_limit),
         max_age=settings.signature_max_age,
         max_body=settings.max_body_bytes,
@@ -132,6 +137,15 @@ def create_app(
     operations.litestar = litestar  # type: ignore[attr-defined]
     operations.context = context  # type: ignore[attr-defined]
     return operations
+
+
+def _runner(settings: Settings, database: Database, backends: Backends, *, run_jobs: bool) -> Runner:
+    if settings.job_runner != "procrastinate":
+        return Runner(database, backends)
+    # procrastinate (and psycopg_pool) only where they carry the jobs: about 12 MB of RSS.
+    from reseller_api.jobs.distributed import choose_runner
+
+    return choose_runner(settings, database, backends, run_jobs=run_jobs)
 
 
 def _fix_options_allow(litestar: Litestar) -> None:

@@ -44,7 +44,7 @@ from reseller_api.jobs import service as jobs
 from reseller_api.jobs.runner import Runner
 from reseller_api.logs import ACCESS, CURRENT_REQUEST, REQUEST_ID_SCOPE_KEY, RequestInfo
 from reseller_api.settings import Settings
-from reseller_api.store.database import Database
+from reseller_api.store.database import Database, DatabaseUnavailable
 
 log = logging.getLogger("reseller_api.health")
 ASGIApp = Callable[..., Awaitable[None]]
@@ -139,7 +139,7 @@ class Operations:
                 await self._operations(path, watch)
             else:
                 await self.app(scope, receive, watch)
-        except (redis.RedisError, psycopg.OperationalError, DBAPIError) as exc:
+        except (redis.RedisError, psycopg.OperationalError, DBAPIError, DatabaseUnavailable) as exc:
             # The gate reads keys from the database and, at scale-out, limits and nonces
             # from Redis, outside the framework's exception handlers: an outage of
             # either is a JSON 503 (retry later), never a bare 500.

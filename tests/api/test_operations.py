@@ -88,6 +88,7 @@ def test_an_exception_escaping_the_gate_is_the_apis_json_500(
         raise RuntimeError("the key cache broke")
 
     monkeypatch.setattr(KeyCache, "get", broken)
+    monkeypatch.setattr(KeyCache, "get_inline", broken)  # SQLite's path, without a coroutine
     with caplog.at_level(logging.ERROR, logger="reseller_api.health"):
         reference = _assert_json_500(api.get("/v2/servicepacks"))
     [logged] = [r for r in caplog.records if reference in r.getMessage()]

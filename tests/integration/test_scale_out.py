@@ -7,6 +7,7 @@ and its own Redis key prefix.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -376,15 +377,15 @@ def _pg_ctl(version: str, name: str, action: str) -> None:
     )
 
 
-@requires_services
-def test_postgresql_restart_under_load_is_503_then_resumes_with_nothing_lost(
-    throwaway_cluster: str,
-    tmp_path: Path,
-    start_server: Callable[..., Server],
-    open_client: Callable[..., SignedClient],
-    workers: Callable[..., Worker],
-) -> None:
-    version, name, port = throwaway_cluster.split()
+@contextlib.contextmanager
+def on_throwaway_cluster(
+    cluster: str, tmp_path: Path, start_server: Callable[..., Server], workers: Callable[..., Worker]
+) -> Iterator[tuple[Deployment, Server]]:
+    """A deployment on the throw-away cluster, with one API process and one worker.
+
+    Both are stopped before the database is dropped (a worker would wait for it).
+    """
+    _, _, port = cluster.split()
     url, drop = _create_database(f"postgresql://postgres@127.0.0.1:{port}/postgres", f"127.0.0.1:{port}")
     data_dir = tmp_path / "data"
     data_dir.mkdir()
@@ -393,6 +394,23 @@ def test_postgresql_restart_under_load_is_503_then_resumes_with_nothing_lost(
     try:
         server = start_server(deployment, "api")
         running += [server, workers(deployment, SCALE_TEST_MARKER=str(data_dir / "calls"))]
+        yield deployment, server
+    finally:
+        for process in running:
+            process.stop()
+        drop()
+
+
+@requires_services
+def test_postgresql_restart_under_load_is_503_then_resumes_with_nothing_lost(
+    throwaway_cluster: str,
+    tmp_path: Path,
+    start_server: Callable[..., Server],
+    open_client: Callable[..., SignedClient],
+    workers: Callable[..., Worker],
+) -> None:
+    version, name, _ = throwaway_cluster.split()
+    with on_throwaway_cluster(throwaway_cluster, tmp_path, start_server, workers) as (deployment, server):
         _wait_runners(server)  # the worker is up and beating
         key = _key(deployment, "alice", "100000/hour")
         client = open_client(server, key["api_key"], key["api_secret"])
@@ -435,10 +453,6 @@ def test_postgresql_restart_under_load_is_503_then_resumes_with_nothing_lost(
             assert _wait_job(client, location, timeout=90).status_code == 201
         with httpx.Client(base_url=server.base_url, trust_env=False) as http:
             assert http.get("/readyz").status_code == 200
-    finally:
-        for process in running:  # before the database goes: a worker would wait for it
-            process.stop()
-        drop()
 
 
 def test_settings_refuse_procrastinate_on_sqlite(tmp_path: Path) -> None:

@@ -24,53 +24,70 @@ T0 = 1_795_713_835.0
 # -- nonces -------------------------------------------------------------------------------
 
 
-def test_a_nonce_is_single_use_within_the_window() -> None:
-    store = MemoryNonceStore(window_seconds=600)
-    assert store.use("key", "n1", T0)
-    assert not store.use("key", "n1", T0)
-    assert not store.use("key", "n1", T0 + 1)
-    assert not store.use("key", "n1", T0 + 599)
-    assert not store.use("key", "n1", T0 + 599.9)
+def test_a_nonce_is_single_use_while_its_timestamp_is_acceptable() -> None:
+    store = MemoryNonceStore(window_seconds=300)
+    ts = int(T0)
+    assert store.use("key", "n1", ts, T0)
+    assert not store.use("key", "n1", ts, T0)
+    assert not store.use("key", "n1", ts, T0 + 1)
+    assert not store.use("key", "n1", ts, T0 + 300)  # the gate still accepts the timestamp
+    assert not store.use("key", "n1", ts, T0 + 301.9)  # ... to the second, whole-second compared
+    assert not store.use("key", "n1", ts + 100, T0 + 100)  # reused under another timestamp
 
 
 def test_nonces_are_per_key() -> None:
-    store = MemoryNonceStore(window_seconds=600)
-    assert store.use("key1", "n1", T0)
-    assert store.use("key2", "n1", T0)
-    assert store.use("key1", "n2", T0)
-    assert not store.use("key2", "n1", T0 + 10)
+    store = MemoryNonceStore(window_seconds=300)
+    ts = int(T0)
+    assert store.use("key1", "n1", ts, T0)
+    assert store.use("key2", "n1", ts, T0)
+    assert store.use("key1", "n2", ts, T0)
+    assert not store.use("key2", "n1", ts, T0 + 10)
     # The pair is what counts, not a concatenation of it.
-    assert store.use("key1n", "1", T0)
+    assert store.use("key1n", "1", ts, T0)
 
 
-def test_a_nonce_is_accepted_again_after_the_window() -> None:
-    store = MemoryNonceStore(window_seconds=600)
-    assert store.use("key", "n1", T0)
-    assert store.use("key", "n1", T0 + 601)
-    # ... and is then remembered for a new window.
-    assert not store.use("key", "n1", T0 + 602)
-    assert not store.use("key", "n1", T0 + 1200)
-    assert store.use("key", "n1", T0 + 1202)
+def test_a_nonce_is_accepted_again_once_its_timestamp_is_out_of_the_window() -> None:
+    store = MemoryNonceStore(window_seconds=300)
+    ts = int(T0)
+    assert store.use("key", "n1", ts, T0)
+    # Its request is refused by the timestamp check from ts + 301 on; the nonce is free from
+    # ts + 302 (a new signature, with a new timestamp).
+    assert store.use("key", "n1", ts + 302, T0 + 302)
+    # ... and is then remembered for its new timestamp.
+    assert not store.use("key", "n1", ts + 302, T0 + 303)
+    assert not store.use("key", "n1", ts + 400, T0 + 603)
+    assert store.use("key", "n1", ts + 604, T0 + 604)
+
+
+def test_a_future_timestamp_is_remembered_until_a_window_after_it() -> None:
+    store = MemoryNonceStore(window_seconds=300)
+    ts = int(T0) + 300  # a client clock 5 minutes ahead: accepted until T0 + 600
+    assert store.use("key", "n1", ts, T0)
+    assert not store.use("key", "n1", ts, T0 + 600)
+    assert not store.use("key", "n1", ts, T0 + 601.5)
+    assert store.use("key", "n1", ts + 310, T0 + 610)
 
 
 def test_expired_nonces_are_forgotten() -> None:
-    store = MemoryNonceStore(window_seconds=600)
+    store = MemoryNonceStore(window_seconds=300)
     for i in range(1000):
-        assert store.use("key", f"n{i}", T0 + i / 1000)
+        assert store.use("key", f"n{i}", int(T0), T0 + i / 1000)
     assert len(store) == 1000
-    assert store.use("key", "later", T0 + 700)
-    assert len(store) == 1
+    for i in range(300):  # each call forgets a few expired ones
+        assert store.use("key", f"later{i}", int(T0) + 400, T0 + 400)
+    assert len(store) == 300
     assert len(store._expiries) == 1
 
 
 def test_pruning_keeps_what_is_still_in_the_window() -> None:
-    store = MemoryNonceStore(window_seconds=600)
-    assert store.use("key", "old", T0)
-    assert store.use("key", "new", T0 + 300)
-    assert store.use("key", "x", T0 + 650)  # "old" expired, "new" has not
+    store = MemoryNonceStore(window_seconds=300)
+    ts = int(T0)
+    assert store.use("key", "old", ts, T0)
+    assert store.use("key", "new", ts + 200, T0 + 200)
+    assert store.use("key", "x", ts + 305, T0 + 305)  # "old" expired, "new" has not
     assert len(store) == 2
-    assert not store.use("key", "new", T0 + 651)
-    assert store.use("key", "old", T0 + 651)
+    assert not store.use("key", "new", ts + 200, T0 + 306)
+    assert store.use("key", "old", ts + 306, T0 + 306)
 
 
 # -- client_address -------------------------------------------------------------------------
@@ -236,10 +253,10 @@ def test_decision_headers_when_refused_add_retry_after() -> None:
     }
 
 
-def test_limiter_counts_per_identity_and_refuses_past_the_limit() -> None:
+async def test_limiter_counts_per_identity_and_refuses_past_the_limit() -> None:
     limiter = RateLimiter()
     item = parse("3/minute")
-    decisions = [limiter.hit(item, "key:1") for _ in range(4)]
+    decisions = [await limiter.hit(item, "key:1") for _ in range(4)]
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert [d.remaining for d in decisions] == [2, 1, 0, 0]
     assert [d.usage for d in decisions] == [1, 2, 3, 3]
@@ -248,18 +265,18 @@ def test_limiter_counts_per_identity_and_refuses_past_the_limit() -> None:
     assert "Retry-After" not in _headers(decisions[2])
     assert 0 < int(_headers(decisions[3])["Retry-After"]) <= 60
     # Another identity has its own count.
-    other = limiter.hit(item, "key:2")
+    other = await limiter.hit(item, "key:2")
     assert other.allowed
     assert other.remaining == 2
 
 
-def test_blocked_does_not_count() -> None:
+async def test_blocked_does_not_count() -> None:
     limiter = RateLimiter()
     item = parse("2/minute")
     assert limiter.blocked(item, "ip:1") is None
     assert limiter.blocked(item, "ip:1") is None
-    assert limiter.hit(item, "ip:1").remaining == 1
-    limiter.hit(item, "ip:1")
+    assert (await limiter.hit(item, "ip:1")).remaining == 1
+    (await limiter.hit(item, "ip:1"))
     blocked = limiter.blocked(item, "ip:1")
     assert blocked is not None
     assert not blocked.allowed
@@ -267,8 +284,8 @@ def test_blocked_does_not_count() -> None:
     assert "Retry-After" in _headers(blocked)
 
 
-def test_reset_never_exceeds_the_window() -> None:
-    decision = RateLimiter().hit(parse("1/minute"), "key:1")
+async def test_reset_never_exceeds_the_window() -> None:
+    decision = await RateLimiter().hit(parse("1/minute"), "key:1")
     assert 0 < decision.reset <= 60
 
 

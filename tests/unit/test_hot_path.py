@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import ipaddress
+from array import array
 from typing import Any
 
 import msgspec
@@ -87,22 +88,22 @@ def _cache(database: Database, settings: Settings) -> KeyCache:
     return KeyCache(database, SecretBox.from_settings(settings), settings.rate_limit)
 
 
-def test_a_change_through_this_process_is_seen_at_once(
+async def test_a_change_through_this_process_is_seen_at_once(
     database: Database, settings: Settings, credentials: CredentialsService, frozen: FrozenClock
 ) -> None:
     created = credentials.create_key("hot", ["127.0.0.1"])
     keys = _cache(database, settings)
-    assert keys.get(created.api_key) is not None
+    assert (await keys.get(created.api_key)) is not None
     credentials.revoke_key(created.api_key)  # the clock does not move
-    assert keys.get(created.api_key) is None
+    assert (await keys.get(created.api_key)) is None
 
 
-def test_a_change_by_another_process_is_seen_within_the_recheck_bound(
+async def test_a_change_by_another_process_is_seen_within_the_recheck_bound(
     database: Database, settings: Settings, credentials: CredentialsService, frozen: FrozenClock
 ) -> None:
     created = credentials.create_key("hot", ["127.0.0.1"])
     keys = _cache(database, settings)
-    first = keys.get(created.api_key)
+    first = await keys.get(created.api_key)
     assert first is not None
     # Another process: its own Database object (its commits are not counted here).
     other = Database(database.url)
@@ -111,14 +112,14 @@ def test_a_change_by_another_process_is_seen_within_the_recheck_bound(
     finally:
         other.dispose()
     frozen.now += RECHECK_SECONDS / 2
-    assert keys.get(created.api_key) is first  # within the documented bound: not looked yet
+    assert (await keys.get(created.api_key)) is first  # within the documented bound: not looked yet
     frozen.now += RECHECK_SECONDS
-    rotated = keys.get(created.api_key)
+    rotated = await keys.get(created.api_key)
     assert rotated is not None
     assert rotated.secret != first.secret
 
 
-def test_the_database_is_not_read_between_looks(
+async def test_the_database_is_not_read_between_looks(
     database: Database,
     settings: Settings,
     credentials: CredentialsService,
@@ -127,22 +128,29 @@ def test_the_database_is_not_read_between_looks(
 ) -> None:
     created = credentials.create_key("hot", ["127.0.0.1"])
     keys = _cache(database, settings)
-    assert keys.get(created.api_key) is not None
+    assert (await keys.get(created.api_key)) is not None
     reads: list[object] = []
     original = database.fetch_one
     monkeypatch.setattr(database, "fetch_one", lambda *a, **k: reads.append(a) or original(*a, **k))
+    original_async = database.fetch_one_async
+
+    async def counted(*a: Any, **k: Any) -> Any:
+        reads.append(a)
+        return await original_async(*a, **k)
+
+    monkeypatch.setattr(database, "fetch_one_async", counted)
     watch = keys._watch
     versions: list[int] = []
     if watch is not None:
         original_version = watch.version
         monkeypatch.setattr(watch, "version", lambda: versions.append(1) or original_version())
     for _ in range(100):
-        assert keys.get(created.api_key) is not None
+        assert (await keys.get(created.api_key)) is not None
     assert reads == []
     assert versions == []
     # Past the bound: one look (on SQLite, the data version only: nothing changed).
     frozen.now += RECHECK_SECONDS
-    assert keys.get(created.api_key) is not None
+    assert (await keys.get(created.api_key)) is not None
     assert len(reads) + len(versions) == 1
 
 
@@ -185,21 +193,69 @@ def test_a_credential_remembers_its_whitelist_answers() -> None:
 
 
 def test_the_nonce_store_is_invisible_to_the_garbage_collector() -> None:
-    store = MemoryNonceStore(window_seconds=600)
+    store = MemoryNonceStore(window_seconds=300)
     for i in range(1000):
-        assert store.use("key", f"n{i}", 1_000_000.0 + i / 10)
+        assert store.use("key", f"n{i}", 1_000_000 + i // 10, 1_000_000.0 + i / 10)
     gc.collect()
-    assert not gc.is_tracked(store._seen)
-    assert not any(gc.is_tracked(bucket) for bucket in store._expiries.values())
-    assert not store.use("key", "n999", 1_000_650.0)  # used at 1_000_099.9: still in its window
-    assert store.use("key", "n0", 1_000_650.0)  # used at 1_000_000: expired, forgotten
+    # A fixed number of tables and one array per second of expiry, whatever the rate: the
+    # collector visits each array (it holds no references), never the nonces in them.
+    assert all(type(shard.slots) is array for shard in store._shards)
+    assert len(store._expiries) == 100
+
+
+def test_a_nonce_is_remembered_until_its_timestamp_plus_the_window() -> None:
+    """A replay carries the same signed timestamp: past timestamp + window the gate refuses it anyway."""
+    store = MemoryNonceStore(window_seconds=300)
+    assert store.use("key", "old", 1_000_000, 1_000_000.0)
+    assert store.use("key", "new", 1_000_200, 1_000_200.0)
+    assert not store.use("key", "old", 1_000_000, 1_000_301.0)  # whole-second comparisons: kept 1 s more
+    assert not store.use("key", "old", 1_000_000, 1_000_301.9)
+    assert len(store) == 2
+    assert store.use("key", "other", 1_000_302, 1_000_302.0)  # the first second of expiry is now past
+    assert len(store) == 2  # "old" forgotten, "new" kept
+    assert store.use("key", "old", 1_000_302, 1_000_302.0)  # a new timestamp: a new signature
+    assert not store.use("key", "new", 1_000_200, 1_000_400.0)  # "new" is kept until 1_000_501
+    # Reused within the window, with another timestamp: still refused (single use per key).
+    assert not store.use("key", "other", 1_000_303, 1_000_303.0)
+
+
+def test_the_nonce_store_stays_small() -> None:
+    """About 80 bytes a nonce (bench/README.md: RSS after 500k signed requests)."""
+    import tracemalloc
+
+    store = MemoryNonceStore(window_seconds=300)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(100_000):
+        store.use("3f0c9a1b2c3d4e5f", f"bench{i:x}", 1_000_000 + i // 10_000, 1_000_000.0)
+    size = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert size / 100_000 < 40, size / 100_000
+
+
+def test_expired_nonces_are_forgotten_a_few_at_a_time() -> None:
+    """No request pays for forgetting a whole second's nonces; every one is forgotten in time."""
+    store = MemoryNonceStore(window_seconds=10)
+    for i in range(5000):  # 1000 nonces per second of timestamp, 5 seconds
+        assert store.use("key", f"a{i}", 1000 + i // 1000, 1000.0 + i / 1000)
+    assert len(store) == 5000
+    # From 1012 the first second's nonces are past; each call forgets a few of them.
+    assert store.use("key", "b0", 1012, 1012.0)
+    assert 5001 - MemoryNonceStore.FORGET_PER_USE <= len(store) <= 5001
+    for i in range(1, 2000):
+        assert store.use("key", f"b{i}", 1020, 1020.0)
+    assert len(store) == 2000  # all of the first five seconds forgotten by now
+    for i in range(5000):  # and each can be used again, under a new timestamp
+        assert store.use("key", f"a{i}", 1020, 1020.0)
+    assert not store.use("key", "a4999", 1020, 1020.0)
+    assert len(store) == 7000
 
 
 def test_nonces_with_separators_do_not_collide() -> None:
     store = MemoryNonceStore(window_seconds=600)
-    assert store.use("a:b", "c", 1.0)
-    assert store.use("a", "b:c", 1.0)
-    assert store.use("1:a", "b", 1.0)
+    assert store.use("a:b", "c", 1, 1.0)
+    assert store.use("a", "b:c", 1, 1.0)
+    assert store.use("1:a", "b", 1, 1.0)
 
 
 def test_canonical_targets_are_remembered_within_bounds() -> None:
@@ -225,15 +281,15 @@ def test_peer_addresses_are_remembered_within_bounds() -> None:
     assert len(network._PEERS) <= network.PEER_CACHE_SIZE
 
 
-def test_a_changed_limit_counts_under_its_own_key() -> None:
+async def test_a_changed_limit_counts_under_its_own_key() -> None:
     limiter = RateLimiter()
     old, new = parse("2/minute"), parse("5/minute")
-    assert limiter.hit(old, "key:1").remaining == 1
-    assert limiter.hit(old, "key:1").remaining == 0
+    assert (await limiter.hit(old, "key:1")).remaining == 1
+    assert (await limiter.hit(old, "key:1")).remaining == 0
     # The key cache reloaded the credential with a new limit: a new item object.
-    decision = limiter.hit(new, "key:1")
+    decision = await limiter.hit(new, "key:1")
     assert (decision.allowed, decision.limit, decision.remaining) == (True, 5, 4)
-    assert limiter.hit(old, "key:1").allowed is False  # the old window is untouched
+    assert (await limiter.hit(old, "key:1")).allowed is False  # the old window is untouched
 
 
 # -- metrics and the server --------------------------------------------------------------------

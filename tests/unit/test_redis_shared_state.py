@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 import redis
 from limits import parse
 
-from reseller_api.conventions.nonces import MemoryNonceStore, RedisNonceStore, nonce_store
+from reseller_api.conventions.admission import Admission
 from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.settings import Settings, SettingsError
 
 REDIS_URL = os.environ.get("RESELLER_API_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+FAILURES = (parse("5/minute"), "ip:127.0.0.1")
+PLENTY = parse("1000/hour")
 
 
 @pytest.fixture
@@ -31,52 +34,109 @@ def prefix() -> Iterator[str]:
     client.close()
 
 
-def test_a_nonce_is_single_use_per_key_across_stores(prefix: str) -> None:
-    one = RedisNonceStore.from_url(REDIS_URL, 600, prefix)
-    two = RedisNonceStore.from_url(REDIS_URL, 600, prefix)  # another process
-    assert one.use("key-a", "n1", 1000.0)
-    assert not two.use("key-a", "n1", 1000.0)
-    assert not one.use("key-a", "n1", 1300.0)
-    assert two.use("key-b", "n1", 1000.0)  # another key's nonce space
+_OPEN: list[RateLimiter] = []
 
 
-def test_a_nonce_expires_with_the_window_plus_one_second(prefix: str) -> None:
-    store = RedisNonceStore.from_url(REDIS_URL, 600, prefix)
-    store.use("key", "nonce", 0.0)
-    ttl = store.client.ttl(f"{prefix}:nonce:key:nonce")
+@pytest.fixture(autouse=True)
+async def _close_clients() -> AsyncIterator[None]:
+    yield
+    while _OPEN:
+        limiter = _OPEN.pop()
+        assert limiter.redis is not None
+        await limiter.redis.aclose()
+
+
+def _limiter(url: str = REDIS_URL, prefix: str = "reseller-api") -> RateLimiter:
+    limiter = RateLimiter(url, key_prefix=prefix)
+    _OPEN.append(limiter)
+    return limiter
+
+
+def _admission(prefix: str, window: int = 300) -> Admission:
+    """One API process's view: its own limiter and admission on the shared Redis."""
+    return Admission(_limiter(prefix=prefix), window, prefix)
+
+
+async def _use(admission: Admission, api_key: str, nonce: str, item: Any = PLENTY) -> bool:
+    decision = await admission.admit(item, f"key:{api_key}", api_key, nonce, 1000, 1000.0, FAILURES)
+    return decision is not None
+
+
+async def test_a_nonce_is_single_use_per_key_across_processes(prefix: str) -> None:
+    one, two = _admission(prefix), _admission(prefix)  # two processes
+    assert await _use(one, "key-a", "n1")
+    assert not await _use(two, "key-a", "n1")
+    assert not await _use(one, "key-a", "n1")
+    assert await _use(two, "key-b", "n1")  # another key's nonce space
+
+
+async def test_a_nonce_is_kept_for_two_windows_plus_one_second(prefix: str) -> None:
+    """Counted on Redis's clock from first use: a timestamp a window ahead stays acceptable two windows."""
+    admission = _admission(prefix, window=300)
+    assert await _use(admission, "key", "nonce")
+    with redis.Redis.from_url(REDIS_URL) as client:
+        ttl = client.ttl(f"{prefix}:nonce:key:nonce")
     assert 600 < int(ttl) <= 601  # type: ignore[arg-type]
 
 
-def test_nonce_store_is_memory_without_redis(prefix: str) -> None:
-    assert isinstance(nonce_store(None, 600), MemoryNonceStore)
-    assert isinstance(nonce_store(REDIS_URL, 600, prefix), RedisNonceStore)
+async def test_a_reused_nonce_counts_nothing_against_the_key(prefix: str) -> None:
+    admission = _admission(prefix)
+    item = parse("2/hour")
+    first = await admission.admit(item, "key:1", "k", "n1", 1000, 1000.0, FAILURES)
+    assert first is not None
+    assert first.remaining == 1
+    assert await admission.admit(item, "key:1", "k", "n1", 1000, 1000.0, FAILURES) is None
+    second = await admission.admit(item, "key:1", "k", "n2", 1000, 1000.0, FAILURES)
+    assert second is not None
+    assert second.allowed
+    assert second.remaining == 0
 
 
-def test_a_limit_is_global_across_limiters(prefix: str) -> None:
+async def test_a_caller_over_its_failure_limit_is_refused_by_every_process(prefix: str) -> None:
+    """Failures counted by one process refuse the caller in another, nothing claimed or counted."""
+    one, two = _admission(prefix), _admission(prefix)
+    failure_item, ip = FAILURES
+    for _ in range(failure_item.amount):
+        await one.limiter.hit(failure_item, ip)
+    assert one.limiter.blocked(failure_item, ip) is not None  # seen over the limit here
+    assert two.limiter.blocked(failure_item, ip) is None  # not seen there: no round trip
+    refused = await two.admit(PLENTY, "key:1", "k", "n1", 1000, 1000.0, FAILURES)
+    assert refused is not None
+    assert not refused.allowed
+    assert refused.limit == failure_item.amount
+    assert refused.remaining == 0
+    assert 0 < refused.reset <= 60
+    assert two.limiter.blocked(failure_item, ip) is not None  # now known there too
+    assert await _use(_admission(prefix), "k", "n1")  # the nonce was not claimed
+
+
+async def test_a_limit_is_global_across_limiters(prefix: str) -> None:
     item = parse("3/hour")
-    one, two = RateLimiter(REDIS_URL, key_prefix=prefix), RateLimiter(REDIS_URL, key_prefix=prefix)
-    decisions = [limiter.hit(item, "key:1") for limiter in (one, two, one, two)]
+    one, two = _limiter(prefix=prefix), _limiter(prefix=prefix)
+    decisions = [await limiter.hit(item, "key:1") for limiter in (one, two, one, two)]
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert [d.remaining for d in decisions] == [2, 1, 0, 0]
     refused = decisions[-1]
     assert refused.limit == 3
     assert 0 < refused.reset <= 3600
     assert (b"Retry-After", str(refused.reset).encode()) in refused.headers()
-    assert one.blocked(item, "key:1") is not None
+    assert two.blocked(item, "key:1") is not None
     assert two.blocked(item, "key:2") is None
+    # The control panel's synchronous read sees the same window (limits' own keys).
+    assert one.current(item, "key:1").remaining == 0
 
 
-def test_prefixes_keep_deployments_apart(prefix: str) -> None:
+async def test_prefixes_keep_deployments_apart(prefix: str) -> None:
     item = parse("1/hour")
-    assert RateLimiter(REDIS_URL, key_prefix=prefix).hit(item, "key:1").allowed
-    assert RateLimiter(REDIS_URL, key_prefix=prefix + "-other").hit(item, "key:1").allowed
+    assert (await _limiter(prefix=prefix).hit(item, "key:1")).allowed
+    assert (await _limiter(prefix=prefix + "-other").hit(item, "key:1")).allowed
 
 
-def test_a_redis_outage_raises_a_redis_error() -> None:
+async def test_a_redis_outage_raises_a_redis_error() -> None:
     """The gate's caller (health.Operations) turns it into a JSON 503."""
-    store = RedisNonceStore.from_url("redis://127.0.0.1:1/0", 600)
+    admission = Admission(_limiter("redis://127.0.0.1:1/0"), 300)
     with pytest.raises(redis.RedisError):
-        store.use("key", "nonce", 0.0)
+        await _use(admission, "key", "nonce")
 
 
 def env(**values: str) -> dict[str, str]:

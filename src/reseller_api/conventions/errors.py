@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from reseller_api import errors
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.logs import REQUEST_ID_SCOPE_KEY
+from reseller_api.store.database import DatabaseUnavailable
 
 log = logging.getLogger("reseller_api.errors")
 
@@ -131,6 +132,12 @@ def on_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respo
     return on_unexpected(request, exc)
 
 
+def on_database_unavailable(request: Request[Any, Any, Any], exc: DatabaseUnavailable) -> Response[Any]:
+    """A hot read (store/database.py) found PostgreSQL away, even after one retry."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return _error(503, errors.UNAVAILABLE.code, errors.UNAVAILABLE.text, {"Retry-After": "5"})
+
+
 def on_backend_refused(_: Request[Any, Any, Any], exc: BackendRefused) -> Response[Any]:
     """A real backend's own refusal (PowerDNS's 422...) reads as one more validation error."""
     text = f"{errors.BACKEND_REFUSED.text} {exc}".strip()
@@ -162,6 +169,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     MethodNotAllowedException: on_method_not_allowed,
     HTTPException: on_http_exception,
     DBAPIError: on_database_error,
+    DatabaseUnavailable: on_database_unavailable,
     BackendRefused: on_backend_refused,
     BackendUnavailable: on_backend_unavailable,
     Exception: on_unexpected,

@@ -28,9 +28,9 @@ from litestar.utils import normalize_path
 
 from reseller_api import errors
 from reseller_api.caching import BoundedMemo
+from reseller_api.conventions.admission import Admission
 from reseller_api.conventions.hmac import ParsedAuthorization, parse_authorization, signature_matches
 from reseller_api.conventions.network import IPNetwork, client_address
-from reseller_api.conventions.nonces import NonceStore
 from reseller_api.conventions.ratelimit import Decision, RateLimiter
 from reseller_api.conventions.responses import as_sent, send_json_error
 from reseller_api.credentials.cache import Credential, KeyCache
@@ -74,7 +74,7 @@ class Gate:
         app: ASGIApp,
         *,
         keys: KeyCache,
-        nonces: NonceStore,
+        admission: Admission,
         limiter: RateLimiter,
         failure_limit: RateLimitItem,
         max_age: int,
@@ -84,7 +84,7 @@ class Gate:
     ) -> None:
         self.app = app
         self.keys = keys
-        self.nonces = nonces
+        self.admission = admission
         self.limiter = limiter
         self.failure_limit = failure_limit
         self.max_age = max_age
@@ -106,7 +106,7 @@ class Gate:
             return
 
         try:
-            credential, parsed = self._identify(scope, now, address)
+            credential, parsed = await self._identify(scope, now, address)
         except _Refused as refused:
             await self._refuse(send, scope, address, ip_identity, refused.error, _close_if_body(scope))
             return
@@ -124,12 +124,11 @@ class Gate:
                 return
 
         try:
-            self._verify(scope, credential, parsed, bytes(body), now)
+            decision = await self._verify(scope, credential, parsed, bytes(body), now, ip_identity)
         except _Refused as refused:
             await self._refuse(send, scope, address, ip_identity, refused.error)
             return
 
-        decision = self.limiter.hit(credential.rate_limit, f"key:{credential.key_id}")
         if not decision.allowed:
             await send_json_error(send, errors.RATE_LIMITED, decision.headers())
             return
@@ -146,14 +145,14 @@ class Gate:
         extra: list[tuple[bytes, bytes]] = (),  # type: ignore[assignment]
     ) -> None:
         """Answer a refusal, counted against the caller's IP (429 once it is over the limit)."""
-        failures = self.limiter.hit(self.failure_limit, ip_identity)
+        failures = await self.limiter.hit(self.failure_limit, ip_identity)
         # The path as a repr: a decoded %0A must not start a forged line in the log.
         log.info("refused %s %r from %s: %s", scope["method"], scope["path"], address, error.code)
         await send_json_error(
             send, error if failures.allowed else errors.RATE_LIMITED, [*failures.headers(), *extra]
         )
 
-    def _identify(
+    async def _identify(
         self, scope: dict[str, Any], now: float, address: Any
     ) -> tuple[Credential, ParsedAuthorization]:
         """Everything the headers alone can refuse, before any of the body is read."""
@@ -169,7 +168,8 @@ class Gate:
         parsed = parse_authorization(header)
         if parsed is None:
             raise _Refused(errors.AUTH_HEADER_INVALID)
-        credential = self.keys.get(parsed.api_key)
+        keys = self.keys
+        credential = keys.get_inline(parsed.api_key) if keys.inline else await keys.get(parsed.api_key)
         if credential is None:
             raise _Refused(errors.AUTH_KEY_UNKNOWN)
         # Whole seconds, as the header carries: a timestamp exactly max_age away is in the
@@ -182,14 +182,16 @@ class Gate:
             raise _Refused(errors.BODY_TOO_LARGE)
         return credential, parsed
 
-    def _verify(
+    async def _verify(
         self,
         scope: dict[str, Any],
         credential: Credential,
         parsed: ParsedAuthorization,
         body: bytes,
         now: float,
-    ) -> None:
+        ip_identity: str,
+    ) -> Decision:
+        """The signature, then the nonce and the key's rate limit: the verdict, or _Refused."""
         # raw_path is the path as sent, undecoded; some servers (and httpx's test
         # transport) leave the query string on it, which the ASGI spec does not.
         raw_path = (scope.get("raw_path") or scope["path"].encode()).split(b"?", 1)[0]
@@ -198,13 +200,26 @@ class Gate:
             target += "?" + scope["query_string"].decode("latin-1")
         if not signature_matches(parsed, credential.secret, scope["method"], target, body):
             raise _Refused(errors.AUTH_HMAC_INVALID)
-        if not self.nonces.use(parsed.api_key, parsed.nonce, now):
+        # The nonce, then the key's rate limit: one step (on Redis, one round trip).
+        decision = await self.admission.admit(
+            credential.rate_limit,
+            _KEY_IDENTITIES[credential.key_id],
+            parsed.api_key,
+            parsed.nonce,
+            parsed.timestamp,
+            now,
+            (self.failure_limit, ip_identity),
+        )
+        if decision is None:
             raise _Refused(errors.AUTH_NONCE_REUSED)
+        return decision
 
 
 # ``ip:<address>``, the failure counter's identity: formatting an address costs a
 # microsecond, and the same few addresses call again and again.
 _IP_IDENTITIES: BoundedMemo[Any, str] = BoundedMemo(lambda address: f"ip:{address}", 4096)
+# ``key:<id>``, the rate limit's identity for a key.
+_KEY_IDENTITIES: BoundedMemo[int, str] = BoundedMemo(lambda key_id: f"key:{key_id}", 4096)
 
 
 def _close_if_body(scope: dict[str, Any]) -> list[tuple[bytes, bytes]]:

@@ -3,14 +3,21 @@
 Limits are parsed by the ``limits`` library. ``memory://`` counts within one process
 (:class:`LocalWindows`); ``redis://`` (RESELLER_API_REDIS_URL) counts in
 Redis, so a key's limit is global across every API process on every machine.
+
+On Redis the gate's calls (``hit``, ``blocked``) are async (``redis.asyncio``: the event
+loop serves other requests during the round trip) and each is one round trip: a Lua
+script counts and reads the window's expiry together (``limits`` takes two). The keys
+and their meaning are ``limits``' own fixed window (``INCRBY``, ``EXPIRE`` on the first
+hit), so its synchronous storage still reads them for the control panel (``current``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
+import redis.asyncio
 from limits import RateLimitItem
 from limits.storage import storage_from_string
 from prometheus_client import Counter
@@ -97,70 +104,138 @@ class LocalWindows:
         return int(window[0]), window[1]
 
 
+# KEYS[1]: the window; ARGV[1]: its length in seconds. Returns {count, ms left}.
+HIT_SCRIPT = """
+local count = redis.call('INCRBY', KEYS[1], 1)
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}
+"""
+
+
 class RateLimiter:
-    def __init__(self, storage_uri: str = "memory://", *, key_prefix: str = "reseller-api") -> None:
-        self._local: LocalWindows | None = None  # set for memory://: a faster path in hit()
-        if storage_uri.startswith(("redis://", "rediss://")):
+    def __init__(
+        self,
+        storage_uri: str = "memory://",
+        *,
+        key_prefix: str = "reseller-api",
+        client: redis.asyncio.Redis | None = None,
+    ) -> None:
+        self._local: LocalWindows | None = None  # set for memory://
+        self.redis: redis.asyncio.Redis | None = None
+        self._prefix = ""  # what Redis keys carry before limits' own key
+        if storage_uri.startswith(("redis://", "rediss://", "unix://")):
             # Our own prefix, so deployments (and test runs) sharing one Redis never mix counts.
-            options: dict[str, str | float] = {"key_prefix": f"{key_prefix}:limits", "socket_timeout": 2.0}
-            # A synchronous storage: the gate calls it inline.
+            prefix = f"{key_prefix}:limits"
+            options: dict[str, str | float] = {"key_prefix": prefix, "socket_timeout": 2.0}
+            # Synchronous, for the control panel's reads (the gate uses the async client).
             self.storage: WindowStorage = cast(WindowStorage, storage_from_string(storage_uri, **options))
+            self.redis = client or redis.asyncio.Redis.from_url(storage_uri, socket_timeout=2.0)
+            self._prefix = f"{prefix}:"
+            self._hit = self.redis.register_script(HIT_SCRIPT)
         elif storage_uri.startswith("memory://"):
             self.storage = self._local = LocalWindows()
         else:
             raise ValueError(f"unsupported rate-limit storage {storage_uri!r}: memory:// or redis://")
         self._keys: dict[str, tuple[RateLimitItem, str]] = {}
+        # Redis: windows this process saw over their limit -> (when the window ends, count).
+        self._over: dict[str, tuple[float, int]] = {}
 
     KEY_CACHE_SIZE = 10_000
 
-    def _key(self, item: RateLimitItem, identity: str) -> str:
-        """``item.key_for(identity)``, remembered: it joins five strings on every request.
+    def key(self, item: RateLimitItem, identity: str) -> str:
+        """Where the window is kept: ``item.key_for(identity)`` (plus our Redis prefix), remembered.
 
-        Cached by identity, and used only while the item is the very same object (a
-        changed limit comes as a new item when the key cache reloads a credential).
-        Bounded: emptied when full, so a flood of addresses costs no more memory.
+        It joins five strings on every request, so it is cached by identity, and used only
+        while the item is the very same object (a changed limit comes as a new item when
+        the key cache reloads a credential). Bounded: emptied when full, so a flood of
+        addresses costs no more memory.
         """
         cached = self._keys.get(identity)
         if cached is not None and cached[0] is item:
             return cached[1]
         if len(self._keys) >= self.KEY_CACHE_SIZE:
             self._keys.clear()
-        key = item.key_for(identity)
+        key = self._prefix + item.key_for(identity)
         self._keys[identity] = (item, key)
         return key
 
-    def hit(self, item: RateLimitItem, identity: str) -> Decision:
+    async def hit(self, item: RateLimitItem, identity: str) -> Decision:
         """Count one request for ``identity`` and say whether it may proceed.
 
         The count the increment returns is this request's own usage, even while other
-        processes count too, and saves a second round trip to Redis.
+        processes count too: no second read.
         """
-        key = self._key(item, identity)
-        if self._local is not None:  # in this process: one call, one clock reading
-            now = time.time()
-            count, reset_time = self._local.count(key, item.get_expiry(), now)
-        else:
-            count = self.storage.incr(key, item.get_expiry(), amount=1)
-            reset_time, now = self.storage.get_expiry(key), time.time()
-        allowed = count <= item.amount
-        if not allowed:
-            REFUSALS.labels(_kind(identity)).inc()
-        return self._decision(item, count, reset_time, allowed, now)
+        if self._local is not None:
+            return self.hit_local(item, identity)
+        count, left_ms = await self._hit(keys=[self.key(item, identity)], args=[item.get_expiry()])
+        return self.decide_remote(item, identity, count, left_ms)
+
+    def hit_local(self, item: RateLimitItem, identity: str) -> Decision:
+        """:meth:`hit` for ``memory://``, without a coroutine: one call, one clock reading."""
+        assert self._local is not None
+        now = time.time()
+        count, reset_time = self._local.count(self.key(item, identity), item.get_expiry(), now)
+        return self.decide(item, identity, count, reset_time, now)
 
     def blocked(self, item: RateLimitItem, identity: str) -> Decision | None:
-        """The refusal to send when ``identity`` is already over its limit, else None (one cheap lookup)."""
-        key = self._key(item, identity)
-        count = self.storage.get(key)
-        if count < item.amount:
+        """The refusal to send when ``identity`` is known to be over its limit, else None (no round trip).
+
+        In memory, exact. On Redis, what this process saw: windows it found over their
+        limit (counting a failure, or in the admission script, which checks the caller's
+        failure window again: Admission.admit) until they end. A caller over its limit
+        because of failures seen by other processes gets the same 429 from that script,
+        one HMAC later: the same answer, without a round trip on every request here.
+        """
+        key = self.key(item, identity)
+        if self._local is not None:
+            count = self._local.get(key)
+            if count < item.amount:
+                return None
+            return self.decide(item, identity, count, self._local.get_expiry(key), time.time(), refused=True)
+        over = self._over.get(key)
+        if over is None:
             return None
-        REFUSALS.labels(_kind(identity)).inc()
-        return self._decision(item, count, self.storage.get_expiry(key), False, time.time())
+        now = time.time()
+        if over[0] <= now:
+            del self._over[key]
+            return None
+        return self.decide(item, identity, over[1], over[0], now, refused=True)
 
     def current(self, item: RateLimitItem, identity: str) -> Decision:
         """The window as it stands, without counting a request (for the control panel)."""
         key = item.key_for(identity)
         count = self.storage.get(key)
         return self._decision(item, count, self.storage.get_expiry(key), count <= item.amount, time.time())
+
+    def decide_remote(
+        self, item: RateLimitItem, identity: str, count: Any, left_ms: Any, *, refused: bool = False
+    ) -> Decision:
+        """The verdict from what a Redis script answered: the count and the window's milliseconds left."""
+        now = time.time()
+        left = int(left_ms)
+        # -1: no expiry (cannot happen: set with the first hit); -2: gone meanwhile.
+        reset_time = now + (left / 1000 if left >= 0 else item.get_expiry())
+        count = int(count)
+        if count >= item.amount:  # for blocked(): over its limit until the window ends
+            if len(self._over) >= self.KEY_CACHE_SIZE:
+                self._over = {k: v for k, v in self._over.items() if v[0] > now}
+            self._over[self.key(item, identity)] = (reset_time, count)
+        return self.decide(item, identity, count, reset_time, now, refused=refused)
+
+    def decide(
+        self,
+        item: RateLimitItem,
+        identity: str,
+        count: int,
+        reset_time: float,
+        now: float,
+        *,
+        refused: bool = False,
+    ) -> Decision:
+        allowed = not refused and count <= item.amount
+        if not allowed:
+            REFUSALS.labels(_kind(identity)).inc()
+        return self._decision(item, count, reset_time, allowed, now)
 
     @staticmethod
     def _decision(item: RateLimitItem, count: int, reset_time: float, allowed: bool, now: float) -> Decision:

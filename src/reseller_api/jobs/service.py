@@ -148,11 +148,15 @@ def due(database: Database, now: float, limit: int = 20) -> list[str]:
         return [r[0] for r in rows]
 
 
+_NEXT_DUE = Query(
+    select(jobs.c.not_before).where(jobs.c.status == ONGOING).order_by(jobs.c.not_before).limit(1)
+)
+
+
 def next_due(database: Database) -> float | None:
-    with database.engine.connect() as conn:
-        return conn.execute(
-            select(jobs.c.not_before).where(jobs.c.status == ONGOING).order_by(jobs.c.not_before).limit(1)
-        ).scalar()
+    """When the earliest ongoing job is due (a point read on the status index), None when none is."""
+    row = database.fetch_one(_NEXT_DUE)
+    return None if row is None else float(row[0])
 
 
 def claim(database: Database, job_id: str, now: float, *, exclusive: bool = False) -> ClaimedJob | None:
@@ -164,7 +168,7 @@ def claim(database: Database, job_id: str, now: float, *, exclusive: bool = Fals
     conditions = [jobs.c.id == job_id, jobs.c.status == ONGOING]
     if not exclusive:
         conditions.append(or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now))
-    with database.transaction() as conn:
+    with database.autocommit() as conn:  # one statement: no BEGIN/COMMIT round trips
         claimed = conn.execute(
             update(jobs)
             .where(*conditions)

@@ -7,24 +7,50 @@ concurrent writers to SQLITE_BUSY). PostgreSQL: psycopg 3 through SQLAlchemy's p
 Hot reads (``fetch_one``/``fetch_all``) skip SQLAlchemy's execution layer: each
 :class:`Query` is compiled once per dialect and run on a raw DBAPI cursor, about six
 times cheaper than ``Connection.execute`` for a point read.
+
+On PostgreSQL a read is one round trip: the connection is in autocommit for it (no
+BEGIN, no COMMIT), psycopg prepares the statements it runs repeatedly, and no
+connection is pinged when it leaves a pool (``SELECT 1`` was a round trip of its own on
+every checkout). Instead a pooled connection whose socket has something to read while
+idle (the server closed it, or said why before closing) is discarded at checkout, a
+syscall; connections are recycled after :data:`RECYCLE_SECONDS`; and a read that finds
+its connection dead anyway (the server went away since) is retried once on a new one.
+``fetch_one_async``/``fetch_all_async`` do the same on asyncpg connections
+(:class:`AsyncReads`), so the event loop serves other requests during the round trip.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import select
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import ClauseElement
 
+if TYPE_CHECKING:
+    from reseller_api.store.asyncreads import AsyncReads
+
 Row = tuple[Any, ...]
+Args = Sequence[Any] | Mapping[str, Any]
+# Compiles statements for asyncpg ($1 parameters).
+_ASYNCPG: Dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
+# How long opening a PostgreSQL connection may take before the request is a 503.
+CONNECT_TIMEOUT = 5
+# A pooled PostgreSQL connection older than this is replaced at checkout (firewalls and
+# proxies drop idle connections silently; this bounds how old one can get).
+RECYCLE_SECONDS = 1800
 
 
 class Query:
@@ -38,7 +64,8 @@ class Query:
 
     def compiled(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         """SQL text, positional parameter order (None for named styles), literal values."""
-        cached = self._compiled.get(dialect.name)
+        name = f"{dialect.name}+{dialect.driver}"  # psycopg's named parameters, asyncpg's $1
+        cached = self._compiled.get(name)
         if cached is None:
             compiled = self.statement.compile(dialect=dialect)
             order = getattr(compiled, "positiontup", None)  # set by positional (qmark) dialects
@@ -46,7 +73,7 @@ class Query:
             # Literals in the statement (status == 'active') are bind parameters too.
             literals = {k: v for k, v in compiled.params.items() if v is not None}
             cached = (str(compiled), positions, literals)
-            self._compiled[dialect.name] = cached
+            self._compiled[name] = cached
         return cached
 
 
@@ -73,7 +100,16 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
         else:
             self.sqlite_path = None
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            self.engine = create_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_recycle=RECYCLE_SECONDS,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT},
+            )
+            event.listen(self.engine, "checkout", _discard_if_closed)
+        self.pool_size = pool_size
+        self._async_reads: AsyncReads | None = None  # PostgreSQL: asyncpg, on the app's event loop
         self.dialect = self.engine.dialect
         self._local = threading.local()
         self._watches: list[ChangeWatch] = []
@@ -88,6 +124,20 @@ class Database:
             yield conn
         self.commits += 1
 
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """For statements that each stand alone (reads, single-statement upserts).
+
+        PostgreSQL: in autocommit, so no BEGIN and no COMMIT round trips around them.
+        SQLite: a :meth:`transaction` (the same, for one statement).
+        """
+        if self.is_sqlite:
+            with self.transaction() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
     # -- hot reads -------------------------------------------------------------------
 
     def _sqlite_reader(self) -> sqlite3.Connection:
@@ -99,26 +149,66 @@ class Database:
             self._local.reader = conn
         return conn
 
-    def _run(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
-        sql, positions, literals = query.compiled(self.dialect)
-        args: Sequence[Any] | Mapping[str, Any]
+    @staticmethod
+    def _arguments_for(dialect: Dialect, query: Query, params: Mapping[str, Any]) -> tuple[str, Args]:
+        sql, positions, literals = query.compiled(dialect)
         if positions is not None:
             # Caller's values first, the statement's own literals for the rest (a list
             # comprehension: this runs on every hot read, and a generator costs more).
-            args = [params[name] if name in params else literals[name] for name in positions]
-        else:
-            args = {**literals, **params} if literals else params
+            return sql, [params[name] if name in params else literals[name] for name in positions]
+        return sql, ({**literals, **params} if literals else params)
+
+    def _run(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        sql, args = self._arguments_for(self.dialect, query, params)
         if self.is_sqlite:
             return self._sqlite_reader().execute(sql, args).fetchall()
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute(sql, args)
-            rows = [tuple(r) for r in cursor.fetchall()]
-            raw.commit()
-            return rows
-        finally:
-            raw.close()
+        for attempt in (1, 2):
+            raw = self.engine.raw_connection()
+            driver: psycopg.Connection[Any] = raw.driver_connection  # type: ignore[assignment]
+            try:
+                # Autocommit for the read alone: no BEGIN and no COMMIT round trips. The
+                # pool's reset on return is then a no-op; writes get it back as they left it.
+                driver.autocommit = True
+                try:
+                    return driver.execute(sql, args).fetchall()
+                finally:
+                    if not driver.broken:
+                        driver.autocommit = False
+            except psycopg.OperationalError as exc:
+                if not driver.broken:
+                    raise
+                raw.invalidate()  # and the pool drops every connection made before it
+                if attempt == 2:
+                    raise DatabaseUnavailable(str(exc)) from exc
+            finally:
+                raw.close()
+        raise AssertionError("unreachable")
+
+    async def fetch_one_async(self, query: Query, **params: Any) -> Row | None:
+        """``fetch_one`` without blocking the event loop on PostgreSQL (SQLite: inline, microseconds)."""
+        rows = self._run(query, params) if self.is_sqlite else await self._run_async(query, params)
+        return rows[0] if rows else None
+
+    async def fetch_all_async(self, query: Query, **params: Any) -> list[Row]:
+        return self._run(query, params) if self.is_sqlite else await self._run_async(query, params)
+
+    async def _run_async(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        reads = self._async_reads
+        loop = asyncio.get_running_loop()
+        if reads is None or reads.loop is not loop:
+            from reseller_api.store.asyncreads import AsyncReads  # asyncpg: loaded for PostgreSQL only
+
+            if reads is not None:
+                reads.close_now()  # a loop that has ended (tests run one loop per app)
+            reads = self._async_reads = AsyncReads(self.url, self.pool_size, loop)
+        sql, args = self._arguments_for(_ASYNCPG, query, params)
+        return await reads.run(sql, args)
+
+    async def close_async(self) -> None:
+        """Close the async read connections of this event loop (the app's shutdown)."""
+        if self._async_reads is not None and self._async_reads.loop is asyncio.get_running_loop():
+            self._async_reads.close_now()
+            self._async_reads = None
 
     def change_watch(self) -> ChangeWatch | None:
         """A cheap "did anyone commit since?" for caches; None when the engine has none (PostgreSQL)."""
@@ -136,6 +226,9 @@ class Database:
         return self._run(query, params)
 
     def dispose(self) -> None:
+        if self._async_reads is not None:
+            self._async_reads.close_now()
+            self._async_reads = None
         reader = getattr(self._local, "reader", None)
         if reader is not None:
             reader.close()
@@ -143,6 +236,27 @@ class Database:
         for watch in self._watches:
             watch.close()
         self.engine.dispose()
+
+
+class DatabaseUnavailable(Exception):
+    """PostgreSQL cannot be reached (or went away mid-read): the API answers 503, retry later."""
+
+
+def _socket_closed(conn: psycopg.Connection[Any]) -> bool:
+    """An idle connection with something to read was closed by the server (or told why): one syscall."""
+    if conn.closed:
+        return True
+    try:
+        readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):
+        return True
+    return bool(readable)
+
+
+def _discard_if_closed(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's checkout hook: a dead connection is replaced (the pool tries another)."""
+    if _socket_closed(dbapi_conn):
+        raise DisconnectionError("the server closed this connection")
 
 
 class ChangeWatch:

@@ -25,7 +25,7 @@ class SimulatedStore:
 
     def put(self, kind: str, name: str, data: dict[str, Any]) -> None:
         insert = sqlite_insert if self.db.is_sqlite else pg_insert
-        with self.db.transaction() as conn:
+        with self.db.autocommit() as conn:  # one statement: no BEGIN/COMMIT round trips
             statement = insert(simulated_objects).values(
                 kind=kind, name=name, data=json.dumps(data, sort_keys=True), created_at=time.time()
             )
@@ -36,7 +36,7 @@ class SimulatedStore:
             )
 
     def remove(self, kind: str, name: str) -> None:
-        with self.db.transaction() as conn:
+        with self.db.autocommit() as conn:
             conn.execute(
                 delete(simulated_objects).where(
                     simulated_objects.c.kind == kind, simulated_objects.c.name == name

@@ -97,7 +97,9 @@ class AccountReader:
         account_id: int = scope["path_params"]["account_id"]  # an int: the route's converter
         if not fits_int32(account_id):
             raise invalid(PARAMETER_INVALID, f"account_id: Expected `int` <= {INT32_MAX}, got {account_id}.")
-        found = service.get_account(context_of(scope).database, credential_of(scope).reseller_id, account_id)
+        found = await service.get_account(
+            context_of(scope).database, credential_of(scope).reseller_id, account_id
+        )
         if found is None:
             raise ApiProblem(NOT_FOUND, f"Account {account_id} does not exist.")
         await JSONBytes(found)(scope, receive, send)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, and_, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
+from reseller_api.conventions.integers import INT32_MAX
 from reseller_api.conventions.paging import Page
 from reseller_api.crypto import hash_password
 from reseller_api.errors import FieldProblem, ValidationFailed, define
@@ -92,8 +93,11 @@ def list_accounts(
     return [Account(id=r[0], identifier=r[1], servicepack_id=r[2]) for r in rows], total
 
 
-def get_account(database: Database, reseller_id: int, account_id: int) -> AccountDetail | None:
-    row = database.fetch_one(_DETAIL, account_id=account_id, reseller_id=reseller_id)
+async def get_account(database: Database, reseller_id: int, account_id: int) -> AccountDetail | None:
+    """One indexed read; on PostgreSQL awaited, so the event loop serves others meanwhile."""
+    if not 0 < account_id <= INT32_MAX:  # ids are int32: anything else cannot exist
+        return None
+    row = await database.fetch_one_async(_DETAIL, account_id=account_id, reseller_id=reseller_id)
     if row is None:
         return None
     return AccountDetail(

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, null, select, update
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.context import AppContext
@@ -201,30 +202,53 @@ def _lock_zone(conn: Connection, zone: Zone, reseller_id: int) -> None:
         raise ApiProblem(ZONE_NOT_FOUND, f"You have no DNS zone for {zone.domain_name!r}.")
 
 
+def _lock_zone_named(conn: Connection, reseller_id: int, domain_name: str) -> Zone:
+    """:func:`find_zone` and :func:`_lock_zone` in one statement, inside the caller's transaction."""
+    canonical = canonical_domain_name(domain_name)
+    locked = (
+        None
+        if canonical is None
+        else conn.execute(
+            select(dns_zones.c.id)
+            .where(dns_zones.c.domain_name == canonical, dns_zones.c.reseller_id == reseller_id)
+            .with_for_update()
+        ).first()
+    )
+    if locked is None or canonical is None:
+        raise ApiProblem(ZONE_NOT_FOUND, f"You have no DNS zone for {domain_name!r}.")
+    return Zone(int(locked[0]), canonical)
+
+
 def _check_zone_rules(conn: Connection, zone: Zone, record: Record, own_pk: int | None) -> None:
     """What an authoritative server refuses to load: CNAME at the apex or beside other data,
     ALIAS beside address records, and the same record twice. A CNAME at the apex is a
     malformed record (``validation_errors``); the others are refusals about what the zone
-    already holds (a top-level error, as the vendor answers ``ssh_key_already_exists``)."""
+    already holds (a top-level error, as the vendor answers ``ssh_key_already_exists``).
+
+    One statement (one round trip): each rule is a scalar subquery answering the type of
+    the first record in its way, checked in this order."""
     if record.type == "CNAME" and record.name == "@":
         raise invalid(CNAME_AT_APEX)
     fqdn = zone.domain_name if record.name == "@" else f"{record.name}.{zone.domain_name}"
 
-    def first_other(*conditions: ColumnElement[bool]) -> str | None:
+    def first_other(*conditions: ColumnElement[bool]) -> ScalarSelect[Any]:
         query = select(dns_records.c.type).where(
             dns_records.c.zone_id == zone.id, dns_records.c.name == record.name, *conditions
         )
         if own_pk is not None:
             query = query.where(dns_records.c.id != own_pk)
-        return conn.execute(query.limit(1)).scalar()
+        return query.limit(1).scalar_subquery()
 
-    found = first_other() if record.type == "CNAME" else first_other(dns_records.c.type == "CNAME")
-    if found is not None:
-        raise ApiProblem(CNAME_CONFLICT, f"{CNAME_CONFLICT.text} {fqdn} already has a {found} record.")
     clashing = {"ALIAS": ("A", "AAAA", "ALIAS"), "A": ("ALIAS",), "AAAA": ("ALIAS",)}.get(record.type)
-    if clashing and (found := first_other(dns_records.c.type.in_(clashing))) is not None:
-        raise ApiProblem(ALIAS_CONFLICT, f"{ALIAS_CONFLICT.text} {fqdn} already has a {found} record.")
-    if first_other(dns_records.c.type == record.type, dns_records.c.rdata == record.rdata) is not None:
+    cname = first_other() if record.type == "CNAME" else first_other(dns_records.c.type == "CNAME")
+    alias = first_other(dns_records.c.type.in_(clashing)) if clashing else null()
+    same = first_other(dns_records.c.type == record.type, dns_records.c.rdata == record.rdata)
+    row = conn.execute(select(cname, alias, same)).one()
+    if row[0] is not None:
+        raise ApiProblem(CNAME_CONFLICT, f"{CNAME_CONFLICT.text} {fqdn} already has a {row[0]} record.")
+    if row[1] is not None:
+        raise ApiProblem(ALIAS_CONFLICT, f"{ALIAS_CONFLICT.text} {fqdn} already has a {row[1]} record.")
+    if row[2] is not None:
         raise ApiProblem(DUPLICATE, f"{DUPLICATE.text} ({record.type} {fqdn} {record.rdata})")
 
 
@@ -264,7 +288,7 @@ def _sync(context: AppContext, zone: Zone, owners: set[tuple[str, str]]) -> None
     """Push the touched RRsets to the DNS backend, after our commit (world steps never run inside
     our transactions); each push replaces the whole RRset, so a repeat converges. The SOA goes
     last, so a secondary that sees the new serial finds the new data."""
-    with context.database.engine.connect() as conn:  # closed before the backend writes
+    with context.database.autocommit() as conn:  # closed before the backend writes
         rrsets = read_rrsets(conn, zone.id, owners)
     for rrset in sorted(rrsets, key=lambda r: r.type == "SOA"):
         context.backends.dns.replace_rrset(zone.domain_name, rrset.name, rrset.type, rrset.ttl, rrset.rdatas)
@@ -325,18 +349,23 @@ def create_record(
     context: AppContext, reseller_id: int, domain_name: str, body: DnsRecordInput
 ) -> tuple[Zone, str]:
     """Add a record; returns its zone and id. ``id`` in the body is ignored, as the API text says."""
-    zone = find_zone(context.database, reseller_id, domain_name)
-    _refuse_soa(body.type)
-    record = build(zone.domain_name, body)
+    # Three statements in the transaction, each one round trip on PostgreSQL, while the zone
+    # is locked (its writers queue on that lock: bench/writes.py): find and lock it, check
+    # the zone's rules, insert at the next position; then the SOA's serial moves on.
     with context.database.transaction() as conn:
-        _lock_zone(conn, zone, reseller_id)
+        zone = _lock_zone_named(conn, reseller_id, domain_name)
+        _refuse_soa(body.type)
+        record = build(zone.domain_name, body)
         _check_zone_rules(conn, zone, record, None)
-        last = conn.execute(select(func.max(dns_records.c.position)).where(dns_records.c.zone_id == zone.id))
-        position = int(last.scalar() or 0) + 1
+        next_position = (
+            select(func.coalesce(func.max(dns_records.c.position), 0) + 1)
+            .where(dns_records.c.zone_id == zone.id)
+            .scalar_subquery()
+        )
         now = time.time()
         pk = conn.execute(
             insert(dns_records)
-            .values(zone_id=zone.id, position=position, created_at=now, **apex.values(record))
+            .values(zone_id=zone.id, position=next_position, created_at=now, **apex.values(record))
             .returning(dns_records.c.id)
         ).scalar_one()
         soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, now)
