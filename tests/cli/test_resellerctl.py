@@ -57,7 +57,7 @@ def test_configure_from_bootstrap_writes_a_private_profile(site: Site) -> None:
 def test_configure_with_flags_and_no_terminal(site: Site, alice: dict[str, str]) -> None:
     done = site.ctl(
         "configure", "--profile", "flags", "--url", site.server.base_url,
-        "--api-key", alice["RESELLER_API_KEY"], "--api-secret", alice["RESELLER_API_SECRET"],
+        f"--api-key={alice['RESELLER_API_KEY']}", f"--api-secret={alice['RESELLER_API_SECRET']}",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert site.ctl("--profile", "flags", "accounts", "list").returncode == 0

@@ -184,8 +184,9 @@ def test_configure_checks_before_saving(site: Site, carol: dict[str, str]) -> No
     assert "authorization_hmac_invalid" in refused.stderr
     assert (path.read_text() if path.exists() else "") == before
     key, secret = carol["RESELLER_API_KEY"], carol["RESELLER_API_SECRET"]
-    saved = site.ctl("configure", "--profile", "good", "--url", site.server.base_url, "--api-key", key,
-                     "--api-secret", secret, "--format", "table")  # fmt: skip
+    # `=`: a generated secret may begin with "-", which would read as an option.
+    saved = site.ctl("configure", "--profile", "good", "--url", site.server.base_url, f"--api-key={key}",
+                     f"--api-secret={secret}", "--format", "table")  # fmt: skip
     assert saved.returncode == 0, saved.stderr
     assert "checked against the server" in saved.stdout
     offline = site.ctl("configure", "--profile", "later", "--url", "http://127.0.0.1:9", "--api-key", "k",

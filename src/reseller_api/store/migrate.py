@@ -81,6 +81,13 @@ def upgrade(database: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def head() -> str:
+    """The newest revision this version knows."""
+    found = _script().get_current_head()
+    assert found is not None
+    return found
+
+
 def current_revision(database: Database) -> str | None:
     with database.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
