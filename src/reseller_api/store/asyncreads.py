@@ -100,7 +100,18 @@ class AsyncReads:
         return False
 
     def close_now(self) -> None:
-        """Close the idle connections, from any thread (``terminate`` needs no event loop)."""
+        """Close the idle connections, from any thread, even once their event loop has ended."""
         while self._idle:
             self._open -= 1
-            self._idle.pop().terminate()
+            conn = self._idle.pop()
+            try:
+                conn.terminate()  # aborts the transport: no round trip, nothing awaited
+            except RuntimeError:
+                # Its loop has ended (one loop per app call in tests, a server stopped without
+                # its shutdown): the abort marked the connection closed, then failed scheduling
+                # on the loop. The socket is closed here instead (asyncpg and asyncio keep no
+                # public handle on it); the closed loop's selector no longer watches it.
+                transport = conn._transport
+                sock, transport._sock = transport._sock, None
+                if sock is not None:
+                    sock.close()
