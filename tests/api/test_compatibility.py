@@ -189,6 +189,23 @@ def test_refusals_about_the_world_are_top_level_and_malformed_input_is_validatio
     assert set(malformed.json()) == {"validation_errors"}
 
 
+def test_limits_reached_are_top_level_refusals(api: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hosting at its SSH key or task limit: the world's state, so a top-level error_code."""
+    from reseller_api.resources.linuxhostings import ssh, tasks
+    from tests.api.test_linuxhostings_tasks import NIGHTLY, TASKS
+
+    account(api)
+    monkeypatch.setattr(ssh, "MAX_KEYS_PER_HOSTING", 1)
+    monkeypatch.setattr(tasks, "MAX_TASKS_PER_HOSTING", 1)
+    keys = "/v2/linuxhostings/example.com/ssh/keys"
+    assert api.post(keys, {"public_key": openssh(ed25519.Ed25519PrivateKey.generate())}).status_code == 201
+    top_level(
+        api.post(keys, {"public_key": openssh(ed25519.Ed25519PrivateKey.generate())}), "ssh_key_limit_reached"
+    )
+    assert api.post(TASKS, NIGHTLY).status_code == 201
+    top_level(api.post(TASKS, {**NIGHTLY, "cron_expression": "0 4 * * *"}), "scheduled_task_limit_reached")
+
+
 # -- 5. record ids are never reused --------------------------------------------------------------
 
 

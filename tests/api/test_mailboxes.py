@@ -113,6 +113,7 @@ def test_pack_count_is_enforced_at_its_boundary(api: Caller) -> None:
     over = mailbox(api, account, "u5@mail.be")
     assert over.status_code == 400  # type: ignore[attr-defined]
     assert codes(over) == ["mailbox_quota_exceeded"]
+    assert set(over.json()) == {"error_code", "error_text"}  # type: ignore[attr-defined]  # top level: the world's state
     assert len(api.get("/v2/mailboxes?domain_name=mail.be").json()) == 5
     assert api.delete("/v2/mailboxes/u0@mail.be").status_code == 204
     assert mailbox(api, account, "u5@mail.be").status_code == 201  # type: ignore[attr-defined]

@@ -98,6 +98,7 @@ def test_pack_count_is_enforced_at_its_boundary(api: Caller, account: int) -> No
     assert accepted.status_code == 202
     over = order(api, account, "three")
     assert codes(over) == ["mysql_quota_exceeded"]
+    assert set(over.json()) == {"error_code", "error_text"}  # top level: the world's state, not the input
     api.wait_job(accepted.headers["location"])
     assert codes(order(api, account, "three")) == ["mysql_quota_exceeded"]
     assert api.delete(f"/v2/mysqldatabases/id{account}_one").status_code == 204

@@ -239,3 +239,22 @@ def test_an_unexpected_error_in_a_health_check_is_json(
 
     monkeypatch.setattr(type(app), "_readiness", broken)
     _assert_json_500(test_client.get("/readyz"))
+
+
+def test_the_route_labels_docs_deployment_names_are_the_ones_metrics_use(api: Caller) -> None:
+    """docs/deployment.md quotes two route templates as examples: they must be real labels."""
+    from pathlib import Path
+
+    documented = Path(__file__).parents[2].joinpath("docs", "deployment.md").read_text()
+    quoted = re.search(r"router spells it \(`([^`]+)`,\s*`([^`]+)`\)", documented)
+    assert quoted, "docs/deployment.md no longer quotes the route labels"
+    order = {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123x"}
+    api.wait_job(api.post("/v2/accounts", order).headers["Location"])
+    account = api.get("/v2/accounts").json()[0]["id"]
+    assert api.get(f"/v2/accounts/{account}").status_code == 200
+    record = api.post("/v2/dns/example.com/records", {"type": "TXT", "record_name": "x", "content": "y"})
+    assert record.status_code == 201, record.text
+    assert api.get(record.headers["Location"]).status_code == 200
+    metrics = api.client.get("/metrics").text
+    for template in quoted.groups():
+        assert f'route="{template}",status="200"' in metrics, template

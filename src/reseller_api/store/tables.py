@@ -49,7 +49,7 @@ api_keys = Table(
     Column("revoked", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
     Column("last_used_at", Float, nullable=True),
-    # What people call the key ("billing"), a note, and where it was last used from (0011).
+    # What people call the key ("billing"), a note, and where it was last used from (0009).
     Column("name", String(64), nullable=False, server_default=""),
     Column("note", Text, nullable=False, server_default=""),
     Column("last_used_address", String(64), nullable=True),
@@ -129,7 +129,7 @@ provisioning_jobs = Table(
     Column("finished_at", Float, nullable=True),
     Column("resource_links", Text, nullable=True),
     Column("error", Text, nullable=True),
-    # What the job is about, for people (a domain, a database): kept when the payload is dropped (0011).
+    # What the job is about, for people (a domain, a database): kept when the payload is dropped (0009).
     Column("subject", String(253), nullable=True),
     Index("ix_provisioning_jobs_status_not_before", "status", "not_before"),
 )
@@ -215,7 +215,7 @@ panel_sessions = Table(
 )
 
 # A form submitted once: its one-time token's SHA-256 and where its result is, so a form sent
-# again (a reload, the back button) answers "already done" instead of acting twice (0011).
+# again (a reload, the back button) answers "already done" instead of acting twice (0009).
 panel_submitted_forms = Table(
     "panel_submitted_forms",
     metadata,
@@ -232,7 +232,7 @@ panel_submitted_forms = Table(
 )
 
 # A new secret may be shown once, to the session that created or rotated it: the row says
-# so, and is deleted by the page that shows the secret (decrypted from api_keys) (0011).
+# so, and is deleted by the page that shows the secret (decrypted from api_keys) (0009).
 panel_secret_views = Table(
     "panel_secret_views",
     metadata,

@@ -1,7 +1,7 @@
 """The fingerprint of the secret key the stored API secrets are encrypted with.
 
 Revision ID: 0010
-Revises: 0011 (re-chained after main's 0011 when main was merged in; first written on 0006)
+Revises: 0009
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0011"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
