@@ -119,9 +119,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database, clock: FakeClock) -> Any:
+def app(settings: Settings, database: Database, clock: FakeClock) -> Iterator[Any]:
     # Scale-out mode: a procrastinate worker runs inside the test's app (the tests patch backends).
-    return create_app(settings, database=database, clock=clock, run_jobs=True)
+    app = create_app(settings, database=database, clock=clock, run_jobs=True)
+    yield app
+    app.dispose()  # Redis connections of the loops the test ran the app on
 
 
 @pytest.fixture

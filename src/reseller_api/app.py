@@ -78,8 +78,7 @@ def create_app(
             await runner.stop()
             # Async connections belong to this event loop: closed with it.
             await database.close_async()
-            if limiter.redis is not None:
-                await limiter.redis.connection_pool.disconnect()
+            await limiter.close()
 
     litestar = Litestar(
         route_handlers=[
@@ -133,7 +132,9 @@ def create_app(
     )
     controlpanel.attach(litestar, gate)
     # /healthz, /readyz, /metrics and request metrics, around the gate (see health.py).
-    operations = Operations(gate, settings=settings, database=database, runner=runner, runs_jobs=run_jobs)
+    operations = Operations(
+        gate, settings=settings, database=database, runner=runner, runs_jobs=run_jobs, limiter=limiter
+    )
     operations.litestar = litestar  # type: ignore[attr-defined]
     operations.context = context  # type: ignore[attr-defined]
     return operations

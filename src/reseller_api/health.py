@@ -39,6 +39,7 @@ from reseller_api import errors
 from reseller_api.conventions.errors import is_outage
 from reseller_api.conventions.gate import CREDENTIAL_SCOPE_KEY
 from reseller_api.conventions.network import from_trusted_proxy
+from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.conventions.responses import CONTENT_TYPE, DATE, JSON, RETRY_AFTER, http_date
 from reseller_api.jobs import service as jobs
 from reseller_api.jobs.runner import Runner
@@ -89,8 +90,10 @@ class Operations:
         runner: Runner,
         runs_jobs: bool,
         redis_client: redis.Redis | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.app = app
+        self.limiter = limiter  # the gate's: its Redis connections are ours to close (dispose)
         self.settings = settings
         self.database = database
         self.runner = runner
@@ -105,6 +108,17 @@ class Operations:
         # sets are few (route templates x methods x statuses), so we keep the children.
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[str, Any] = {}
+
+    def dispose(self) -> None:
+        """Close the Redis connections the app holds, without an event loop.
+
+        The lifespan's shutdown closes them on its loop; an app called without its
+        lifespan (tests call it once per event loop) is disposed of with this.
+        """
+        if self.limiter is not None:
+            self.limiter.dispose()
+        if self.redis is not None:
+            self.redis.close()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":

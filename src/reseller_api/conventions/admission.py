@@ -71,6 +71,7 @@ class Admission:
                 self.limiter.key(item, identity),
             ],
             args=[failure_item.amount, self._nonce_seconds, item.get_expiry()],
+            client=self.limiter.client(),
         )
         verdict = int(answer[0])
         if verdict == 0:

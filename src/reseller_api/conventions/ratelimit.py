@@ -13,6 +13,7 @@ hit), so its synchronous storage still reads them for the control panel (``curre
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from typing import Any, NamedTuple, Protocol, cast
@@ -23,6 +24,7 @@ from limits.storage import storage_from_string
 from prometheus_client import Counter
 
 from reseller_api.conventions.responses import RETRY_AFTER
+from reseller_api.eventloops import abort_now
 
 REFUSALS = Counter("reseller_api_rate_limit_refusals", "Requests refused with 429, by limit", ["limit"])
 
@@ -122,6 +124,8 @@ class RateLimiter:
     ) -> None:
         self._local: LocalWindows | None = None  # set for memory://
         self.redis: redis.asyncio.Redis | None = None
+        self._redis_url = storage_uri
+        self._redis_loop: asyncio.AbstractEventLoop | None = None  # where self.redis's connections live
         self._prefix = ""  # what Redis keys carry before limits' own key
         if storage_uri.startswith(("redis://", "rediss://", "unix://")):
             # Our own prefix, so deployments (and test runs) sharing one Redis never mix counts.
@@ -141,6 +145,47 @@ class RateLimiter:
         self._over: dict[str, tuple[float, int]] = {}
 
     KEY_CACHE_SIZE = 10_000
+
+    def client(self) -> redis.asyncio.Redis:
+        """The async Redis client of the running event loop (Redis only).
+
+        Its connections belong to the loop that opened them. A server has one loop, but a
+        loop that ends (the tests run one per app call) leaves them unusable: the next
+        loop gets a client of its own, the old one's sockets closed at once.
+        """
+        assert self.redis is not None
+        loop = asyncio.get_running_loop()
+        if self._redis_loop is not loop:
+            if self._redis_loop is not None:
+                self._drop_connections()
+                self.redis = redis.asyncio.Redis.from_url(self._redis_url, socket_timeout=2.0)
+            self._redis_loop = loop
+        return self.redis
+
+    async def close(self) -> None:
+        """Close the Redis connections (the app's shutdown, on the loop that used them)."""
+        if self.redis is not None and self._redis_loop is asyncio.get_running_loop():
+            await self.redis.connection_pool.disconnect()
+            self._redis_loop = None
+        self.dispose()
+
+    def dispose(self) -> None:
+        """Close the Redis connections without an event loop: theirs may have ended."""
+        if self.redis is not None and self._redis_loop is not None:
+            self._drop_connections()
+            self._redis_loop = None
+
+    def _drop_connections(self) -> None:
+        """Abort every connection at once (redis-py's disconnect awaits their loop)."""
+        assert self.redis is not None
+        pool = self.redis.connection_pool
+        for conn in [*pool._available_connections, *pool._in_use_connections]:
+            writer = conn._writer
+            conn._reader = conn._writer = None
+            if writer is not None:
+                abort_now(writer.transport)
+        pool._available_connections.clear()
+        pool._in_use_connections.clear()
 
     def key(self, item: RateLimitItem, identity: str) -> str:
         """Where the window is kept: ``item.key_for(identity)`` (plus our Redis prefix), remembered.
@@ -167,7 +212,9 @@ class RateLimiter:
         """
         if self._local is not None:
             return self.hit_local(item, identity)
-        count, left_ms = await self._hit(keys=[self.key(item, identity)], args=[item.get_expiry()])
+        count, left_ms = await self._hit(
+            keys=[self.key(item, identity)], args=[item.get_expiry()], client=self.client()
+        )
         return self.decide_remote(item, identity, count, left_ms)
 
     def hit_local(self, item: RateLimitItem, identity: str) -> Decision:

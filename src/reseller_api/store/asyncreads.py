@@ -10,6 +10,7 @@ from collections import deque
 
 import asyncpg
 
+from reseller_api.eventloops import close_socket
 from reseller_api.store.database import CONNECT_TIMEOUT, Args, DatabaseUnavailable, Row
 
 
@@ -107,11 +108,4 @@ class AsyncReads:
             try:
                 conn.terminate()  # aborts the transport: no round trip, nothing awaited
             except RuntimeError:
-                # Its loop has ended (one loop per app call in tests, a server stopped without
-                # its shutdown): the abort marked the connection closed, then failed scheduling
-                # on the loop. The socket is closed here instead (asyncpg and asyncio keep no
-                # public handle on it); the closed loop's selector no longer watches it.
-                transport = conn._transport
-                sock, transport._sock = transport._sock, None
-                if sock is not None:
-                    sock.close()
+                close_socket(conn._transport)  # its loop has ended (see eventloops)
