@@ -35,7 +35,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, His
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from reseller_api import errors
+from reseller_api import clock, errors
 from reseller_api.conventions.errors import is_outage
 from reseller_api.conventions.gate import CREDENTIAL_SCOPE_KEY
 from reseller_api.conventions.network import from_trusted_proxy
@@ -242,7 +242,7 @@ class Operations:
         """Read at scrape time from the database, so every process reports the same queue."""
         try:
             counts = jobs.counts_by_status(self.database)
-            waiting = jobs.waiting(self.database, time.time())
+            waiting = jobs.waiting(self.database, clock.time())
         except DBAPIError:
             return
         for status in {*JOB_STATUSES, *counts}:

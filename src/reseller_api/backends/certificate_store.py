@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from reseller_api import clock
 from reseller_api.backends.base import BackendRefused
 from reseller_api.backends.files import write_atomically
 
@@ -47,7 +48,8 @@ _CN_MAX = 64
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Now, from the installation's clock (see reseller_api.clock)."""
+    return clock.now()
 
 
 def normalise_names(names: Sequence[str]) -> tuple[str, ...]:

@@ -19,13 +19,13 @@ cryptography is done.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from limits import RateLimitItem
 from litestar.utils import normalize_path
 
+from reseller_api import clock as installation_clock
 from reseller_api import errors
 from reseller_api.caching import BoundedMemo
 from reseller_api.conventions.admission import Admission
@@ -80,7 +80,7 @@ class Gate:
         max_age: int,
         max_body: int,
         trusted_proxies: tuple[IPNetwork, ...],
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = installation_clock.time,
     ) -> None:
         self.app = app
         self.keys = keys

@@ -7,12 +7,12 @@ import json
 import os
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from reseller_api import clock
 from reseller_api.credentials import keyring
 from reseller_api.crypto import SecretBox
 from reseller_api.errors import ApiProblem, define
@@ -158,7 +158,7 @@ class CredentialsService:
                 raise ApiProblem(RESELLER_EXISTS, f"A reseller named {name!r} already exists.")
             return int(
                 conn.execute(
-                    insert(resellers).values(name=name, created_at=time.time()).returning(resellers.c.id)
+                    insert(resellers).values(name=name, created_at=clock.time()).returning(resellers.c.id)
                 ).scalar_one()
             )
 
@@ -172,7 +172,7 @@ class CredentialsService:
             raise ApiProblem(RESELLER_NAME_INVALID)
         return int(
             conn.execute(
-                insert(resellers).values(name=name, created_at=time.time()).returning(resellers.c.id)
+                insert(resellers).values(name=name, created_at=clock.time()).returning(resellers.c.id)
             ).scalar_one()
         )
 
@@ -212,7 +212,7 @@ class CredentialsService:
                     secret_encrypted=self._encrypt(conn, api_secret),
                     rate_limit=rate_limit,
                     revoked=False,
-                    created_at=time.time(),
+                    created_at=clock.time(),
                     name=name,
                     note=note,
                 )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 
+from reseller_api import clock
 from reseller_api.backends import Backends
 from reseller_api.jobs import service
 from reseller_api.jobs.registry import HANDLERS, JobContext, TransientError
@@ -73,13 +73,13 @@ class Runner:
             self._wake.clear()
             try:
                 upcoming = await self._next_due()
-                if upcoming is not None and upcoming <= time.time():
+                if upcoming is not None and upcoming <= clock.time():
                     await asyncio.to_thread(self.run_due)
                     upcoming = await self._next_due()
             except Exception:  # the database may be briefly away; keep the runner alive
                 log.exception("job runner iteration failed; retrying")
                 upcoming = None
-            wait = IDLE_POLL if upcoming is None else min(IDLE_POLL, max(0.0, upcoming - time.time()))
+            wait = IDLE_POLL if upcoming is None else min(IDLE_POLL, max(0.0, upcoming - clock.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.02))
 
@@ -97,14 +97,14 @@ class Runner:
     def run_due(self) -> int:
         """Run every job that is due now; returns how many were executed."""
         count = 0
-        for job_id in service.due(self.db, time.time()):
+        for job_id in service.due(self.db, clock.time()):
             if self.run_one(job_id):
                 count += 1
         return count
 
     def run_one(self, job_id: str, *, exclusive: bool = False) -> bool:
         """Run one job. ``exclusive``: called by procrastinate, which retries on RetryLater."""
-        job = service.claim(self.db, job_id, time.time(), exclusive=exclusive)
+        job = service.claim(self.db, job_id, clock.time(), exclusive=exclusive)
         if job is None:
             return False
         handler = HANDLERS.get(job.kind)

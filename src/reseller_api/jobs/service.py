@@ -8,7 +8,6 @@ row and its queue entry commit (or roll back) together.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 import weakref
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, update
 
+from reseller_api import clock
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import provisioning_jobs as jobs
 
@@ -93,7 +93,7 @@ def enqueue(
     conn: Connection, *, reseller_id: int, kind: str, payload: dict[str, object], duration: float
 ) -> str:
     """Insert the job in the caller's transaction: the 202 and the job commit together."""
-    now = time.time()
+    now = clock.time()
     job_id = str(uuid.uuid4())
     conn.execute(
         insert(jobs).values(
@@ -221,7 +221,7 @@ def finish(conn: Connection, job_id: str, links: list[str]) -> None:
         .values(
             status=FINISHED,
             resource_links=json.dumps(links),
-            finished_at=time.time(),
+            finished_at=clock.time(),
             lease_until=None,
             payload="{}",  # whatever the job carried (password hashes included) is dropped
         )
@@ -235,7 +235,7 @@ def fail(conn: Connection, job_id: str, reason: str) -> None:
         .values(
             status=FAILED,
             error=reason[:2000],
-            finished_at=time.time(),
+            finished_at=clock.time(),
             lease_until=None,
             payload="{}",
         )
@@ -247,5 +247,5 @@ def retry_later(database: Database, job_id: str, delay: float) -> None:
         conn.execute(
             update(jobs)
             .where(jobs.c.id == job_id)
-            .values(lease_until=None, not_before=time.time() + delay, estimate=time.time() + delay + 1)
+            .values(lease_until=None, not_before=clock.time() + delay, estimate=clock.time() + delay + 1)
         )

@@ -16,10 +16,10 @@ Registrations run for one year; what we registered lives in the simulated store
 from __future__ import annotations
 
 import hmac
-import time
 from datetime import UTC, datetime
 from typing import Any
 
+from reseller_api import clock
 from reseller_api.backends.base import RegistryError
 from reseller_api.backends.simulated.world import SimulatedStore
 from reseller_api.settings import Settings
@@ -66,7 +66,7 @@ class SimulatedRegistry:
             return float(existing["expires"])
         if self.availability(domain_name) != "available":
             raise RegistryError(f"{domain_name} is not available for registration")
-        expires = years_on(time.time(), years)
+        expires = years_on(clock.time(), years)
         self.store.put(KIND, domain_name, self._record(name_servers, expires, "registration"))
         return expires
 
@@ -77,7 +77,7 @@ class SimulatedRegistry:
         expected = self.auth_codes.get(domain_name)
         if expected is None or not hmac.compare_digest(expected.encode(), auth_code.encode()):
             raise RegistryError(f"the registry refused the transfer of {domain_name}: invalid auth code")
-        expires = years_on(time.time())
+        expires = years_on(clock.time())
         self.store.put(KIND, domain_name, self._record(name_servers, expires, "transfer"))
         return expires
 

@@ -8,13 +8,13 @@ table to prove a job never provisioned twice. Each simulated backend (hosting, D
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from reseller_api import clock
 from reseller_api.store.database import Database
 from reseller_api.store.tables import simulated_objects
 
@@ -27,7 +27,7 @@ class SimulatedStore:
         insert = sqlite_insert if self.db.is_sqlite else pg_insert
         with self.db.autocommit() as conn:  # one statement: no BEGIN/COMMIT round trips
             statement = insert(simulated_objects).values(
-                kind=kind, name=name, data=json.dumps(data, sort_keys=True), created_at=time.time()
+                kind=kind, name=name, data=json.dumps(data, sort_keys=True), created_at=clock.time()
             )
             conn.execute(
                 statement.on_conflict_do_update(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import Connection, delete, insert, select, update
 
+from reseller_api import clock
 from reseller_api.backends.simulated.registry import years_on
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
@@ -28,7 +27,7 @@ def _zone_apex(ctx: JobContext, payload: Payload) -> tuple[tuple[str, ...], int]
     """The new zone's name servers and first SOA serial, as the order fixed them (jobs queued by
     an older version carry neither: ours, and a serial from the day it runs)."""
     name_servers = tuple(payload.get("name_servers") or ctx.backends.name_servers)
-    return name_servers, int(payload.get("soa_serial") or zone.initial_serial(time.time()))
+    return name_servers, int(payload.get("soa_serial") or zone.initial_serial(clock.time()))
 
 
 def _provision(ctx: JobContext, payload: Payload) -> None:
@@ -53,7 +52,7 @@ def _provision(ctx: JobContext, payload: Payload) -> None:
 def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
     account_id, domain = payload["account_id"], payload["identifier"]
     assets = set(payload["assets"])
-    now = time.time()
+    now = clock.time()
     if "linux_hosting" in assets:
         conn.execute(
             insert(linux_hostings).values(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from msgspec import UNSET
 from sqlalchemy import Connection, and_, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.conventions.integers import INT32_MAX
 from reseller_api.conventions.paging import Page
@@ -201,7 +200,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                         identifier=identifier,
                         servicepack_id=servicepack_id,
                         status=PROVISIONING,
-                        created_at=time.time(),
+                        created_at=clock.time(),
                     )
                     .returning(accounts.c.id)
                 ).scalar_one()
@@ -220,7 +219,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                     "domain_id": _domain_to_register(context, conn, reseller_id, identifier, registrable),
                     # What the new zone's SOA and NS will say, fixed now so every retry agrees.
                     "name_servers": list(context.backends.name_servers),
-                    "soa_serial": zone.initial_serial(time.time()),
+                    "soa_serial": zone.initial_serial(clock.time()),
                 },
                 duration=context.backends.step_duration,
             )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, null, select, update
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from reseller_api import clock
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.context import AppContext
 from reseller_api.conventions.integers import fits_int32
@@ -362,7 +362,7 @@ def create_record(
             .where(dns_records.c.zone_id == zone.id)
             .scalar_subquery()
         )
-        now = time.time()
+        now = clock.time()
         pk = conn.execute(
             insert(dns_records)
             .values(zone_id=zone.id, position=next_position, created_at=now, **apex.values(record))
@@ -405,7 +405,7 @@ def update_record(
         if record.name != current.name:  # an apex NS renamed away leaves the apex one fewer
             _keep_two_apex_ns(conn, zone, current)
         conn.execute(update(dns_records).where(dns_records.c.id == pk).values(**apex.values(record)))
-        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, time.time())
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, clock.time())
     _sync_or_undo(
         context,
         zone,
@@ -453,7 +453,7 @@ def delete_record(context: AppContext, reseller_id: int, domain_name: str, raw_i
         _keep_two_apex_ns(conn, zone, current)
         row = dict(conn.execute(select(dns_records).where(dns_records.c.id == pk)).one()._mapping)
         _remove_row(conn, zone, pk)
-        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, time.time())
+        soa_before = apex.bump_serial(conn, zone.id, zone.domain_name, clock.time())
     _sync_or_undo(
         context,
         zone,
@@ -478,7 +478,7 @@ def ensure_zone_on(
             select(dns_zones.c.id, dns_zones.c.reseller_id).where(dns_zones.c.domain_name == domain_name)
         ).first()
     if found is None:
-        serial = apex.initial_serial(time.time())
+        serial = apex.initial_serial(clock.time())
         context.backends.dns.ensure_zone(domain_name, name_servers)
         apex.push_apex(context.backends.dns, domain_name, name_servers, serial)
         with context.database.transaction() as conn:
@@ -491,7 +491,7 @@ def ensure_zone_on(
                 domain_name=domain_name,
                 name_servers=name_servers,
                 serial=serial,
-                now=time.time(),
+                now=clock.time(),
             )
         return
     if int(found[1]) != reseller_id:
@@ -511,7 +511,7 @@ def ensure_zone_on(
             _remove_row(conn, zone, int(row["id"]))
         last = conn.execute(select(func.max(dns_records.c.position)).where(dns_records.c.zone_id == zone.id))
         position = int(last.scalar() or 0)
-        now = time.time()
+        now = clock.time()
         for host in name_servers:
             position += 1
             conn.execute(

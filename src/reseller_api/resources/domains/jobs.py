@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import Connection, delete, select, update
 
+from reseller_api import clock
 from reseller_api.backends.simulated.registry import years_on
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
@@ -15,7 +14,7 @@ from reseller_api.store.tables import dns_zones, domains
 
 def _serial(payload: Payload) -> int:
     """The new zone's first SOA serial, fixed by the order (older jobs: the day it runs)."""
-    return int(payload.get("soa_serial") or zone.initial_serial(time.time()))
+    return int(payload.get("soa_serial") or zone.initial_serial(clock.time()))
 
 
 def _zone(ctx: JobContext, payload: Payload) -> None:
@@ -41,7 +40,7 @@ def _provision_transfer(ctx: JobContext, payload: Payload) -> None:
 
 
 def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
-    name, now = payload["domain_name"], time.time()
+    name, now = payload["domain_name"], clock.time()
     conn.execute(
         update(domains)
         .where(domains.c.id == payload["domain_id"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import time
 from collections.abc import Mapping
 
 import msgspec
@@ -18,6 +17,7 @@ from msgspec import UNSET
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import ApiProblem, FieldProblem, ValidationFailed, define, invalid
@@ -118,7 +118,7 @@ def _owned(database: Database, reseller_id: int, domain_name: str) -> tuple[str,
 
 
 def can_toggle_renew(expiration: float | None, now: float | None = None) -> bool:
-    return expiration is not None and expiration - (now or time.time()) > RENEW_LOCK_SECONDS
+    return expiration is not None and expiration - (now or clock.time()) > RENEW_LOCK_SECONDS
 
 
 def get_domain(
@@ -233,7 +233,7 @@ def insert_order(
                 expiration_date=None,
                 will_renew=True,
                 registrant=registrant,
-                created_at=time.time(),
+                created_at=clock.time(),
             )
             .returning(domains.c.id)
         ).scalar_one()
@@ -267,7 +267,7 @@ def _place(
                         select(dns_zones.c.id).where(dns_zones.c.domain_name == name)
                     ).first()
                     is not None,
-                    "soa_serial": zone.initial_serial(time.time()),
+                    "soa_serial": zone.initial_serial(clock.time()),
                     **extra,
                 },
                 duration=context.backends.step_duration,

@@ -10,13 +10,13 @@ reseller's own domains or in none we know (resources/hostnames.py).
 from __future__ import annotations
 
 import posixpath
-import time
 from dataclasses import dataclass, field
 
 from msgspec import UNSET, UnsetType
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
 from reseller_api.resources.hostnames import claim, unavailable
@@ -181,7 +181,7 @@ def _main_site_id(conn: Connection, hosting: Hosting) -> int:
                 name=defaults.name,
                 path=defaults.path,
                 http2_enabled=False,
-                created_at=time.time(),
+                created_at=clock.time(),
             )
             .returning(linux_sites.c.id)
         ).scalar_one()
@@ -270,7 +270,7 @@ def create_subsite(context: AppContext, reseller_id: int, domain_name: str, orde
             site_id = conn.execute(
                 insert(linux_sites)
                 .values(
-                    hosting_id=hosting.id, name=name, path=path, http2_enabled=False, created_at=time.time()
+                    hosting_id=hosting.id, name=name, path=path, http2_enabled=False, created_at=clock.time()
                 )
                 .returning(linux_sites.c.id)
             ).scalar_one()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import time
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -19,6 +18,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
 from reseller_api.resources.linuxhostings.schemas import SshKey
@@ -152,7 +152,7 @@ def add_key(context: AppContext, reseller_id: int, domain_name: str, public_key:
                     reseller_id=reseller_id,
                     fingerprint=fingerprint,
                     public_key=line,
-                    created_at=time.time(),
+                    created_at=clock.time(),
                 )
             )
     except IntegrityError:  # the same key, added twice at once

@@ -11,13 +11,13 @@ refused) and must then have the form the API documents for each of the five fiel
 from __future__ import annotations
 
 import posixpath
-import time
 import uuid
 
 from croniter import croniter
 from msgspec import UNSET
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
+from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define
 from reseller_api.resources.linuxhostings.schemas import ScheduledTask, ScheduledTaskRequest
@@ -179,7 +179,7 @@ def create_task(context: AppContext, reseller_id: int, domain_name: str, order: 
                 cron_expression=cron,
                 script_location=script,
                 enabled=enabled,
-                created_at=time.time(),
+                created_at=clock.time(),
             )
         )
     _sync(context, hosting, before)

@@ -8,7 +8,6 @@ check under the account's lock decide races), then the mail backend converges to
 from __future__ import annotations
 
 import json
-import time
 import unicodedata
 from typing import Any
 
@@ -16,6 +15,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.conventions.locations import location
 from reseller_api.crypto import hash_password
@@ -223,7 +223,7 @@ def create_mailbox(
                     auto_forward_enabled=False,
                     auto_forward_addresses="[]",
                     auto_forward_copy=False,
-                    created_at=time.time(),
+                    created_at=clock.time(),
                 )
             )
     except IntegrityError:

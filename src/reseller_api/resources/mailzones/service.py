@@ -7,7 +7,6 @@ mail backend converges to them; a creation the backend refuses is rolled back.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from msgspec import UNSET
 from sqlalchemy import Column, Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.conventions.locations import location
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
@@ -316,7 +316,7 @@ def create_alias(context: AppContext, reseller_id: int, domain_name: str, body: 
                     mail_zone_id=zone.id,
                     email_address=address,
                     destinations=json.dumps(destinations),
-                    created_at=time.time(),
+                    created_at=clock.time(),
                 )
             )
     except IntegrityError:

@@ -16,7 +16,6 @@ import hashlib
 import logging
 import math
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reseller_api import clock
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.context import AppContext
 from reseller_api.conventions.paging import Page
@@ -258,7 +258,7 @@ def create_database(context: AppContext, reseller_id: int, order: CreateMySqlDat
                     max_size_mb=size,
                     actual_size_mb=0,
                     status=PROVISIONING,
-                    created_at=time.time(),
+                    created_at=clock.time(),
                 )
                 .returning(mysql_databases.c.id)
             ).scalar_one()
@@ -313,7 +313,7 @@ def _insert_user(conn: Connection, database_id: int, name: str, rights: str) -> 
                 rights=rights,
                 enabled=True,
                 status=PROVISIONING,
-                created_at=time.time(),
+                created_at=clock.time(),
             )
             .returning(mysql_users.c.id)
         ).scalar_one()
