@@ -106,7 +106,10 @@ class Caller:
             **({"Content-Type": "application/json"} if content else {}),
         }
         all_headers.update(headers or {})
-        return self.client.request(method, target, content=content, headers=all_headers)
+        # A redirect (303 to a certificate) needs its own signature: the caller follows it.
+        return self.client.request(
+            method, target, content=content, headers=all_headers, follow_redirects=False
+        )
 
     def get(self, target: str, **kw: Any) -> httpx.Response:
         return self.request("GET", target, **kw)

@@ -148,6 +148,10 @@ class Settings:
     mail_maps_dir: Path | None = None
     # Mailbox homes (maildirs, Sieve scripts); None: ``vmail`` beside the passwd file.
     mail_root: Path | None = None
+    # SSL certificate requests (issue 15): days a request waits for its validations before it
+    # expires (410), and days a certificate of the installation's own CA is valid.
+    certificate_request_days: int = 30
+    certificate_days: int = 397
 
     @property
     def is_sqlite(self) -> bool:
@@ -240,6 +244,10 @@ class Settings:
             dovecot_passwd_file=_path(get("DOVECOT_PASSWD_FILE")),
             mail_maps_dir=_path(get("MAIL_MAPS_DIR")),
             mail_root=_path(get("MAIL_ROOT")),
+            certificate_request_days=_integer(
+                get("CERTIFICATE_REQUEST_DAYS"), "CERTIFICATE_REQUEST_DAYS", 30, 1
+            ),
+            certificate_days=_integer(get("CERTIFICATE_DAYS"), "CERTIFICATE_DAYS", 397, 1),
         )
         _refuse_unknown(env, asked)
         return settings.checked()

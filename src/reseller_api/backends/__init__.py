@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reseller_api.backends.base import DnsBackend, HostingBackend, MailBackend, MySqlBackend, RegistryBackend
+from reseller_api.backends.base import (
+    CertificateIssuer,
+    DnsBackend,
+    HostingBackend,
+    MailBackend,
+    MySqlBackend,
+    RegistryBackend,
+)
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
 
@@ -20,6 +27,8 @@ class Backends:
     mail: MailBackend
     mysql: MySqlBackend
     registry: RegistryBackend
+    # Signs SSL certificate requests: the installation's own CA (backends/internal_ca.py).
+    issuer: CertificateIssuer
     name_servers: tuple[str, ...]
     # How long a provisioning step takes; the simulated world takes RESELLER_API_JOB_DURATION.
     step_duration: float
@@ -36,6 +45,7 @@ def check_settings(settings: Settings) -> None:
 
 def build_backends(settings: Settings, database: Database) -> Backends:
     from reseller_api.backends import simulated
+    from reseller_api.backends.internal_ca import InternalAuthority
     from reseller_api.backends.simulated.mysql import SimulatedMySql
     from reseller_api.backends.simulated.registry import SimulatedRegistry
 
@@ -66,6 +76,7 @@ def build_backends(settings: Settings, database: Database) -> Backends:
         mail=mail,
         mysql=mysql,
         registry=SimulatedRegistry(store, settings),
+        issuer=InternalAuthority(settings, database),
         name_servers=settings.name_servers,
         # Real servers take the time they take; only the simulated world pretends to work.
         step_duration=settings.job_duration if _all_simulated(settings) else 0.0,

@@ -18,7 +18,10 @@ both understand:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 from reseller_api.jobs.registry import TransientError
 
@@ -54,6 +57,9 @@ class HostingBackend(Protocol):
     # Host name -> why its HTTPS certificate is self-signed (no ACME server could issue one), for
     # those that are; the hosting detail says so. Empty when every certificate is a real one.
     def certificate_notes(self, domain_name: str) -> Mapping[str, str]: ...
+    # What the web server answers for http://{host}{path} of this hosting (an SSL certificate
+    # request's file validation): the body of a 200, None for anything else.
+    def fetch(self, domain_name: str, host: str, path: str) -> bytes | None: ...
 
 
 class DnsBackend(Protocol):
@@ -66,6 +72,9 @@ class DnsBackend(Protocol):
     def replace_rrset(
         self, domain_name: str, owner: str, rdtype: str, ttl: int, rdatas: list[str]
     ) -> None: ...
+    # What the server serves for one RRset, in presentation form (absolute names end in "."):
+    # an SSL certificate request's DNS validation asks the server, not only our records.
+    def served_rrset(self, domain_name: str, owner: str, rdtype: str) -> list[str]: ...
 
 
 class RegistryError(Exception):
@@ -130,3 +139,14 @@ class MySqlBackend(Protocol):
     # Used size in MB (data + indexes) of those of ``names`` the server measured, in one query
     # for a whole page; a name left out shows the size recorded in our store.
     def database_sizes_mb(self, names: Sequence[str]) -> dict[str, float]: ...
+
+
+class CertificateIssuer(Protocol):
+    """A certificate authority for SSL certificate requests whose names are validated."""
+
+    # Idempotent: whatever must exist before the first signature (the CA's key), made once.
+    def prepare(self) -> None: ...
+    # The certificate (PEM) and its issuers (PEM, leaf excluded) for ``csr_pem`` and ``names``
+    # (the common name first), valid ``days``; inside the job's commit, so it exists exactly
+    # when its request is marked issued.
+    def sign(self, conn: Connection, csr_pem: str, names: list[str], days: int) -> tuple[str, str]: ...

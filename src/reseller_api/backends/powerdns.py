@@ -190,6 +190,29 @@ class PowerDnsBackend:
         if response.status_code == 404:
             raise BackendRefused(f"the zone {zone} does not exist on the DNS server")
 
+    def served_rrset(self, domain_name: str, owner: str, rdtype: str) -> list[str]:
+        zone = fqdn(domain_name)
+        name = owner_fqdn(zone, owner)
+        response = self._send(
+            "GET",
+            self._zone_path(zone),
+            params={"rrset_name": name, "rrset_type": rdtype.upper()},
+            accept=(404,),
+        )
+        if response.status_code == 404:
+            return []
+        try:
+            rrsets = response.json().get("rrsets", [])
+        except (ValueError, AttributeError):
+            raise BackendUnavailable(f"the DNS server (PowerDNS) sent an unreadable zone {zone}") from None
+        return [
+            str(record["content"])
+            for rrset in rrsets
+            if str(rrset.get("name", "")).lower() == name and rrset.get("type") == rdtype.upper()
+            for record in rrset.get("records", [])
+            if not record.get("disabled")
+        ]
+
     # -- helpers --------------------------------------------------------------------------------
 
     @staticmethod

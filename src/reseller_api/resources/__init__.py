@@ -26,6 +26,11 @@ def _controllers() -> list[type]:
     from reseller_api.resources.provisioningjobs.routes import ProvisioningJobController
     from reseller_api.resources.servicepacks.routes import ServicepackController
     from reseller_api.resources.ssh.routes import SshController
+    from reseller_api.resources.sslcertificates.routes import (
+        SslCertificateController,
+        SslCertificateRequestController,
+    )
+    from reseller_api.resources.windowshostings.routes import WindowsHostingController
 
     return [
         AccountController,
@@ -41,6 +46,9 @@ def _controllers() -> list[type]:
         MailboxController,
         MailZoneController,
         MySqlDatabaseController,
+        SslCertificateRequestController,
+        SslCertificateController,
+        WindowsHostingController,
     ]
 
 

@@ -446,3 +446,98 @@ domains = Table(
     Column("created_at", Float, nullable=False),
     Index("ix_domains_reseller_status_name", "reseller_id", "status", "domain_name"),
 )
+
+# Issue 15: SSL certificate requests, the certificates issued for them, the installation's own
+# certificate authority, and Windows hostings.
+
+# A CSR ordered through the API. ``status``: pending (waiting for its validations or, OV/EV, for
+# an operator), issuing (its job runs), issued, failed (the job's reason on the job), rejected.
+ssl_certificate_requests = Table(
+    "ssl_certificate_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=False),
+    Column("order_code", String(32), nullable=False, unique=True),
+    Column("common_name", String(253), nullable=False),
+    Column("certificate_type", String(16), nullable=False),
+    Column("validation_level", String(32), nullable=False),
+    Column("csr_pem", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("job_id", String(36), nullable=True),
+    Column("rejection_reason", Text, nullable=True),
+    # OV/EV: the organisation's details as ordered (JSON), and when an operator approved them.
+    Column("validation_attributes", Text, nullable=True),
+    Column("approved_at", Float, nullable=True),
+    Column("certificate_id", Integer, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_ssl_certificate_requests_reseller_id_id", "reseller_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+# One row per DNS name of a request: how it was (or will be) validated.
+ssl_certificate_validations = Table(
+    "ssl_certificate_validations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "request_id",
+        Integer,
+        ForeignKey("ssl_certificate_requests.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("position", Integer, nullable=False),
+    Column("dns_name", String(253), nullable=False),
+    Column("auto_validated", Boolean, nullable=False),
+    # "dns", "file" once a check passed (or "dns" for a name in a zone we host); None until then.
+    Column("validated_by", String(8), nullable=True),
+    Column("checked_at", Float, nullable=True),
+)
+
+ssl_certificates = Table(
+    "ssl_certificates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=False),
+    Column("request_id", Integer, ForeignKey("ssl_certificate_requests.id"), nullable=True),
+    Column("sha1_fingerprint", String(40), nullable=False, unique=True),
+    Column("common_name", String(253), nullable=False),
+    Column("certificate_type", String(16), nullable=False),
+    Column("validation_level", String(32), nullable=False),
+    Column("subject_alt_names", Text, nullable=False),  # JSON [{"type", "value"}]
+    Column("certificate_pem", Text, nullable=False),  # the leaf
+    Column("chain_pem", Text, nullable=False),  # the issuers, leaf excluded
+    Column("expires_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_ssl_certificates_reseller_id_id", "reseller_id", "id"),
+)
+
+# The installation's own CA (one row): its key as a Fernet token, like the API secrets.
+certificate_authority = Table(
+    "certificate_authority",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_encrypted", Text, nullable=False),
+    Column("certificate_pem", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+windows_hostings = Table(
+    "windows_hostings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, unique=True),
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=False),
+    Column("domain_name", String(253), nullable=False, unique=True),
+    Column("servicepack_id", Integer, nullable=False),
+    Column("ftp_username", String(64), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("ip_type", String(16), nullable=False),
+    Column("max_size_mb", Integer, nullable=False),
+    Column("actual_size_mb", Integer, nullable=False),
+    Column("application_pool", Text, nullable=False),  # JSON ApplicationPool
+    Column("sites", Text, nullable=False),  # JSON [WindowsSite]
+    Column("created_at", Float, nullable=False),
+    Index("ix_windows_hostings_reseller_id_domain_name", "reseller_id", "domain_name"),
+)

@@ -253,6 +253,18 @@ class NginxHosting:
                 return {n: _note(raw) for n, raw in state.certificates.items() if raw.get("self_signed")}
         return {}
 
+    def fetch(self, domain_name: str, host: str, path: str) -> bytes | None:
+        """Asked of nginx itself over HTTP on loopback, with the host name in ``Host``: what a
+        CA's validation fetch would get (the site, its root, its rewrites), not a file read."""
+        import httpx  # only where a validation is checked
+
+        url = f"http://{loopback(self.settings.nginx_http_listen[0])}{path}"
+        try:
+            response = httpx.get(url, headers={"Host": host}, timeout=5.0, follow_redirects=False)
+        except httpx.HTTPError:
+            return None
+        return response.content if response.status_code == 200 else None
+
     # -- state, under the lock --------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -563,3 +575,15 @@ def _json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json(v) for v in value]
     return value
+
+
+def loopback(listen: str) -> str:
+    """``80`` -> ``127.0.0.1:80``; ``[::]:8080`` -> ``[::1]:8080``; ``192.0.2.1:80`` as it is."""
+    address, _, port = listen.rpartition(":")
+    if not port.isdigit():
+        address, port = listen, "80"
+    if address in ("", "*", "0.0.0.0"):  # noqa: S104 - reading nginx's wildcard, not binding
+        address = "127.0.0.1"
+    elif address == "[::]":
+        address = "[::1]"
+    return f"{address}:{port}"

@@ -70,3 +70,7 @@ class SimulatedDns:
             key,
             {"zone": domain_name, "owner": owner, "type": rdtype, "ttl": ttl, "rdatas": sorted(rdatas)},
         )
+
+    def served_rrset(self, domain_name: str, owner: str, rdtype: str) -> list[str]:
+        found = self.store.get("dns_rrset", rrset_key(domain_name, owner, rdtype))
+        return [] if found is None else [str(r) for r in found.get("rdatas", [])]

@@ -2,7 +2,8 @@
 
 The file tree is a list of directories. A new hosting has ``/www`` (the main site) and
 ``/subsites``; nothing in the API creates directories (on a real server the customer does
-it over FTP or SSH), so tests and demos add them with :meth:`SimulatedHosting.make_directory`.
+it over FTP or SSH), so tests and demos add them with :meth:`SimulatedHosting.make_directory`,
+and files (an SSL validation file) with :meth:`SimulatedHosting.put_file`.
 """
 
 from __future__ import annotations
@@ -91,3 +92,18 @@ class SimulatedHosting:
     def certificate_notes(self, domain_name: str) -> dict[str, str]:
         # The simulated Let's Encrypt always succeeds: nothing to say.
         return {}
+
+    def put_file(self, domain_name: str, path: str, content: bytes) -> None:
+        """What a customer does over FTP: the main site serves ``content`` at the URL path ``path``."""
+        hosting = self.store.get("hosting", domain_name)
+        if hosting is None:
+            raise KeyError(domain_name)
+        files = dict(hosting.get("files", {}))
+        files[normalise_path(path)] = content.decode("latin-1")
+        self.store.put("hosting", domain_name, {**hosting, "files": files})
+
+    def fetch(self, domain_name: str, host: str, path: str) -> bytes | None:
+        # Every host name of the hosting serves the main site's files, as its web server would.
+        hosting = self.store.get("hosting", domain_name)
+        found = None if hosting is None else hosting.get("files", {}).get(normalise_path(path))
+        return None if found is None else str(found).encode("latin-1")

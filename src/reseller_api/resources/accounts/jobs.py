@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import Connection, delete, insert, select, update
 
 from reseller_api import clock
@@ -9,7 +11,16 @@ from reseller_api.backends.simulated.registry import years_on
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
 from reseller_api.resources.dns import zone
-from reseller_api.store.tables import accounts, dns_zones, domains, linux_hostings, mail_zones
+from reseller_api.resources.windowshostings import provisioning as windows
+from reseller_api.store.tables import (
+    accounts,
+    dns_zones,
+    domains,
+    linux_hostings,
+    mail_zones,
+    servicepack_assets,
+    windows_hostings,
+)
 
 DEFAULT_PHP_VERSION = "8.3"
 
@@ -90,6 +101,8 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
                 created_at=now,
             )
         )
+    if "windows_hosting" in assets:
+        _insert_windows_hosting(conn, ctx.reseller_id, account_id, domain, now)
     if payload.get("domain_id"):
         conn.execute(
             update(domains)
@@ -98,6 +111,37 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
         )
     conn.execute(update(accounts).where(accounts.c.id == account_id).values(status="active"))
     return [location("accounts", account_id)]
+
+
+def _insert_windows_hosting(
+    conn: Connection, reseller_id: int, account_id: int, domain: str, now: float
+) -> None:
+    """The simulated IIS hosting (resources/windowshostings/provisioning.py), sized by the pack."""
+    servicepack_id = conn.execute(
+        select(accounts.c.servicepack_id).where(accounts.c.id == account_id)
+    ).scalar_one()
+    max_size = conn.execute(
+        select(servicepack_assets.c.max_size_mb).where(
+            servicepack_assets.c.servicepack_id == servicepack_id,
+            servicepack_assets.c.asset_type == "windows_hosting",
+        )
+    ).scalar()
+    conn.execute(
+        insert(windows_hostings).values(
+            account_id=account_id,
+            reseller_id=reseller_id,
+            domain_name=domain,
+            servicepack_id=servicepack_id,
+            ftp_username=windows.ftp_username(domain),
+            ip=windows.SHARED_IP,
+            ip_type="shared",
+            max_size_mb=max_size or 0,
+            actual_size_mb=0,
+            application_pool=json.dumps(windows.application_pool()),
+            sites=json.dumps(windows.sites(domain, windows.SHARED_IP)),
+            created_at=now,
+        )
+    )
 
 
 def _unprovision(ctx: JobContext, payload: Payload) -> None:

@@ -36,7 +36,7 @@ from reseller_api.store.tables import (
 
 ACTIVE, PROVISIONING = "active", "provisioning"
 # Packs with any of these assets are bound to a domain: the identifier must be one.
-DOMAIN_BOUND = ("linux_hosting", "dns", "mailbox", "domain", "mysql")
+DOMAIN_BOUND = ("linux_hosting", "dns", "mailbox", "domain", "mysql", "windows_hosting")
 
 IDENTIFIER_REQUIRED = define("account_identifier_required", 400, "identifier is required.")
 IDENTIFIER_INVALID = define("account_identifier_invalid", 400, "identifier is not valid.")

@@ -1,0 +1,1 @@
+"""SSL certificate requests (CSRs, domain validations, issuing) and SSL certificates."""

@@ -1,0 +1,171 @@
+"""SSL certificate requests and their validations, certificates, the installation's CA, Windows
+hostings, and a servicepack with a Windows hosting.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+WINDOWS_PACK = "Windows hosting Starter"
+
+
+def _fk(table: str, column: str, target: str, ondelete: str | None = None) -> sa.ForeignKey:
+    return sa.ForeignKey(f"{target}.id", name=f"fk_{table}_{column}_{target}", ondelete=ondelete)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "ssl_certificate_requests",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "reseller_id",
+            sa.Integer,
+            _fk("ssl_certificate_requests", "reseller_id", "resellers"),
+            nullable=False,
+        ),
+        sa.Column("order_code", sa.String(32), nullable=False),
+        sa.Column("common_name", sa.String(253), nullable=False),
+        sa.Column("certificate_type", sa.String(16), nullable=False),
+        sa.Column("validation_level", sa.String(32), nullable=False),
+        sa.Column("csr_pem", sa.Text, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("job_id", sa.String(36), nullable=True),
+        sa.Column("rejection_reason", sa.Text, nullable=True),
+        sa.Column("validation_attributes", sa.Text, nullable=True),
+        sa.Column("approved_at", sa.Float, nullable=True),
+        sa.Column("certificate_id", sa.Integer, nullable=True),
+        sa.Column("created_at", sa.Float, nullable=False),
+        sa.Column("expires_at", sa.Float, nullable=False),
+        sa.UniqueConstraint("order_code", name="uq_ssl_certificate_requests_order_code"),
+        sqlite_autoincrement=True,
+    )
+    op.create_index(
+        "ix_ssl_certificate_requests_reseller_id_id", "ssl_certificate_requests", ["reseller_id", "id"]
+    )
+    op.create_table(
+        "ssl_certificate_validations",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "request_id",
+            sa.Integer,
+            _fk("ssl_certificate_validations", "request_id", "ssl_certificate_requests", "CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("dns_name", sa.String(253), nullable=False),
+        sa.Column("auto_validated", sa.Boolean, nullable=False),
+        sa.Column("validated_by", sa.String(8), nullable=True),
+        sa.Column("checked_at", sa.Float, nullable=True),
+    )
+    op.create_index(
+        "ix_ssl_certificate_validations_request_id", "ssl_certificate_validations", ["request_id"]
+    )
+    op.create_table(
+        "ssl_certificates",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "reseller_id", sa.Integer, _fk("ssl_certificates", "reseller_id", "resellers"), nullable=False
+        ),
+        sa.Column(
+            "request_id",
+            sa.Integer,
+            _fk("ssl_certificates", "request_id", "ssl_certificate_requests"),
+            nullable=True,
+        ),
+        sa.Column("sha1_fingerprint", sa.String(40), nullable=False),
+        sa.Column("common_name", sa.String(253), nullable=False),
+        sa.Column("certificate_type", sa.String(16), nullable=False),
+        sa.Column("validation_level", sa.String(32), nullable=False),
+        sa.Column("subject_alt_names", sa.Text, nullable=False),
+        sa.Column("certificate_pem", sa.Text, nullable=False),
+        sa.Column("chain_pem", sa.Text, nullable=False),
+        sa.Column("expires_at", sa.Float, nullable=False),
+        sa.Column("created_at", sa.Float, nullable=False),
+        sa.UniqueConstraint("sha1_fingerprint", name="uq_ssl_certificates_sha1_fingerprint"),
+    )
+    op.create_index("ix_ssl_certificates_reseller_id_id", "ssl_certificates", ["reseller_id", "id"])
+    op.create_table(
+        "certificate_authority",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("key_encrypted", sa.Text, nullable=False),
+        sa.Column("certificate_pem", sa.Text, nullable=False),
+        sa.Column("created_at", sa.Float, nullable=False),
+    )
+    op.create_table(
+        "windows_hostings",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "account_id", sa.Integer, _fk("windows_hostings", "account_id", "accounts"), nullable=False
+        ),
+        sa.Column(
+            "reseller_id", sa.Integer, _fk("windows_hostings", "reseller_id", "resellers"), nullable=False
+        ),
+        sa.Column("domain_name", sa.String(253), nullable=False),
+        sa.Column("servicepack_id", sa.Integer, nullable=False),
+        sa.Column("ftp_username", sa.String(64), nullable=False),
+        sa.Column("ip", sa.String(64), nullable=False),
+        sa.Column("ip_type", sa.String(16), nullable=False),
+        sa.Column("max_size_mb", sa.Integer, nullable=False),
+        sa.Column("actual_size_mb", sa.Integer, nullable=False),
+        sa.Column("application_pool", sa.Text, nullable=False),
+        sa.Column("sites", sa.Text, nullable=False),
+        sa.Column("created_at", sa.Float, nullable=False),
+        sa.UniqueConstraint("account_id", name="uq_windows_hostings_account_id"),
+        sa.UniqueConstraint("domain_name", name="uq_windows_hostings_domain_name"),
+    )
+    op.create_index(
+        "ix_windows_hostings_reseller_id_domain_name", "windows_hostings", ["reseller_id", "domain_name"]
+    )
+    # A pack to order Windows hostings from (the operator may make others with
+    # `reseller-api admin servicepack create NAME windows_hosting=1:10240`).
+    conn = op.get_bind()
+    packs = sa.table("servicepacks", sa.column("id", sa.Integer), sa.column("name", sa.String))
+    assets = sa.table(
+        "servicepack_assets",
+        sa.column("servicepack_id", sa.Integer),
+        sa.column("asset_type", sa.String),
+        sa.column("count", sa.Integer),
+        sa.column("max_size_mb", sa.Integer),
+    )
+    if conn.execute(sa.select(packs.c.id).where(packs.c.name == WINDOWS_PACK)).first() is None:
+        pack_id = conn.execute(sa.insert(packs).values(name=WINDOWS_PACK).returning(packs.c.id)).scalar_one()
+        conn.execute(
+            sa.insert(assets),
+            [
+                {
+                    "servicepack_id": pack_id,
+                    "asset_type": "windows_hosting",
+                    "count": 1,
+                    "max_size_mb": 10240,
+                },
+                {"servicepack_id": pack_id, "asset_type": "dns", "count": 1, "max_size_mb": None},
+            ],
+        )
+
+
+def downgrade() -> None:
+    conn = op.get_bind()
+    pack_id = conn.execute(
+        sa.text("SELECT id FROM servicepacks WHERE name = :n"), {"n": WINDOWS_PACK}
+    ).scalar()
+    if pack_id is not None:
+        conn.execute(sa.text("DELETE FROM servicepack_assets WHERE servicepack_id = :p"), {"p": pack_id})
+        conn.execute(sa.text("DELETE FROM servicepacks WHERE id = :p"), {"p": pack_id})
+    for name in (
+        "windows_hostings",
+        "certificate_authority",
+        "ssl_certificates",
+        "ssl_certificate_validations",
+        "ssl_certificate_requests",
+    ):
+        op.drop_table(name)
