@@ -35,6 +35,8 @@ from reseller_api.app import create_app
 from reseller_api.credentials.service import CredentialsService
 from reseller_api.crypto import SecretBox
 from reseller_api.jobs import service as jobs
+from reseller_api.resources.servicepacks.service import Asset
+from reseller_api.resources.servicepacks.service import create as create_pack
 from reseller_api.settings import Settings
 from reseller_api.store.tables import api_keys
 from tests.conftest import TEST_SECRET_KEY
@@ -93,8 +95,12 @@ KNOWN: dict[int, Known] = {
         "size and account_id are integers, as the YAML's MailZoneAccount declares them",
         retyped={"size": "integer", "account_id": "integer"},
     ),
+    51: Known("servicepack_id is an integer, as the YAML declares", retyped={"servicepack_id": "integer"}),
+    52: Known("servicepack_id is an integer, as the YAML declares", retyped={"servicepack_id": "integer"}),
 }
-NOT_SERVED = {51: "Windows hostings: issue 15", 52: "Windows hostings: issue 15"}
+# example.com is a Linux hosting here; the recorded Windows hosting is replayed on this one.
+WINDOWS = "windows-example.com"
+NOT_SERVED: dict[int, str] = {}
 
 
 @dataclass
@@ -163,6 +169,9 @@ def build(api: Caller, app: Any) -> World:
         "Location"
     ]
     app.context.backends.hosting.make_directory("example.com", "/subsites/shop.example.com")
+    windows = create_pack(app.context.database, "Windows hosting", [Asset("windows_hosting", 1, 10240)])
+    body = {"identifier": WINDOWS, "servicepack_id": windows}
+    ok(api.wait_job(ok(api.post("/v2/accounts", body), 202).headers["Location"]), 201)
 
     order = {"database_name": "tests", "account_id": world.account_id, "password": "secret1password"}
     finished = ok(api.wait_job(ok(api.post("/v2/mysqldatabases", order), 202).headers["Location"]), 201)
@@ -297,7 +306,7 @@ REQUESTS: dict[int, Replay] = {
     48: lambda w: ("GET", f"/v2/provisioningjobs/{w.jobs['finished']}", None),
     49: lambda w: ("GET", "/v2/servicepacks", None),
     50: lambda w: ("GET", "/v2/ssh", None),
-    51: lambda w: ("GET", HOSTING.replace("linuxhostings", "windowshostings"), None),
+    51: lambda w: ("GET", f"/v2/windowshostings/{WINDOWS}", None),
     52: lambda w: ("GET", "/v2/windowshostings?skip=0&take=25", None),
 }
 

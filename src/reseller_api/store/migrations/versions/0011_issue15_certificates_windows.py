@@ -1,5 +1,5 @@
-"""SSL certificate requests and their validations, certificates, the installation's CA, Windows
-hostings, and a servicepack with a Windows hosting.
+"""SSL certificate requests and their validations, certificates, the installation's CA, and
+Windows hostings.
 
 Revision ID: 0011
 Revises: 0010
@@ -15,8 +15,6 @@ revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
-
-WINDOWS_PACK = "Windows hosting Starter"
 
 
 def _fk(table: str, column: str, target: str, ondelete: str | None = None) -> sa.ForeignKey:
@@ -126,41 +124,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_windows_hostings_reseller_id_domain_name", "windows_hostings", ["reseller_id", "domain_name"]
     )
-    # A pack to order Windows hostings from (the operator may make others with
-    # `reseller-api admin servicepack create NAME windows_hosting=1:10240`).
-    conn = op.get_bind()
-    packs = sa.table("servicepacks", sa.column("id", sa.Integer), sa.column("name", sa.String))
-    assets = sa.table(
-        "servicepack_assets",
-        sa.column("servicepack_id", sa.Integer),
-        sa.column("asset_type", sa.String),
-        sa.column("count", sa.Integer),
-        sa.column("max_size_mb", sa.Integer),
-    )
-    if conn.execute(sa.select(packs.c.id).where(packs.c.name == WINDOWS_PACK)).first() is None:
-        pack_id = conn.execute(sa.insert(packs).values(name=WINDOWS_PACK).returning(packs.c.id)).scalar_one()
-        conn.execute(
-            sa.insert(assets),
-            [
-                {
-                    "servicepack_id": pack_id,
-                    "asset_type": "windows_hosting",
-                    "count": 1,
-                    "max_size_mb": 10240,
-                },
-                {"servicepack_id": pack_id, "asset_type": "dns", "count": 1, "max_size_mb": None},
-            ],
-        )
 
 
 def downgrade() -> None:
-    conn = op.get_bind()
-    pack_id = conn.execute(
-        sa.text("SELECT id FROM servicepacks WHERE name = :n"), {"n": WINDOWS_PACK}
-    ).scalar()
-    if pack_id is not None:
-        conn.execute(sa.text("DELETE FROM servicepack_assets WHERE servicepack_id = :p"), {"p": pack_id})
-        conn.execute(sa.text("DELETE FROM servicepacks WHERE id = :p"), {"p": pack_id})
     for name in (
         "windows_hostings",
         "certificate_authority",
