@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import json
 from typing import Any
 
 import httpx
@@ -17,13 +18,16 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
 
 from reseller_api import clock
+from reseller_api.cli.main import main
 from reseller_api.resources.dns import service as dns
 from reseller_api.resources.dns.schemas import DnsRecordInput
 from reseller_api.resources.servicepacks import service as servicepacks
 from reseller_api.resources.sslcertificates import service, validations
+from reseller_api.settings import Settings
 from reseller_api.store.database import Database
 from reseller_api.store.tables import resellers, ssl_certificate_requests
 from tests.api.test_mailboxes import codes, make_account
+from tests.conftest import TEST_SECRET_KEY
 from tests.harness import Caller
 
 
@@ -291,3 +295,59 @@ def test_other_resellers_see_nothing(api: Caller, other_api: Caller, zone: str) 
     assert other_api.get("/v2/sslcertificaterequests").json() == []
     assert api.get("/v2/sslcertificaterequests/99999").status_code == 404
     assert api.get("/v2/sslcertificaterequests/99999999999").status_code == 404
+
+
+def test_organisation_validation_waits_for_an_operator(
+    api: Caller,
+    zone: str,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in {
+        "RESELLER_API_DATA_DIR": str(settings.data_dir),
+        "RESELLER_API_DATABASE_URL": settings.database_url,
+        "RESELLER_API_SECRET_KEY": TEST_SECRET_KEY,
+    }.items():
+        monkeypatch.setenv(name, value)
+    attributes = [{"name": n, "value": f"{n} value"} for n in service.REQUIRED_ATTRIBUTES]
+    approved = created(
+        api,
+        make_csr("api.example.com"),
+        level="organization_validated",
+        additional_validation_attributes=attributes,
+    )
+    rejected = created(
+        api,
+        make_csr("www.example.com"),
+        level="extended_validated",
+        additional_validation_attributes=attributes,
+    )
+    for location in (approved, rejected):
+        assert api.get(location).status_code == 200
+        put = api.put(location)
+        assert put.status_code == 202
+        assert "location" not in put.headers  # validated, but no operator said yes yet
+
+    assert main(["admin", "certificates", "list", "--json"]) == 0
+    waiting = json.loads(capsys.readouterr().out)
+    assert [w["common_name"] for w in waiting] == ["api.example.com", "www.example.com"]
+    assert waiting[0]["attributes"]["Firstname"] == "Firstname value"
+
+    approved_id, rejected_id = (location.rsplit("/", 1)[1] for location in (approved, rejected))
+    assert main(["admin", "certificates", "approve", approved_id]) == 0
+    assert "issuing" in capsys.readouterr().out
+    certificate = wait_issued(api, approved)
+    assert api.get(certificate).json()["validation_level"] == "organization_validated"
+
+    assert main(["admin", "certificates", "reject", rejected_id, "--reason", "unknown organisation"]) == 0
+    for response in (api.get(rejected), api.put(rejected)):
+        assert response.status_code == 410
+        assert codes(response) == ["ssl_certificate_request_rejected"]
+        assert "unknown organisation" in response.json()["error_text"]
+    # Decided requests are decided: a second decision is refused with one line, and changes nothing.
+    assert main(["admin", "certificates", "approve", rejected_id]) != 0
+    assert "only a pending one can be decided" in capsys.readouterr().err
+    assert api.get(rejected).status_code == 410
+    assert main(["admin", "certificates", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

@@ -10,6 +10,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
+from reseller_api.cli import certificate_requests
 from reseller_api.cli import controlpanel as panel_cli
 from reseller_api.cli.output import emit_json, emit_table
 from reseller_api.controlpanel import audit
@@ -66,6 +67,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--asset", action="append", default=[], required=True, metavar="TYPE=COUNT[:MAX_SIZE_MB]")
     p.add_argument("--json", action="store_true")
     panel_cli.add_parsers(objects)
+    certificate_requests.add_parsers(objects)
 
     secret = objects.add_parser(
         "secret-key", help="the key that encrypts API secrets at rest (docs/operations.md)"
@@ -122,6 +124,8 @@ def generate_secret_key() -> int:
 def run(args: argparse.Namespace, settings: Settings, database: Database, box: SecretBox) -> int:
     if args.object in ("user", "audit"):
         return panel_cli.run(args, database)
+    if args.object == "certificates":
+        return certificate_requests.run(args, settings, database)
     credentials = CredentialsService(database, box)
     if args.object == "secret-key":
         from reseller_api.cli.secret_key import run as secret_key

@@ -18,7 +18,6 @@ from msgspec import UNSET
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from reseller_api import clock
-from reseller_api.backends import Backends
 from reseller_api.context import AppContext
 from reseller_api.conventions.locations import location
 from reseller_api.conventions.paging import Page
@@ -388,19 +387,14 @@ def _add_cname(context: AppContext, reseller_id: int, want: validations.Expected
 
 
 def _issue(
-    conn: Connection,
-    backends: Backends,
-    settings: Settings,
-    reseller_id: int,
-    request_id: int,
-    names: list[str],
+    conn: Connection, duration: float, settings: Settings, reseller_id: int, request_id: int, names: list[str]
 ) -> str:
     job_id = jobs.enqueue(
         conn,
         reseller_id=reseller_id,
         kind="ssl.issue",
         payload={"request_id": request_id, "names": names, "days": settings.certificate_days},
-        duration=backends.step_duration,
+        duration=duration,
     )
     conn.execute(
         update(ssl_certificate_requests)
@@ -459,7 +453,9 @@ def verify(context: AppContext, reseller_id: int, request_id: int) -> Checked | 
             row.validation_level == DOMAIN_VALIDATED or row.approved_at is not None
         )
         if ready:
-            return Checked(_issue(conn, backends, settings, reseller_id, request_id, list(outcome)))
+            return Checked(
+                _issue(conn, backends.step_duration, settings, reseller_id, request_id, list(outcome))
+            )
     return Checked(None)
 
 
@@ -469,6 +465,7 @@ def verify(context: AppContext, reseller_id: int, request_id: int) -> Checked | 
 @dataclass(frozen=True, slots=True)
 class Decision:
     request_id: int
+    reseller_id: int
     status: str
     job_id: str | None
 
@@ -485,7 +482,7 @@ def _pending_for_operator(conn: Connection, request_id: int) -> Row:
     return row
 
 
-def approve(database: Database, backends: Backends, settings: Settings, request_id: int) -> Decision:
+def approve(database: Database, settings: Settings, request_id: int) -> Decision:
     """The operator checked the organisation: issue as soon as the names are validated."""
     with database.transaction() as conn:
         row = _pending_for_operator(conn, request_id)
@@ -500,24 +497,24 @@ def approve(database: Database, backends: Backends, settings: Settings, request_
             .order_by(ssl_certificate_validations.c.position)
         ).all()
         if all(validated_by for _, validated_by in names):
-            job_id = _issue(conn, backends, settings, row.reseller_id, request_id, [str(n) for n, _ in names])
-            return Decision(request_id, ISSUING, job_id)
-    return Decision(request_id, PENDING, None)
+            job_id = _issue(conn, 0.0, settings, row.reseller_id, request_id, [str(n) for n, _ in names])
+            return Decision(request_id, row.reseller_id, ISSUING, job_id)
+    return Decision(request_id, row.reseller_id, PENDING, None)
 
 
 def reject(database: Database, request_id: int, reason: str) -> Decision:
     with database.transaction() as conn:
-        _pending_for_operator(conn, request_id)
+        row = _pending_for_operator(conn, request_id)
         conn.execute(
             update(ssl_certificate_requests)
             .where(ssl_certificate_requests.c.id == request_id)
             .values(status=REJECTED, rejection_reason=reason.strip() or None)
         )
-    return Decision(request_id, REJECTED, None)
+    return Decision(request_id, row.reseller_id, REJECTED, None)
 
 
 def pending_for_operators(database: Database) -> list[tuple[int, str, str, str]]:
-    """(id, reseller id's request common name, level, status) of requests waiting for a decision."""
+    """(id, common name, validation level, attributes as JSON) of requests waiting for a decision."""
     with database.engine.connect() as conn:
         rows = conn.execute(
             select(
