@@ -18,14 +18,17 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
 
 from reseller_api import clock
+from reseller_api.backends.internal_ca import InternalAuthority
 from reseller_api.cli.main import main
+from reseller_api.credentials.service import CredentialsService
+from reseller_api.crypto import SecretBox, generate_key
 from reseller_api.resources.dns import service as dns
 from reseller_api.resources.dns.schemas import DnsRecordInput
 from reseller_api.resources.servicepacks import service as servicepacks
 from reseller_api.resources.sslcertificates import service, validations
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
-from reseller_api.store.tables import resellers, ssl_certificate_requests
+from reseller_api.store.tables import certificate_authority, resellers, ssl_certificate_requests
 from tests.api.test_mailboxes import codes, make_account
 from tests.conftest import TEST_SECRET_KEY
 from tests.harness import Caller
@@ -351,3 +354,22 @@ def test_organisation_validation_waits_for_an_operator(
     assert api.get(rejected).status_code == 410
     assert main(["admin", "certificates", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_the_ca_key_is_encrypted_and_moves_with_a_secret_key_rotation(
+    api: Caller, zone: str, database: Database, settings: Settings
+) -> None:
+    wait_issued(api, created(api, make_csr("example.com")))
+    with database.engine.connect() as conn:
+        token = conn.execute(select(certificate_authority.c.key_encrypted)).scalar_one()
+    assert "PRIVATE KEY" not in token  # a Fernet token, never the PEM
+
+    new = generate_key()
+    rotated = SecretBox(new, TEST_SECRET_KEY.encode())
+    CredentialsService(database, rotated).rotate_secret_key()
+    authority = InternalAuthority(settings, database, SecretBox(new))
+    with database.transaction() as conn:
+        leaf, chain = authority.sign(conn, make_csr("example.com"), ["example.com"], 30)
+    x509.load_pem_x509_certificate(leaf.encode()).verify_directly_issued_by(
+        x509.load_pem_x509_certificate(chain.encode())
+    )

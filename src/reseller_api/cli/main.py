@@ -91,9 +91,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "backends":
         keyring.open_box(settings, database, create=False)
         return backends.sync(settings, database, args.only, dry_run=args.dry_run)
-    box = keyring.open_box(settings, database, create=True)
-    assert box is not None  # create=True: a box, or SecretKeyMismatch
-    return admin.run(args, settings, database, box)
+    try:
+        box = keyring.open_box(settings, database, create=True)
+        assert box is not None  # create=True: a box, or SecretKeyMismatch
+        return admin.run(args, settings, database, box)
+    finally:
+        # Its connections closed, not left to the garbage collector (main() runs in-process in tests).
+        database.dispose()
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from reseller_api.store.database import Database
 from reseller_api.store.tables import (
     api_key_networks,
     api_keys,
+    certificate_authority,
     credentials_generation,
     resellers,
     secret_key,
@@ -351,7 +352,8 @@ class CredentialsService:
     # -- the secret key --------------------------------------------------------------
 
     def rotate_secret_key(self) -> int:
-        """Re-encrypt every stored secret with the box's first key, in one transaction.
+        """Re-encrypt every stored secret (and the installation CA's key) with the box's first
+        key, in one transaction.
 
         The fingerprint row is locked first, so a secret written meanwhile (which share-locks
         it) is either committed before we read the secrets or written with the new key after.
@@ -368,6 +370,15 @@ class CredentialsService:
                     update(api_keys)
                     .where(api_keys.c.id == key_id)
                     .values(secret_encrypted=self.box.encrypt(self.box.decrypt(token), target))
+                )
+            # The installation CA's key (SSL certificates) is kept with the same key: it moves too.
+            for ca_id, token in conn.execute(
+                select(certificate_authority.c.id, certificate_authority.c.key_encrypted)
+            ).all():
+                conn.execute(
+                    update(certificate_authority)
+                    .where(certificate_authority.c.id == ca_id)
+                    .values(key_encrypted=self.box.encrypt(self.box.decrypt(token), target))
                 )
             keyring.record(conn, target)
             _bump_generation(conn)

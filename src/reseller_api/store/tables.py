@@ -483,7 +483,8 @@ ssl_certificate_validations = Table(
     Column(
         "request_id",
         Integer,
-        ForeignKey("ssl_certificate_requests.id", ondelete="CASCADE"),
+        # Named: the conventional name is longer than PostgreSQL's 63 characters.
+        ForeignKey("ssl_certificate_requests.id", ondelete="CASCADE", name="fk_ssl_validations_request_id"),
         nullable=False,
         index=True,
     ),

@@ -56,7 +56,9 @@ def upgrade() -> None:
         sa.Column(
             "request_id",
             sa.Integer,
-            _fk("ssl_certificate_validations", "request_id", "ssl_certificate_requests", "CASCADE"),
+            sa.ForeignKey(
+                "ssl_certificate_requests.id", name="fk_ssl_validations_request_id", ondelete="CASCADE"
+            ),
             nullable=False,
         ),
         sa.Column("position", sa.Integer, nullable=False),
