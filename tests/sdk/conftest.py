@@ -25,7 +25,8 @@ class Through(httpx.BaseTransport):
         self.client = client
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.client.send(request)
+        # A transport never follows redirects: the SDK sees the 303 (a redirect needs a new signature).
+        response = self.client.send(request, follow_redirects=False)
         return httpx.Response(response.status_code, headers=response.headers, content=response.read())
 
 
@@ -34,7 +35,7 @@ class AsyncThrough(httpx.AsyncBaseTransport):
         self.client = client
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.client.send(request)
+        response = await self.client.send(request, follow_redirects=False)
         return httpx.Response(response.status_code, headers=response.headers, content=await response.aread())
 
 

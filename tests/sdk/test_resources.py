@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -11,6 +13,11 @@ from reseller_api.resources.accounts.schemas import AccountDetail
 from reseller_api.resources.domains.schemas import DomainDetail
 from reseller_api.resources.linuxhostings.schemas import LinuxHostingDetail
 from reseller_api.resources.mysqldatabases.schemas import MySqlDatabase
+from reseller_api.resources.servicepacks.service import Asset
+from reseller_api.resources.servicepacks.service import create as create_pack
+from reseller_api.resources.sslcertificates.schemas import SslCertificateRequestDetail
+from reseller_api.store.database import Database
+from tests.api.test_sslcertificates import make_csr
 
 PASSWORD = "Secret123x"
 
@@ -192,3 +199,49 @@ async def test_the_async_client_does_the_same(async_sdk: AsyncClient) -> None:
     with pytest.raises(NotFoundError):
         await async_sdk.accounts.get(account.id + 100)
     assert async_sdk.rate_limit is not None
+
+
+def _windows_pack(request: pytest.FixtureRequest, database: Database) -> int:
+    """A pack with a Windows hosting, made where the SDK's server reads (the app's or the TCP one's)."""
+    if request.node.callspec.params["pair"] == "tcp":
+        deployment, _ = request.getfixturevalue("served")
+        made = deployment.admin_json("servicepack", "create", "Windows", "--asset", "windows_hosting=1:5120")
+        return int(made["id"])
+    return create_pack(database, "Windows", [Asset("windows_hosting", 1, 5120)])
+
+
+def test_ssl_certificates_and_windows_hostings(
+    sdk: Client, other_sdk: Client, account: AccountDetail, database: Database, request: pytest.FixtureRequest
+) -> None:
+    requests = sdk.sslcertificaterequests
+    request_id = int(requests.create(make_csr("example.com", "example.com", "www.example.com")))
+    assert [r.id for r in requests.list()] == [request_id] == [r.id for r in requests.iter_all()]
+    for _ in range(200):
+        found = requests.get(request_id)
+        if isinstance(found, str):
+            break
+        time.sleep(0.05)
+    assert isinstance(found, str)
+    assert found.startswith("/v2/sslcertificates/")
+    assert requests.verify(request_id) == found  # issued: the 303's Location
+    fingerprint = found.rsplit("/", 1)[1]
+    certificate = sdk.sslcertificates.get(fingerprint)
+    assert certificate.common_name == "example.com"
+    assert [c.sha1_fingerprint for c in sdk.sslcertificates.list()] == [fingerprint]
+    assert sdk.sslcertificates.download(fingerprint).startswith(b"-----BEGIN CERTIFICATE-----")
+    with pytest.raises(ValidationError) as caught:
+        sdk.sslcertificates.download(fingerprint, "pfx", "Secret123")
+    assert caught.value.error_code == "ssl_certificate_private_key_unavailable"
+    pending = int(requests.create(make_csr("elsewhere.example.org")))
+    detail = requests.get(pending)
+    assert isinstance(detail, SslCertificateRequestDetail)
+    assert detail.validations[0].dns_name == "elsewhere.example.org"
+    assert requests.verify(pending) == ""  # still pending
+    with pytest.raises(NotFoundError):
+        other_sdk.sslcertificates.get(fingerprint)
+
+    pack = _windows_pack(request, database)
+    sdk.accounts.create("windows-example.com", pack, wait=True, timeout=15)
+    assert [h.domain_name for h in sdk.windowshostings.list()] == ["windows-example.com"]
+    assert sdk.windowshostings.get("windows-example.com").max_size == 5120
+    assert other_sdk.windowshostings.list() == []

@@ -21,6 +21,8 @@ from reseller_api.client.resources.mysqldatabases import AsyncMySqlDatabases
 from reseller_api.client.resources.provisioningjobs import ProvisioningJobs
 from reseller_api.client.resources.servicepacks import Servicepacks
 from reseller_api.client.resources.ssh import SshKeys
+from reseller_api.client.resources.sslcertificates import SslCertificateRequests, SslCertificates
+from reseller_api.client.resources.windowshostings import WindowsHostings
 
 T = TypeVar("T")
 
@@ -55,6 +57,9 @@ class AsyncClient(BaseClient):
         self.mailboxes = Mailboxes[Async](self)
         self.mysqldatabases = AsyncMySqlDatabases(self)
         self.ssh = SshKeys[Async](self)
+        self.sslcertificaterequests = SslCertificateRequests[Async](self)
+        self.sslcertificates = SslCertificates[Async](self)
+        self.windowshostings = WindowsHostings[Async](self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -27,7 +27,7 @@ DEFAULT_PAGE_SIZE = 100
 SERVER_ERROR_BACKOFF = 0.5
 MAX_RETRY_AFTER = 120.0  # a broken Retry-After must not park a client for hours
 
-Outcome = Literal["body", "none", "location", "id"]
+Outcome = Literal["body", "none", "location", "id", "bytes", "body_or_redirect"]
 ParamValue = str | int | bool | None
 
 
@@ -41,8 +41,10 @@ class Call(Generic[T]):
     """One operation, fully described: what to send and how to read the answer.
 
     ``outcome`` says what a success returns: the decoded body (``type``), nothing (204),
-    the ``Location`` header of a 201 that creates something without a body, or the last
-    segment of that ``Location`` (the new thing's id).
+    the ``Location`` header of a 201 that creates something without a body, the last
+    segment of that ``Location`` (the new thing's id), the raw bytes (a download), or the
+    decoded body unless the answer is a 303, whose ``Location`` it then returns (an SSL
+    certificate request, once issued, redirects to its certificate).
     """
 
     method: str
@@ -181,6 +183,10 @@ class BaseClient:
             raise error_for(response)
         if call.outcome == "none":
             return None  # type: ignore[return-value]
+        if call.outcome == "bytes":
+            return response.content  # type: ignore[return-value]
+        if call.outcome == "body_or_redirect" and response.status_code == 303:
+            return str(response.headers.get("location", ""))  # type: ignore[return-value]
         if call.outcome in ("location", "id"):
             location = str(response.headers.get("location", ""))
             return location.rstrip("/").rsplit("/", 1)[-1] if call.outcome == "id" else location  # type: ignore[return-value]

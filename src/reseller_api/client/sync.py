@@ -21,6 +21,8 @@ from reseller_api.client.resources.mysqldatabases import MySqlDatabases
 from reseller_api.client.resources.provisioningjobs import ProvisioningJobs
 from reseller_api.client.resources.servicepacks import Servicepacks
 from reseller_api.client.resources.ssh import SshKeys
+from reseller_api.client.resources.sslcertificates import SslCertificateRequests, SslCertificates
+from reseller_api.client.resources.windowshostings import WindowsHostings
 
 T = TypeVar("T")
 
@@ -58,6 +60,9 @@ class Client(BaseClient):
         self.mailboxes = Mailboxes[Sync](self)
         self.mysqldatabases = MySqlDatabases(self)
         self.ssh = SshKeys[Sync](self)
+        self.sslcertificaterequests = SslCertificateRequests[Sync](self)
+        self.sslcertificates = SslCertificates[Sync](self)
+        self.windowshostings = WindowsHostings[Sync](self)
 
     def __enter__(self) -> Client:
         return self
