@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import stat
+import time
+from pathlib import Path
 
 import pytest
 
+from tests.api.test_sslcertificates import make_csr
 from tests.cli.conftest import Site
 
 pytestmark = pytest.mark.integration
@@ -187,3 +190,47 @@ def test_dns_records(
     assert "mx2.cli.example" in site.ctl("dns", "list", "cli.example", **alice).stdout
     assert site.ctl("dns", "delete", "cli.example", record_id, **alice).returncode == 0
     assert site.ctl("dns", "show", "cli.example", record_id, **alice).returncode == 1
+
+
+def test_certificates_and_windows_hostings(
+    site: Site, alice: dict[str, str], bob: dict[str, str], account: dict[str, object], tmp_path: Path
+) -> None:
+    def ok(*args: str, stdin: str = "") -> str:
+        done = site.ctl(*args, stdin=stdin, **alice)
+        assert done.returncode == 0, f"{args}: {done.stderr}"
+        return done.stdout
+
+    requested = json.loads(ok("certificates", "request", "-", "--json", stdin=make_csr("cli.example")))
+    request_id = str(requested["id"])
+    assert requested["common_name"] == "cli.example"
+    # cli.example's zone is hosted here: its validation is checked at once and a job issues it.
+    deadline = time.monotonic() + 15
+    while True:
+        shown = json.loads(ok("certificates", "show", request_id, "--json"))
+        if "sha1_fingerprint" in shown or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    fingerprint = shown["sha1_fingerprint"]
+    verified = json.loads(ok("certificates", "verify", request_id, "--json"))
+    assert verified["sha1_fingerprint"] == fingerprint
+    assert fingerprint in ok("certificates", "list")
+    assert request_id in ok("certificates", "list", "--requests", "--format", "tsv")
+    target = tmp_path / "cli.pem"
+    ok("certificates", "download", fingerprint, "--output", str(target))
+    assert target.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+    assert ok("certificates", "download", fingerprint).startswith("-----BEGIN CERTIFICATE-----")
+    pfx = site.ctl("certificates", "download", fingerprint, "--file-format", "pfx", **alice)
+    assert pfx.returncode != 0
+    assert "private key" in pfx.stderr
+    assert "Traceback" not in pfx.stderr
+    assert site.ctl("certificates", "show", fingerprint, **bob).returncode != 0
+
+    pack = site.deployment.admin_json(
+        "servicepack", "create", "Windows CLI", "--asset", "windows_hosting=1:2048"
+    )
+    done = site.ctl(
+        "accounts", "create", "win.example", "--servicepack-id", str(pack["id"]), "--wait", "--json", **alice
+    )
+    assert done.returncode == 0, done.stderr
+    assert "win.example" in ok("windowshostings", "list")
+    assert json.loads(ok("windowshostings", "show", "win.example", "--json"))["max_size"] == 2048

@@ -16,6 +16,7 @@ from reseller_api import __version__
 from reseller_api.client.cli import config
 from reseller_api.client.cli.commands import (
     accounts,
+    certificates,
     completion,
     configure,
     databases,
@@ -26,12 +27,26 @@ from reseller_api.client.cli.commands import (
     mailboxes,
     mailzones,
     output_options,
+    windowshostings,
 )
 from reseller_api.client.cli.context import Context
 from reseller_api.client.cli.parser import Parser, print_help_of
 from reseller_api.client.errors import ApiError
 
-MODULES = [configure, accounts, dns, domains, hostings, mailboxes, mailzones, databases, jobs, completion]
+MODULES = [
+    configure,
+    accounts,
+    dns,
+    domains,
+    hostings,
+    windowshostings,
+    mailboxes,
+    mailzones,
+    databases,
+    certificates,
+    jobs,
+    completion,
+]
 
 
 def build_parser() -> Parser:
