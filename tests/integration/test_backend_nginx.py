@@ -30,6 +30,7 @@ import httpx
 import pytest
 
 from reseller_api.settings import Settings
+from tests.api.test_sslcertificates import make_csr
 from tests.harness import Caller
 from tests.integration.realservers import free_port, require_binary
 
@@ -545,3 +546,33 @@ def test_nginx_down_mid_job_retries_then_converges(
         == 204
     )
     eventually(web, lambda: fetch(web, domain), ok_with("memory_limit=512M"))
+
+
+def test_a_certificate_requests_file_validation_is_fetched_from_nginx(api: Caller, web: WebServers) -> None:
+    """The file of an SSL certificate request's validation, checked really over HTTP on loopback."""
+    domain = "delta-web.be"
+    assert create_account(api, domain).status_code == 201
+    alias = "delta-alias.net"  # served by the hosting, in no zone of ours: only the file can validate it
+    added = api.post(f"/v2/linuxhostings/{domain}/sites/{domain}/hostheaders", {"domain_name": alias})
+    assert added.status_code == 201, added.text
+    ordered = api.post(
+        "/v2/sslcertificaterequests",
+        {"csr": make_csr(alias), "certificate_type": "standard", "validation_level": "domain_validated"},
+    )
+    assert ordered.status_code == 201, ordered.text
+    location = ordered.headers["location"]
+    (validation,) = api.get(location).json()["validations"]
+    path = validation["file_validation_url_http"].removeprefix(f"http://{alias}")
+    assert api.put(location).status_code == 202
+    assert api.get(location).status_code == 200  # nothing on the web server yet: still pending
+
+    put_file(
+        web.web_root / domain / "www" / path.lstrip("/"), "\n".join(validation["file_validation_content"])
+    )
+    eventually(web, lambda: fetch(web, alias, path), ok_with(validation["file_validation_content"][0]))
+    issuing = api.put(location)
+    assert issuing.status_code == 202
+    assert api.wait_job(issuing.headers["location"], timeout=30).status_code == 201
+    issued = api.get(location)
+    assert issued.status_code == 303
+    assert api.get(issued.headers["location"]).json()["common_name"] == alias
