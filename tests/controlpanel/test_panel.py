@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Callable
 
 import httpx
@@ -14,6 +15,7 @@ from reseller_api.controlpanel import users
 from reseller_api.credentials.service import CredentialsService
 from reseller_api.store.database import Database
 from reseller_api.store.tables import audit_log, panel_sessions, panel_users
+from tests.api.test_sslcertificates import make_csr
 from tests.controlpanel.conftest import PASSWORD, Browser, make_user
 from tests.harness import Caller, ClientAddress  # noqa: F401 - documents where the address comes from
 
@@ -409,6 +411,35 @@ def test_overview_shows_accounts_jobs_and_usage(alice: Browser, api: Caller) -> 
     )
     # Two requests in this window (the order and the poll at least), against the default limit.
     assert re.search(rf"{key}.*?(\d+) / 1000/minute", page, re.S)
+
+
+def test_overview_shows_certificates_with_their_expiry(alice: Browser, api: Caller) -> None:
+    key, secret = create_key(alice)
+    caller = caller_for(api, key, secret)
+    assert "No SSL certificates yet." in alice.get("/controlpanel/").text
+    order = {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123x"}
+    assert caller.wait_job(caller.post("/v2/accounts", order).headers["location"]).status_code == 201
+    ordered = caller.post(
+        "/v2/sslcertificaterequests",
+        {
+            "csr": make_csr("example.com"),
+            "certificate_type": "standard",
+            "validation_level": "domain_validated",
+        },
+    )
+    assert ordered.status_code == 201, ordered.text
+    for _ in range(200):
+        issued = caller.get(ordered.headers["location"])
+        if issued.status_code == 303:
+            break
+        time.sleep(0.05)
+    fingerprint = issued.headers["location"].rsplit("/", 1)[1]
+    expires = caller.get(issued.headers["location"]).json()["expires_after"]
+    page = alice.get("/controlpanel/").text
+    assert fingerprint in page
+    assert re.search(r"example\.com</td>.*?in 39[67] days", page, re.S)
+    assert expires[:10] in page
+    assert "SSL certificate" in page  # the issuing job, in words
 
 
 def test_audit_records_panel_and_api_changes_without_secrets(

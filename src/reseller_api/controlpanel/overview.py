@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from limits import RateLimitItem
 from sqlalchemy import Connection, or_, select
 
+from reseller_api import clock
 from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.credentials.service import CredentialsService, KeyInfo
 from reseller_api.errors import ApiProblem, define
@@ -37,6 +38,7 @@ from reseller_api.store.tables import (
     provisioning_jobs,
     servicepack_assets,
     servicepacks,
+    ssl_certificates,
 )
 
 KEY_NOT_FOUND = define("panel_api_key_not_found", 404, "You have no API key with this value.")
@@ -58,6 +60,7 @@ JOB_KINDS = {
     "domain.transfer": "Domain transfer",
     "mysql.create_database": "New MySQL database",
     "mysql.create_user": "New MySQL user",
+    "ssl.issue": "SSL certificate",
 }
 _DATABASE_OWNER = re.compile(r"(?:^| on )id(\d+)_")
 
@@ -209,6 +212,40 @@ _JOB_COLUMNS = (
     provisioning_jobs.c.subject,
     provisioning_jobs.c.error,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateView:
+    common_name: str
+    sha1_fingerprint: str
+    type: str
+    validation_level: str
+    expires_at: float
+    days_left: int  # negative once expired
+
+
+def certificates(database: Database, reseller_id: int, limit: int = LATEST_JOBS) -> list[CertificateView]:
+    """The reseller's certificates, the first to expire first: what needs attention on top."""
+    now = clock.time()
+    with database.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                ssl_certificates.c.common_name,
+                ssl_certificates.c.sha1_fingerprint,
+                ssl_certificates.c.certificate_type,
+                ssl_certificates.c.validation_level,
+                ssl_certificates.c.expires_at,
+            )
+            .where(ssl_certificates.c.reseller_id == reseller_id)
+            .order_by(ssl_certificates.c.expires_at, ssl_certificates.c.id)
+            .limit(limit)
+        ).all()
+    return [
+        CertificateView(
+            str(r[0]), str(r[1]), str(r[2]), str(r[3]), float(r[4]), math.floor((r[4] - now) / 86400)
+        )
+        for r in rows
+    ]
 
 
 def latest_jobs(database: Database, reseller_id: int, limit: int = LATEST_JOBS) -> list[JobView]:

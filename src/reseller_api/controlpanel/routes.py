@@ -300,6 +300,7 @@ class ControlPanel(Controller):
             keys=overview.keys(panel, session.user.reseller),
             accounts=overview.account_views(database, reseller, limit=10),
             jobs=overview.latest_jobs(database, reseller),
+            certificates=overview.certificates(database, reseller),
         )
 
     @get("/accounts", sync_to_thread=False)
