@@ -240,8 +240,9 @@ texts may be reworded. The catalogue is also served as JSON at
 
 INTRODUCTION = """\
 The hosting reseller **Public API v2**: create accounts from servicepacks, and manage their DNS
-records, domains, Linux hostings, mailboxes, mail zones and MySQL databases over HMAC-signed
-HTTP. Creations that take time answer `202 Accepted` and a provisioning job to follow.
+records, domains, Linux hostings, mailboxes, mail zones, MySQL databases, SSL certificates and
+Windows hostings over HMAC-signed HTTP. Creations that take time answer `202 Accepted` and a
+provisioning job to follow.
 
 Requests and answers are JSON (snake_case, ISO-8601 UTC dates). Collections are paged with
 `skip` and `take` (default 25, at most 1000) and answer `X-Paging-Skipped`, `X-Paging-Take` and
@@ -273,6 +274,10 @@ TAGS = {
     "links to what it created (or reports `failed`).",
     "Servicepacks": "The catalogue: which packs (sets of assets) accounts can be made from.",
     "SSH": "SSH keys across all your Linux hostings.",
+    "SSL certificate requests": "Order a certificate for a CSR: each name's DNS, file and e-mail "
+    "validations, checked on request; issued by the installation's certificate authority.",
+    "SSL certificates": "The certificates issued for your requests: their names, expiry, and the PEM file.",
+    "Windows hostings": "Your accounts' Windows hostings (read-only): application pool, sites, FTP user.",
 }
 
 OPERATIONS = {
@@ -315,6 +320,10 @@ OPERATIONS = {
     "DeleteDatabaseUser": "Delete a database user.",
     "ChangeDatabaseUserPassword": "Set a database user's password (the password rules apply).",
     "ChangeDatabaseUserStatus": "Enable or disable a database user.",
+    "GetSslCertificateRequests": "Your SSL certificate requests, a page at a time.",
+    "GetSslCertificates": "Your SSL certificates, a page at a time.",
+    "GetSslCertificate": "One certificate: common name, subject alternative names, expiry, type and level.",
+    "GetWindowsHostings": "Your Windows hostings, a page at a time.",
 }
 
 
