@@ -64,7 +64,9 @@ def run(args: argparse.Namespace, settings: Settings, database: Database) -> int
     if args.action == "approve":
         decision = service.approve(database, settings, args.request_id)
         _audit(database, "approve certificate request", str(args.request_id), decision.reseller_id)
-        if decision.job_id is not None:
+        if decision.status == "issued":
+            print(f"request {args.request_id} was approved and is issued")
+        elif decision.job_id is not None:
             print(f"approved request {args.request_id}: names validated, issuing (job {decision.job_id})")
         else:
             print(f"approved request {args.request_id}: issued once its names are validated (PUT on it)")

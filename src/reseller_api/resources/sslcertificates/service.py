@@ -393,7 +393,13 @@ def _issue(
         conn,
         reseller_id=reseller_id,
         kind="ssl.issue",
-        payload={"request_id": request_id, "names": names, "days": settings.certificate_days},
+        # domain_name: what the job is about, in the panel and the job's row.
+        payload={
+            "request_id": request_id,
+            "domain_name": names[0],
+            "names": names,
+            "days": settings.certificate_days,
+        },
         duration=duration,
     )
     conn.execute(
@@ -485,6 +491,9 @@ def _pending_for_operator(conn: Connection, request_id: int) -> Row:
 def approve(database: Database, settings: Settings, request_id: int) -> Decision:
     """The operator checked the organisation: issue as soon as the names are validated."""
     with database.transaction() as conn:
+        found = _row(conn, request_id, None, lock=True)
+        if found is not None and found.approved_at is not None and found.status in (ISSUING, ISSUED):
+            return Decision(request_id, found.reseller_id, found.status, found.job_id)  # approved before
         row = _pending_for_operator(conn, request_id)
         conn.execute(
             update(ssl_certificate_requests)
