@@ -375,3 +375,17 @@ def test_the_ca_key_is_encrypted_and_moves_with_a_secret_key_rotation(
     x509.load_pem_x509_certificate(leaf.encode()).verify_directly_issued_by(
         x509.load_pem_x509_certificate(chain.encode())
     )
+
+
+def test_malformed_input_is_refused_in_the_apis_format(api: Caller) -> None:
+    for path in ("/v2/sslcertificaterequests/abc", "/v2/sslcertificaterequests/-1"):
+        response = api.get(path)
+        assert response.status_code in (400, 404), response.text
+        assert set(response.json()) & {"error_code", "validation_errors"}
+    wrong_types = api.post("/v2/sslcertificaterequests", {"csr": 12, "certificate_type": ["standard"]})
+    assert wrong_types.status_code == 400
+    assert set(wrong_types.json()) & {"error_code", "validation_errors"}
+    assert api.get("/v2/sslcertificaterequests").json() == []
+    unknown = api.get("/v2/sslcertificates/NOPE/download?file_format=pem&password=x")
+    assert unknown.status_code == 404
+    assert unknown.json()["error_code"] == "not_found"
