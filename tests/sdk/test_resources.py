@@ -213,6 +213,10 @@ def _windows_pack(request: pytest.FixtureRequest, database: Database) -> int:
 def test_ssl_certificates_and_windows_hostings(
     sdk: Client, other_sdk: Client, account: AccountDetail, database: Database, request: pytest.FixtureRequest
 ) -> None:
+    if request.node.callspec.params["pair"] == "tcp" and request.config.getoption("--db") == "postgresql":
+        # The TCP server shares the run's PostgreSQL database with the in-process app, whose runner
+        # (another secret key) may take the issuing job and rightly refuse the CA key it cannot read.
+        pytest.skip("two job runners with different secret keys on one database")
     requests = sdk.sslcertificaterequests
     request_id = int(requests.create(make_csr("example.com", "example.com", "www.example.com")))
     assert [r.id for r in requests.list()] == [request_id] == [r.id for r in requests.iter_all()]
