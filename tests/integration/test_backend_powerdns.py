@@ -25,11 +25,20 @@ import dns.rdatatype
 import httpx
 import idna
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import bindparam, select
 
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.backends.powerdns import PowerDnsBackend
 from reseller_api.jobs import runner
+from reseller_api.resources.dns import service as dns
+from reseller_api.resources.dns.schemas import DnsRecordInput
+from reseller_api.resources.sslcertificates import validations
 from reseller_api.settings import Settings
+from reseller_api.store.database import Query
+from reseller_api.store.tables import resellers
+from tests.api.test_sslcertificates import make_csr
 from tests.harness import Caller
 from tests.integration.realservers import free_port, require_binary
 
@@ -522,3 +531,50 @@ def test_a_job_that_gives_up_while_dns_is_down_is_never_left_half_done(
     done = api.wait_job(location, timeout=30)
     assert done.status_code == 201, done.text
     assert len(pdns.answers(domain, "NS")) == 2
+
+
+RESELLER_OF = Query(select(resellers.c.id).where(resellers.c.name == bindparam("name")))
+
+
+def test_an_ssl_validation_is_checked_on_powerdns_too(api: Caller, pdns: PowerDns, app: Any) -> None:
+    """A certificate request's CNAME is added to the zone and checked where PowerDNS serves it:
+    removed from PowerDNS behind our back, the name no longer validates."""
+    accepted = api.post(
+        "/v2/accounts", {"identifier": "ssl-zone.com", "servicepack_id": 1, "ftp_password": "Secret123x"}
+    )
+    assert api.wait_job(accepted.headers["location"]).status_code == 201
+    csr = make_csr("ssl-zone.com")
+    ordered = api.post(
+        "/v2/sslcertificaterequests",
+        {"csr": csr, "certificate_type": "standard", "validation_level": "domain_validated"},
+    )
+    assert ordered.status_code == 201, ordered.text
+    for _ in range(200):
+        if api.get(ordered.headers["location"]).status_code == 303:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("never issued")
+    cname = next(r for r in list_records(api, "ssl-zone.com") if r["type"] == "CNAME")
+    assert pdns.answers(f"{cname['record_name']}.ssl-zone.com", "CNAME") == [f"{cname['content']}."]
+
+    want = validations.expected(
+        x509.load_pem_x509_csr(csr.encode()).public_bytes(serialization.Encoding.DER), "SSL-X", "ssl-zone.com"
+    )
+    context = app.context
+    reseller_id = next(iter(context.database.fetch_all(RESELLER_OF, name="alice")))[0]
+    dns.create_record(
+        context,
+        reseller_id,
+        "ssl-zone.com",
+        DnsRecordInput(
+            type="CNAME",
+            record_name=want.cname_name.removesuffix(".ssl-zone.com"),
+            content=want.cname_content,
+        ),
+    )
+    assert validations.dns_validated(context.database, context.backends, reseller_id, want)
+    context.backends.dns.replace_rrset(
+        "ssl-zone.com", want.cname_name.removesuffix(".ssl-zone.com"), "CNAME", 3600, []
+    )
+    assert not validations.dns_validated(context.database, context.backends, reseller_id, want)

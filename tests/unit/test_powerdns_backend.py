@@ -239,3 +239,41 @@ def test_the_server_id_is_part_of_the_path() -> None:
 
     backend(handler, server_id="pdns-1").remove_zone("example.com")
     assert seen == ["http://pdns.test:8081/api/v1/servers/pdns-1/zones/example.com."]
+
+
+def test_served_rrset_asks_for_one_rrset_and_reads_its_enabled_records() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200,
+            json={
+                "rrsets": [
+                    {
+                        "name": "_abc.example.com.",
+                        "type": "CNAME",
+                        "records": [
+                            {"content": "target.dcv.invalid.", "disabled": False},
+                            {"content": "old.dcv.invalid.", "disabled": True},
+                        ],
+                    },
+                    {"name": "example.com.", "type": "SOA", "records": [{"content": "ignored"}]},
+                ]
+            },
+        )
+
+    assert backend(handler).served_rrset("example.com", "_abc", "CNAME") == ["target.dcv.invalid."]
+    (request,) = seen
+    assert request.url.params["rrset_name"] == "_abc.example.com."
+    assert request.url.params["rrset_type"] == "CNAME"
+    assert (
+        backend(lambda r: httpx.Response(404, json={"error": "Not Found"})).served_rrset(
+            "example.com", "_abc", "CNAME"
+        )
+        == []
+    )
+    with pytest.raises(BackendUnavailable):
+        backend(lambda r: httpx.Response(503, json={"error": "down"})).served_rrset(
+            "example.com", "_abc", "CNAME"
+        )
