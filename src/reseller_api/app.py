@@ -24,6 +24,8 @@ from reseller_api.conventions.admission import Admission
 from reseller_api.conventions.bodies import ApiRequest, strict_bodies
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.gate import Gate
+from reseller_api.conventions.idempotency import Idempotency
+from reseller_api.conventions.idempotency_records import Records
 from reseller_api.conventions.paging import provide_page
 from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.credentials import keyring
@@ -118,7 +120,8 @@ def create_app(
     documentation.describe(litestar.openapi_schema)
     accounts_routes.describe_parameters(litestar.openapi_schema)
     gate = Gate(
-        litestar,
+        # Inside the gate: keys are per API key (docs/extensions.md).
+        Idempotency(litestar, Records(database, ttl=settings.idempotency_ttl)),
         keys=KeyCache(database, box, settings.rate_limit),
         # A signature is accepted from max_age before its timestamp to max_age after, counted
         # in whole seconds (so up to a second more): Admission remembers its nonce that long.

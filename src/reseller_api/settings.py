@@ -89,6 +89,8 @@ class Settings:
     hosting_ip: str = DEFAULT_HOSTING_IP
     ssh_host: str = DEFAULT_SSH_HOST
     max_body_bytes: int = 1_048_576
+    # How long a response stored under an Idempotency-Key is replayed (docs/extensions.md).
+    idempotency_ttl: int = 86400
     # How long a client may take (serve's connection guard, cli/connections.py): to send a
     # request's headers from its first byte, its body from the headers' end, and to start a
     # request on an open connection; and how many connections one process keeps open.
@@ -198,6 +200,7 @@ class Settings:
             hosting_ip=_ip_address(get("HOSTING_IP"), "HOSTING_IP", DEFAULT_HOSTING_IP),
             ssh_host=_host(get("SSH_HOST"), "SSH_HOST") or DEFAULT_SSH_HOST,
             max_body_bytes=_integer(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1_048_576, 1024),
+            idempotency_ttl=_integer(get("IDEMPOTENCY_TTL"), "IDEMPOTENCY_TTL", 86400, 60),
             header_timeout=_timeout(get("HEADER_TIMEOUT"), "HEADER_TIMEOUT", 10.0),
             body_timeout=_timeout(get("BODY_TIMEOUT"), "BODY_TIMEOUT", 30.0),
             keep_alive_timeout=_timeout(get("KEEP_ALIVE_TIMEOUT"), "KEEP_ALIVE_TIMEOUT", 5.0),

@@ -26,13 +26,14 @@ import os
 import select
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import DisconnectionError
@@ -119,7 +120,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A write transaction; commits on success, rolls back on any exception."""
+        """A write transaction; commits on success, rolls back on any exception.
+
+        Inside a request that holds its commit (:class:`HeldCommit`), the first transaction
+        stays open when its block ends and later ones join it as savepoints: the request's
+        layer commits them all, with its own record, once the response is known.
+        """
+        held = HELD_COMMIT.get()
+        if held is not None and held.database is self:
+            with held.join() as conn:
+                yield conn
+            return
         with self.engine.begin() as conn:
             yield conn
         self.commits += 1
@@ -131,7 +142,8 @@ class Database:
         PostgreSQL: in autocommit, so no BEGIN and no COMMIT round trips around them.
         SQLite: a :meth:`transaction` (the same, for one statement).
         """
-        if self.is_sqlite:
+        if self.is_sqlite or HELD_COMMIT.get() is not None:
+            # (A held commit: the statement joins it, so it commits with the request's record.)
             with self.transaction() as conn:
                 yield conn
             return
@@ -236,6 +248,89 @@ class Database:
         for watch in self._watches:
             watch.close()
         self.engine.dispose()
+
+
+class HeldCommit:
+    """One request's writes, committed together at a moment its owner chooses.
+
+    Set in :data:`HELD_COMMIT` by a layer that must write a record in the same transaction
+    as whatever the request changes (conventions/idempotency.py: the stored response, so a
+    crash between the commit and the answer still replays it). A block that raises rolls
+    back its own changes only (a savepoint after the first); a block that ends keeps them
+    for :meth:`commit`. The handler's thread and the layer use the connection one after
+    the other, never at once.
+    """
+
+    __slots__ = ("_outer", "connection", "database")
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.connection: Connection | None = None
+        self._outer: RootTransaction | None = None
+
+    @contextmanager
+    def join(self) -> Iterator[Connection]:
+        if self.connection is None:
+            conn = self.database.engine.connect()
+            outer = conn.begin()
+            try:
+                yield conn
+            except BaseException:
+                outer.rollback()
+                conn.close()
+                raise
+            self.connection, self._outer = conn, outer
+            return
+        savepoint = self.connection.begin_nested()
+        try:
+            yield self.connection
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+
+    def commit(self, last: Callable[[Connection], bool]) -> bool:
+        """Run ``last`` in the held transaction (a new one if the request wrote nothing), then
+        commit; when ``last`` answers False everything is rolled back instead."""
+        if self.connection is None:
+            with self.database.engine.connect() as fresh, fresh.begin() as first:
+                if not last(fresh):
+                    first.rollback()
+                    return False
+            self.database.commits += 1
+            return True
+        conn, outer = self.connection, self._outer
+        assert outer is not None
+        self.connection = self._outer = None
+        try:
+            if not last(conn):
+                outer.rollback()
+                return False
+            outer.commit()
+        except BaseException:
+            if outer.is_active:
+                outer.rollback()
+            raise
+        finally:
+            conn.close()
+        self.database.commits += 1
+        return True
+
+    def abandon(self) -> None:
+        """Roll back whatever is held (the request could not finish)."""
+        if self.connection is not None and self._outer is not None:
+            self._outer.rollback()
+            self.connection.close()
+        self.connection = self._outer = None
+
+    @property
+    def wrote(self) -> bool:
+        return self.connection is not None
+
+
+# The held commit of the request being handled, if it holds one (a ContextVar: it follows
+# the request into the worker thread its handler runs in).
+HELD_COMMIT: ContextVar[HeldCommit | None] = ContextVar("reseller_api_held_commit", default=None)
 
 
 class DatabaseUnavailable(Exception):

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -445,4 +446,25 @@ domains = Table(
     Column("registrant", Text, nullable=True),  # JSON Registrant, when the order gave one
     Column("created_at", Float, nullable=False),
     Index("ix_domains_reseller_status_name", "reseller_id", "status", "domain_name"),
+)
+
+# Idempotency-Key records (conventions/idempotency.py), one per API key and key value. A
+# row is claimed ("processing", with an owner and a lease) before the request runs; the
+# response is written in the same transaction as the request's own changes ("done").
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("api_key_id", Integer, ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True),
+    Column("idempotency_key", String(255), primary_key=True),
+    # sha256 of method, path (with query) and body: the same key with another request is refused.
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # processing | done
+    Column("owner", String(32), nullable=False),  # the claim's random token
+    Column("lease_until", Float, nullable=False),
+    Column("response_status", Integer, nullable=True),
+    Column("response_headers", Text, nullable=True),  # JSON [[name, value], ...]
+    Column("response_body", LargeBinary, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_idempotency_keys_expires_at", "expires_at"),
 )
