@@ -93,6 +93,12 @@ IDEMPOTENCY_KEY_IN_USE = define(
     409,
     "A request with this Idempotency-Key is still being processed; retry it later.",
 )
+IDEMPOTENCY_KEY_OUTCOME_UNKNOWN = define(
+    "idempotency_key_outcome_unknown",
+    409,
+    "The first request with this Idempotency-Key changed data, but the server stopped before its "
+    "answer was stored: look at the resource to see what it did, then use a new key.",
+)
 IDEMPOTENCY_KEY_REUSED = define(
     "idempotency_key_reused",
     422,

@@ -233,3 +233,31 @@ def test_concurrent_duplicates_across_processes_create_once(
     assert count(database, accounts) == 1
     replay = second_process.post("/v2/accounts", HOSTING, headers=keyed("twin"))
     assert replay.headers["idempotent-replayed"] == "true"
+
+
+def test_a_write_that_pushes_to_a_backend_commits_early_and_still_replays(api: Caller) -> None:
+    """A DNS record is committed, then pushed (the push reads the committed zone): the
+    claim is marked committed in that commit, and the answer stored after it."""
+    accepted = api.post("/v2/domains/registrations", {"domain_name": "example.com", "name_servers": []})
+    assert api.wait_job(accepted.headers["location"]).status_code == 201
+    zone = "/v2/dns/example.com/records"
+    record = {"type": "TXT", "record_name": "", "content": "v=spf1 -all", "ttl": 3600}
+    first = api.post(zone, record, headers=keyed("txt"))
+    assert first.status_code == 201, first.text
+    again = api.post(zone, record, headers=keyed("txt"))
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    listed = api.get(f"{zone}?type=TXT").json()
+    assert [r["content"] for r in listed].count("v=spf1 -all") == 1
+
+
+def test_a_claim_that_committed_but_lost_its_answer_is_outcome_unknown(
+    api: Caller, database: Database
+) -> None:
+    _claim_left_by_a_crash(database, api.api_key, "half", clock.time() - 1)
+    with database.transaction() as conn:
+        conn.execute(idempotency_keys.update().values(status="committed"))
+    response = api.post("/v2/accounts", HOSTING, headers=keyed("half"))
+    assert response.status_code == 409
+    assert response.json()["error_code"] == "idempotency_key_outcome_unknown"
+    assert count(database, accounts) == 0

@@ -111,6 +111,27 @@ def test_start_a_job_then_wait_for_it(site: Site, alice: dict[str, str]) -> None
     assert shown["id"] == started["job_id"]
 
 
+def test_a_command_run_again_with_its_idempotency_key_writes_once(site: Site, alice: dict[str, str]) -> None:
+    create = ["accounts", "create", "once.example", "--servicepack-id", "4", "--json"]
+    first = site.ctl(*create, "--idempotency-key", "order-1234", **alice)
+    assert first.returncode == 0, first.stderr
+    again = site.ctl(*create, "--idempotency-key", "order-1234", **alice)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["job_id"] == json.loads(first.stdout)["job_id"]
+    other = site.ctl(
+        "accounts",
+        "create",
+        "twice.example",
+        "--servicepack-id",
+        "4",
+        "--idempotency-key",
+        "order-1234",
+        **alice,
+    )
+    assert other.returncode == 1
+    assert "idempotency_key_reused" in other.stderr
+
+
 def test_listing_is_lazy_and_limited(site: Site, alice: dict[str, str]) -> None:
     limited = site.ctl("servicepacks", "list", "--limit", "2", "--page-size", "1", "--json", **alice)
     assert len(json.loads(limited.stdout)) == 2

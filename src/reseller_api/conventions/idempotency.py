@@ -12,7 +12,10 @@ of the headers, nothing stored. With it:
 - a repeat of the same request gets the stored response, byte for byte, with
   ``Idempotent-Replayed: true``, and changes nothing;
 - a repeat while the first still runs gets 409 ``idempotency_key_in_use``; the same key
-  with another method, path or body gets 422 ``idempotency_key_reused``.
+  with another method, path or body gets 422 ``idempotency_key_reused``;
+- a request that must commit before its answer is known (an in-request backend push reads
+  the committed state) commits early and marks its claim; if its process dies before the
+  answer is stored, a repeat gets 409 ``idempotency_key_outcome_unknown``.
 
 A request that failed with a 5xx and changed nothing is not stored: a retry runs it again.
 The rate-limit headers are the gate's, added outside this layer, so a replay carries the
@@ -140,7 +143,10 @@ class Idempotency:
         key: str,
         claim: Claimed,
     ) -> None:
-        held = HeldCommit(self.records.database)
+        held = HeldCommit(
+            self.records.database,
+            on_flush=lambda conn: self.records.mark_committed(conn, key_id, key, claim.owner),
+        )
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -154,11 +160,12 @@ class Idempotency:
         try:
             await self.app(scope, _replay(body, receive), capture)
         except BaseException:
-            await anyio.to_thread.run_sync(held.abandon)
-            await anyio.to_thread.run_sync(self.records.release, key_id, key, claim.owner)
-            raise
-        finally:
             HELD_COMMIT.reset(token)
+            await anyio.to_thread.run_sync(held.abandon)
+            if not held.wrote:
+                await anyio.to_thread.run_sync(self.records.release, key_id, key, claim.owner)
+            raise
+        HELD_COMMIT.reset(token)
         response = Stored(int(start.get("status", 500)), list(start.get("headers", [])), b"".join(chunks))
         if response.status >= 500 and not held.wrote:
             await anyio.to_thread.run_sync(self.records.release, key_id, key, claim.owner)

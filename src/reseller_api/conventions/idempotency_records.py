@@ -7,6 +7,11 @@ table's primary key (api key, idempotency key) decides. The response is written 
 the claim still being ours, so the request's changes and its stored answer commit together
 or not at all. Hence a claim still "processing" after its lease means its holder died
 before committing anything, and the next request with the key runs it again.
+
+A request that had to commit before its answer was known (it pushes its committed state
+to a backend, store/database.py ``HeldCommit.flush``) marks its claim "committed" in that
+commit. Should it die before storing its answer, a repeat cannot be answered with it, nor
+run again: it gets 409 ``idempotency_key_outcome_unknown``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from reseller_api import errors
 from reseller_api.store.database import Database
 from reseller_api.store.tables import idempotency_keys as records
 
-PROCESSING, DONE = "processing", "done"
+PROCESSING, COMMITTED, DONE = "processing", "committed", "done"
 # How long a claim may run before another request with the key may take it over: longer
 # than any request takes (the server's deadlines are seconds), short enough that a client
 # retrying after a crash is not kept waiting long.
@@ -114,6 +119,8 @@ class Records:
                 return Stored(int(row.response_status), headers, bytes(row.response_body))
             if row.lease_until > now:
                 return Refused(errors.IDEMPOTENCY_KEY_IN_USE)
+            if row.status == COMMITTED:
+                return Refused(errors.IDEMPOTENCY_KEY_OUTCOME_UNKNOWN)
             # Processing past its lease: its holder died before committing (its changes
             # commit only with its record), so this request runs it again.
             taken = conn.execute(
@@ -132,7 +139,7 @@ class Records:
                 records.c.api_key_id == api_key_id,
                 records.c.idempotency_key == key,
                 records.c.owner == owner,
-                records.c.status == PROCESSING,
+                records.c.status.in_((PROCESSING, COMMITTED)),
             )
             .values(
                 status=DONE,
@@ -144,6 +151,19 @@ class Records:
             )
         )
         return done.rowcount == 1
+
+    @staticmethod
+    def mark_committed(conn: Connection, api_key_id: int, key: str, owner: str) -> None:
+        """In the request's early commit: its changes are in, its answer is not yet known."""
+        conn.execute(
+            update(records)
+            .where(
+                records.c.api_key_id == api_key_id,
+                records.c.idempotency_key == key,
+                records.c.owner == owner,
+            )
+            .values(status=COMMITTED)
+        )
 
     def release(self, api_key_id: int, key: str, owner: str) -> None:
         """Forget a claim whose request changed nothing and failed (a 5xx): a retry runs it again."""

@@ -109,6 +109,7 @@ class Database:
                 connect_args={"connect_timeout": CONNECT_TIMEOUT},
             )
             event.listen(self.engine, "checkout", _discard_if_closed)
+        event.listen(self.engine, "checkout", _flush_held_on_checkout)
         self.pool_size = pool_size
         self._async_reads: AsyncReads | None = None  # PostgreSQL: asyncpg, on the app's event loop
         self.dialect = self.engine.dialect
@@ -173,6 +174,8 @@ class Database:
     def _run(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
         sql, args = self._arguments_for(self.dialect, query, params)
         if self.is_sqlite:
+            if HELD_COMMIT.get() is not None:  # (a contextvar read: the hot path pays ~30 ns)
+                _flush_held()  # our reader is a connection of its own: it must see the request's writes
             return self._sqlite_reader().execute(sql, args).fetchall()
         for attempt in (1, 2):
             raw = self.engine.raw_connection()
@@ -205,6 +208,8 @@ class Database:
         return self._run(query, params) if self.is_sqlite else await self._run_async(query, params)
 
     async def _run_async(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        if HELD_COMMIT.get() is not None:
+            _flush_held()
         reads = self._async_reads
         loop = asyncio.get_running_loop()
         if reads is None or reads.loop is not loop:
@@ -251,7 +256,7 @@ class Database:
 
 
 class HeldCommit:
-    """One request's writes, committed together at a moment its owner chooses.
+    r"""One request's writes, committed together at a moment its owner chooses.
 
     Set in :data:`HELD_COMMIT` by a layer that must write a record in the same transaction
     as whatever the request changes (conventions/idempotency.py: the stored response, so a
@@ -259,17 +264,30 @@ class HeldCommit:
     back its own changes only (a savepoint after the first); a block that ends keeps them
     for :meth:`commit`. The handler's thread and the layer use the connection one after
     the other, never at once.
+
+    A request that goes on to read or write through another connection after its first
+    transaction (an in-request push to a backend reads the committed state; SQLite would
+    wait on our own lock) must see its changes committed: the first such use
+    :meth:`flush`\ es the held transaction, with ``on_flush`` run in it, and the rest of the
+    request commits as usual.
     """
 
-    __slots__ = ("_outer", "connection", "database")
+    __slots__ = ("_outer", "connection", "database", "flushed", "on_flush")
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, on_flush: Callable[[Connection], None] | None = None) -> None:
         self.database = database
+        self.on_flush = on_flush
         self.connection: Connection | None = None
         self._outer: RootTransaction | None = None
+        self.flushed = False
 
     @contextmanager
     def join(self) -> Iterator[Connection]:
+        if self.flushed:  # committed early: the request's later transactions are ordinary
+            with self.database.engine.begin() as conn:
+                yield conn
+            self.database.commits += 1
+            return
         if self.connection is None:
             conn = self.database.engine.connect()
             outer = conn.begin()
@@ -289,9 +307,24 @@ class HeldCommit:
             raise
         savepoint.commit()
 
+    def flush(self) -> None:
+        """Commit what is held now (``on_flush`` first, in the same transaction)."""
+        conn, outer = self.connection, self._outer
+        if conn is None or outer is None:
+            return
+        self.connection = self._outer = None
+        self.flushed = True
+        try:
+            if self.on_flush is not None:
+                self.on_flush(conn)
+            outer.commit()
+        finally:
+            conn.close()
+        self.database.commits += 1
+
     def commit(self, last: Callable[[Connection], bool]) -> bool:
-        """Run ``last`` in the held transaction (a new one if the request wrote nothing), then
-        commit; when ``last`` answers False everything is rolled back instead."""
+        """Run ``last`` in the held transaction (a new one if none is held), then commit;
+        when ``last`` answers False that transaction is rolled back instead."""
         if self.connection is None:
             with self.database.engine.connect() as fresh, fresh.begin() as first:
                 if not last(fresh):
@@ -324,8 +357,24 @@ class HeldCommit:
         self.connection = self._outer = None
 
     @property
-    def wrote(self) -> bool:
+    def holds(self) -> bool:
         return self.connection is not None
+
+    @property
+    def wrote(self) -> bool:
+        """Whether the request changed anything (held, or committed early)."""
+        return self.connection is not None or self.flushed
+
+
+def _flush_held() -> None:
+    """Another connection is about to be used: a held transaction of this request commits first."""
+    held = HELD_COMMIT.get()
+    if held is not None and held.connection is not None:
+        held.flush()
+
+
+def _flush_held_on_checkout(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    _flush_held()
 
 
 # The held commit of the request being handled, if it holds one (a ContextVar: it follows
