@@ -219,10 +219,12 @@ def test_concurrent_duplicates_create_once(api: Caller, database: Database) -> N
 @pytest.fixture
 def second_process(settings: Settings, database: Database, api: Caller) -> Iterator[Caller]:
     """A second server on the same database: its own caches, runner and event loop."""
-    other = create_app(settings, database=Database(database.url), run_jobs=False)
+    own = Database(database.url)
+    other = create_app(settings, database=own, run_jobs=False)
     with TestClient(ClientAddress(other), base_url="http://testserver.local") as client:  # type: ignore[arg-type]
         yield Caller(AddressedClient(client, "127.0.0.1"), api.api_key, api.api_secret)
     other.dispose()
+    own.dispose()
 
 
 def test_concurrent_duplicates_across_processes_create_once(
