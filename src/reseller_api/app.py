@@ -13,9 +13,11 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 from litestar.routes import HTTPRoute
+from litestar.utils import normalize_path
 
 from reseller_api import __version__, controlpanel, docs, documentation, openapi
 from reseller_api.backends import Backends, build_backends
@@ -121,7 +123,7 @@ def create_app(
     accounts_routes.describe_parameters(litestar.openapi_schema)
     gate = Gate(
         # Inside the gate: keys are per API key (docs/extensions.md).
-        Idempotency(litestar, Records(database, ttl=settings.idempotency_ttl)),
+        Idempotency(litestar, Records(database, ttl=settings.idempotency_ttl), routable=_routable(litestar)),
         keys=KeyCache(database, box, settings.rate_limit),
         # A signature is accepted from max_age before its timestamp to max_age after, counted
         # in whole seconds (so up to a second more): Admission remembers its nonce that long.
@@ -141,6 +143,19 @@ def create_app(
     operations.litestar = litestar  # type: ignore[attr-defined]
     operations.context = context  # type: ignore[attr-defined]
     return operations
+
+
+def _routable(litestar: Litestar) -> Callable[[str, str], bool]:
+    """Whether ``litestar`` routes a method and path to a handler (no 404 or 405)."""
+
+    def routable(method: str, path: str) -> bool:
+        try:
+            litestar.asgi_router.handle_routing(path=normalize_path(path), method=method)
+        except (NotFoundException, MethodNotAllowedException):
+            return False
+        return True
+
+    return routable
 
 
 def _runner(settings: Settings, database: Database, backends: Backends, *, run_jobs: bool) -> Runner:

@@ -60,9 +60,10 @@ def test_the_same_key_with_another_request_is_refused(api: Caller, database: Dat
     other = api.post("/v2/accounts", {**HOSTING, "identifier": "other.com"}, headers=keyed("k1"))
     assert other.status_code == 422
     assert other.json()["error_code"] == "idempotency_key_reused"
-    assert (
-        api.put("/v2/accounts", HOSTING, headers=keyed("k1")).json()["error_code"] == "idempotency_key_reused"
+    elsewhere = api.post(
+        "/v2/mysqldatabases", {"database_name": "shop", "account_id": 1}, headers=keyed("k1")
     )
+    assert elsewhere.json()["error_code"] == "idempotency_key_reused"
     assert count(database, accounts) == 1
 
 
@@ -263,3 +264,9 @@ def test_a_claim_that_committed_but_lost_its_answer_is_outcome_unknown(
     assert response.status_code == 409
     assert response.json()["error_code"] == "idempotency_key_outcome_unknown"
     assert count(database, accounts) == 0
+
+
+def test_a_request_with_no_handler_is_answered_as_usual_whatever_its_key(api: Caller) -> None:
+    assert api.post("/v2/accounts", HOSTING, headers=keyed("k")).status_code == 202
+    assert api.post("/v2/servicepacks", HOSTING, headers=keyed("k")).status_code == 405
+    assert api.post("/v2/nothing-here", HOSTING, headers=keyed("k")).status_code == 404

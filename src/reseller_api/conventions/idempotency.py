@@ -89,9 +89,20 @@ def fingerprint(method: str, target: bytes, body: bytes) -> str:
 
 
 class Idempotency:
-    def __init__(self, app: ASGIApp, records: Records, *, now: Callable[[], float] = clock.time) -> None:
+    """``routable(method, path)``: whether the app has a handler for the request. One it has
+    not (404, 405) is answered by the app as usual, never stored nor refused by its key."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        records: Records,
+        *,
+        routable: Callable[[str, str], bool],
+        now: Callable[[], float] = clock.time,
+    ) -> None:
         self.app = app
         self.records = records
+        self.routable = routable
         self.now = now
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -104,7 +115,8 @@ class Idempotency:
                 raw = value
                 break
         credential = scope.get(CREDENTIAL_SCOPE_KEY)
-        if raw is None or credential is None:  # no key, or not an API request (the panel)
+        if raw is None or credential is None or not self.routable(scope["method"], scope["path"]):
+            # No key, not an API request (the panel), or nothing there to run (404, 405).
             await self.app(scope, receive, send)
             return
         key = parse_key(raw)
