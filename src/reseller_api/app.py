@@ -37,6 +37,8 @@ from reseller_api.health import Operations
 from reseller_api.jobs.runner import Runner
 from reseller_api.resources import CONTROLLERS
 from reseller_api.resources.accounts import routes as accounts_routes
+from reseller_api.resources.webhooks.delivery import Deliverer
+from reseller_api.resources.webhooks.layer import WebhookEvents
 from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
 
@@ -72,13 +74,17 @@ def create_app(
     context = AppContext(settings, database, box, backends, runner)
     limiter = RateLimiter(settings.redis_url or "memory://", key_prefix=settings.redis_prefix)
 
+    deliverer = webhook_deliverer(settings, database, box)
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         if run_jobs:
             await runner.start(sole_runner=True)
+            await deliverer.start()
         try:
             yield
         finally:
+            await deliverer.stop()
             await runner.stop()
             # Async connections belong to this event loop: closed with it.
             await database.close_async()
@@ -121,9 +127,14 @@ def create_app(
     openapi.polish(litestar.openapi_schema, strict_bodies=settings.strict_bodies)
     documentation.describe(litestar.openapi_schema)
     accounts_routes.describe_parameters(litestar.openapi_schema)
+    route_status = _route_status(litestar)
     gate = Gate(
         # Inside the gate: keys are per API key (docs/extensions.md).
-        Idempotency(litestar, Records(database, ttl=settings.idempotency_ttl), routable=_routable(litestar)),
+        Idempotency(
+            WebhookEvents(litestar, route_status=route_status),
+            Records(database, ttl=settings.idempotency_ttl),
+            routable=lambda method, path: route_status(method, path) is not None,
+        ),
         keys=KeyCache(database, box, settings.rate_limit),
         # A signature is accepted from max_age before its timestamp to max_age after, counted
         # in whole seconds (so up to a second more): Admission remembers its nonce that long.
@@ -142,20 +153,31 @@ def create_app(
     )
     operations.litestar = litestar  # type: ignore[attr-defined]
     operations.context = context  # type: ignore[attr-defined]
+    operations.deliverer = deliverer  # type: ignore[attr-defined]
     return operations
 
 
-def _routable(litestar: Litestar) -> Callable[[str, str], bool]:
-    """Whether ``litestar`` routes a method and path to a handler (no 404 or 405)."""
+def _route_status(litestar: Litestar) -> Callable[[str, str], int | None]:
+    """The status code of the handler ``litestar`` routes a method and path to; None for a 404 or 405."""
 
-    def routable(method: str, path: str) -> bool:
+    def route_status(method: str, path: str) -> int | None:
         try:
-            litestar.asgi_router.handle_routing(path=normalize_path(path), method=method)
+            _, handler, *_ = litestar.asgi_router.handle_routing(path=normalize_path(path), method=method)
         except (NotFoundException, MethodNotAllowedException):
-            return False
-        return True
+            return None
+        return int(getattr(handler, "status_code", None) or 200)
 
-    return routable
+    return route_status
+
+
+def webhook_deliverer(settings: Settings, database: Database, box: SecretBox) -> Deliverer:
+    """Sends the webhook outbox where jobs run (``serve`` with the embedded runner, ``worker``)."""
+    return Deliverer(
+        database,
+        box,
+        allow_private=settings.webhook_allow_private,
+        retry_window=settings.webhook_retry_window,
+    )
 
 
 def _runner(settings: Settings, database: Database, backends: Backends, *, run_jobs: bool) -> Runner:

@@ -100,6 +100,11 @@ class Settings:
     max_connections: int = 1000
     # Unknown fields in request bodies: ignored, as the vendor's server does (False), or 400.
     strict_bodies: bool = False
+    # Webhooks (docs/extensions.md): endpoints that resolve to private or loopback addresses
+    # are refused unless this is on (no SSRF into the hosting network); how long a delivery
+    # is retried before its endpoint is disabled.
+    webhook_allow_private: bool = False
+    webhook_retry_window: int = 86400
     # "embedded": jobs run inside `serve`; "worker": `serve` runs none, `reseller-api worker` does;
     # "procrastinate": deferred with procrastinate on PostgreSQL, run by `reseller-api worker`.
     job_runner: str = "embedded"
@@ -206,6 +211,8 @@ class Settings:
             keep_alive_timeout=_timeout(get("KEEP_ALIVE_TIMEOUT"), "KEEP_ALIVE_TIMEOUT", 5.0),
             max_connections=_integer(get("MAX_CONNECTIONS"), "MAX_CONNECTIONS", 1000, 1),
             strict_bodies=_boolean(get("STRICT_BODIES"), "STRICT_BODIES"),
+            webhook_allow_private=_boolean(get("WEBHOOK_ALLOW_PRIVATE"), "WEBHOOK_ALLOW_PRIVATE"),
+            webhook_retry_window=_integer(get("WEBHOOK_RETRY_WINDOW"), "WEBHOOK_RETRY_WINDOW", 86400, 1),
             log_level=_log_level(get("LOG_LEVEL")),
             log_format=_choice(get("LOG_FORMAT"), "LOG_FORMAT", ("text", "json")),
             access_log=_boolean(get("ACCESS_LOG"), "ACCESS_LOG"),

@@ -26,6 +26,7 @@ def _controllers() -> list[type]:
     from reseller_api.resources.provisioningjobs.routes import ProvisioningJobController
     from reseller_api.resources.servicepacks.routes import ServicepackController
     from reseller_api.resources.ssh.routes import SshController
+    from reseller_api.resources.webhooks.routes import WebhookController
 
     return [
         AccountController,
@@ -41,6 +42,7 @@ def _controllers() -> list[type]:
         MailboxController,
         MailZoneController,
         MySqlDatabaseController,
+        WebhookController,
     ]
 
 

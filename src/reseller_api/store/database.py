@@ -134,6 +134,8 @@ class Database:
             return
         with self.engine.begin() as conn:
             yield conn
+            if COMMIT_HOOKS.get():
+                run_commit_hooks(conn)
         self.commits += 1
 
     @contextmanager
@@ -286,6 +288,7 @@ class HeldCommit:
         if self.flushed:  # committed early: the request's later transactions are ordinary
             with self.database.engine.begin() as conn:
                 yield conn
+                run_commit_hooks(conn)
             self.database.commits += 1
             return
         if self.connection is None:
@@ -293,6 +296,7 @@ class HeldCommit:
             outer = conn.begin()
             try:
                 yield conn
+                run_commit_hooks(conn)
             except BaseException:
                 outer.rollback()
                 conn.close()
@@ -364,6 +368,23 @@ class HeldCommit:
     def wrote(self) -> bool:
         """Whether the request changed anything (held, or committed early)."""
         return self.connection is not None or self.flushed
+
+
+# Writes that belong in the first transaction a request commits, whatever code commits it
+# (the webhook outbox's event for a synchronous write: resources/webhooks/layer.py). Each
+# runs once, inside that transaction, just before its commit.
+COMMIT_HOOKS: ContextVar[list[Callable[[Connection], None]] | None] = ContextVar(
+    "reseller_api_commit_hooks", default=None
+)
+
+
+def run_commit_hooks(conn: Connection) -> None:
+    hooks = COMMIT_HOOKS.get()
+    if hooks:
+        pending = list(hooks)
+        hooks.clear()  # the list is shared with the request's other threads: once per request
+        for hook in pending:
+            hook(conn)
 
 
 def _flush_held() -> None:
