@@ -21,6 +21,7 @@ from reseller_api.client.resources.mysqldatabases import AsyncMySqlDatabases
 from reseller_api.client.resources.provisioningjobs import ProvisioningJobs
 from reseller_api.client.resources.servicepacks import Servicepacks
 from reseller_api.client.resources.ssh import SshKeys
+from reseller_api.client.resources.webhooks import Webhooks
 
 T = TypeVar("T")
 
@@ -55,6 +56,7 @@ class AsyncClient(BaseClient):
         self.mailboxes = Mailboxes[Async](self)
         self.mysqldatabases = AsyncMySqlDatabases(self)
         self.ssh = SshKeys[Async](self)
+        self.webhooks = Webhooks[Async](self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

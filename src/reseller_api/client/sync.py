@@ -21,6 +21,7 @@ from reseller_api.client.resources.mysqldatabases import MySqlDatabases
 from reseller_api.client.resources.provisioningjobs import ProvisioningJobs
 from reseller_api.client.resources.servicepacks import Servicepacks
 from reseller_api.client.resources.ssh import SshKeys
+from reseller_api.client.resources.webhooks import Webhooks
 
 T = TypeVar("T")
 
@@ -58,6 +59,7 @@ class Client(BaseClient):
         self.mailboxes = Mailboxes[Sync](self)
         self.mysqldatabases = MySqlDatabases(self)
         self.ssh = SshKeys[Sync](self)
+        self.webhooks = Webhooks[Sync](self)
 
     def __enter__(self) -> Client:
         return self

@@ -26,13 +26,26 @@ from reseller_api.client.cli.commands import (
     mailboxes,
     mailzones,
     output_options,
+    webhooks,
 )
 from reseller_api.client.cli.context import Context
 from reseller_api.client.cli.parser import Parser, print_help_of
 from reseller_api.client.core import idempotency_key
 from reseller_api.client.errors import ApiError
 
-MODULES = [configure, accounts, dns, domains, hostings, mailboxes, mailzones, databases, jobs, completion]
+MODULES = [
+    configure,
+    accounts,
+    dns,
+    domains,
+    hostings,
+    mailboxes,
+    mailzones,
+    databases,
+    jobs,
+    webhooks,
+    completion,
+]
 
 
 def build_parser() -> Parser:
