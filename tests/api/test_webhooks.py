@@ -248,3 +248,15 @@ def test_a_delivery_can_be_sent_again(api: Caller, app: Any, hooks: Receiver, da
     assert arrived[0].headers["webhook-id"] == arrived[1].headers["webhook-id"]
     with database.transaction() as conn:
         assert len(conn.execute(select(webhook_deliveries)).all()) == 2
+
+
+def test_a_disabled_endpoint_gets_tests_but_no_events(api: Caller, app: Any, hooks: Receiver) -> None:
+    created = register(api, hooks)
+    assert api.put(f"/v2/webhooks/{created['id']}", {"enabled": False}).status_code == 200
+    assert api.post("/v2/domains/registrations", DOMAIN).status_code == 202
+    run_jobs(app)
+    assert deliver(app) == 0
+    assert api.post(f"/v2/webhooks/{created['id']}/test").status_code == 202
+    assert deliver(app) == 1
+    [arrived] = hooks.wait_for(1)
+    assert json.loads(arrived.body)["type"] == "webhook.test"

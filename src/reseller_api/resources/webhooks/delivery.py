@@ -31,6 +31,7 @@ from sqlalchemy import Connection, insert, or_, select, update
 from reseller_api import __version__, clock
 from reseller_api.crypto import SecretBox
 from reseller_api.resources.webhooks import addresses, signing
+from reseller_api.resources.webhooks.events import TEST_EVENT
 from reseller_api.store.database import Database
 from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_endpoints, webhook_events
 
@@ -196,7 +197,9 @@ class Deliverer:
         code: int | None = None
         error: str | None = None
         started = time.monotonic()
-        if not endpoint.enabled:
+        # A disabled endpoint gets tests only (they say whether it works again).
+        enabled = bool(endpoint.enabled) or event.type == TEST_EVENT
+        if not enabled:
             error = "the endpoint is disabled"
         else:
             try:
@@ -209,7 +212,7 @@ class Deliverer:
         latency = int((time.monotonic() - started) * 1000)
         if code is not None and not 200 <= code < 300:
             error = f"the endpoint answered {code}"
-        self._record(claimed, code, latency, error, endpoint_enabled=bool(endpoint.enabled))
+        self._record(claimed, code, latency, error, endpoint_enabled=bool(endpoint.enabled), retry=enabled)
         return True
 
     def _post(self, url: str, secret: str, event_id: str, body: bytes) -> int:
@@ -225,7 +228,14 @@ class Deliverer:
             return response.status_code  # the body is not read: it is the receiver's business
 
     def _record(
-        self, claimed: Claimed, code: int | None, latency: int, error: str | None, *, endpoint_enabled: bool
+        self,
+        claimed: Claimed,
+        code: int | None,
+        latency: int,
+        error: str | None,
+        *,
+        endpoint_enabled: bool,
+        retry: bool,
     ) -> None:
         now = clock.time()
         attempts = claimed.attempts + 1
@@ -242,7 +252,7 @@ class Deliverer:
             values["status"] = SUCCEEDED
         else:
             next_at = now + retry_delay(attempts)
-            give_up = not endpoint_enabled or next_at > claimed.created_at + self.retry_window
+            give_up = not retry or next_at > claimed.created_at + self.retry_window
             values.update(status=FAILED) if give_up else values.update(next_attempt_at=next_at)
         with self.db.transaction() as conn:
             conn.execute(update(deliveries).where(deliveries.c.id == claimed.id).values(**values))

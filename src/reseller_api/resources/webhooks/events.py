@@ -82,12 +82,17 @@ def emit(
     *,
     only_endpoint: int | None = None,
 ) -> tuple[str, list[int]] | None:
-    """Write the event and its deliveries in ``conn``'s transaction; None when nobody listens."""
+    """Write the event and its deliveries in ``conn``'s transaction; None when nobody listens.
+
+    ``only_endpoint``: for that endpoint alone, enabled or not (``POST .../test``).
+    """
     query = select(webhook_endpoints.c.id, webhook_endpoints.c.events).where(
-        webhook_endpoints.c.reseller_id == reseller_id, webhook_endpoints.c.enabled.is_(True)
+        webhook_endpoints.c.reseller_id == reseller_id
     )
-    if only_endpoint is not None:
+    if only_endpoint is not None:  # a test: disabled or not, it says whether the endpoint works
         query = query.where(webhook_endpoints.c.id == only_endpoint)
+    else:
+        query = query.where(webhook_endpoints.c.enabled.is_(True))
     endpoints = [row.id for row in conn.execute(query) if subscribed(json.loads(row.events), event_type)]
     if not endpoints:
         return None

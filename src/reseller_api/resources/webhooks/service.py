@@ -165,11 +165,10 @@ def delete_webhook(context: AppContext, reseller_id: int, webhook_id: int) -> No
 
 
 def send_test(context: AppContext, reseller_id: int, webhook_id: int) -> int:
-    """A ``webhook.test`` event for this endpoint alone (enabled or not: a test says whether it works)."""
+    """A ``webhook.test`` event for this endpoint alone (disabled or not: a test says whether
+    it works, before it is switched back on)."""
     with context.database.transaction() as conn:
-        row = _owned(conn, reseller_id, webhook_id)
-        if not row.enabled:
-            conn.execute(update(endpoints).where(endpoints.c.id == webhook_id).values(enabled=True))
+        _owned(conn, reseller_id, webhook_id)
         emitted = events.emit(
             conn,
             reseller_id,
@@ -178,9 +177,7 @@ def send_test(context: AppContext, reseller_id: int, webhook_id: int) -> int:
             f"/v2/webhooks/{webhook_id}",
             only_endpoint=webhook_id,
         )
-        if not row.enabled:
-            conn.execute(update(endpoints).where(endpoints.c.id == webhook_id).values(enabled=False))
-    assert emitted is not None  # the endpoint is the reseller's and subscribed to tests
+    assert emitted is not None  # the endpoint is the reseller's, and every endpoint takes tests
     return emitted[1][0]
 
 
