@@ -73,6 +73,7 @@ ACTION_KINDS: dict[str, tuple[str, ColumnElement[bool]]] = {
     ),
     "passwords": ("Passwords", audit_log.c.action.like("%password%")),
     "api": ("Changes through the API", audit_log.c.actor_kind == API_KEY),
+    "webhooks": ("Webhooks", audit_log.c.action.like("%webhook%")),
     "accounts": ("Accounts", audit_log.c.action.like("% /v2/accounts%")),
     "dns": (
         "DNS and domains",
