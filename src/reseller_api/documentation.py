@@ -273,6 +273,8 @@ TAGS = {
     "links to what it created (or reports `failed`).",
     "Servicepacks": "The catalogue: which packs (sets of assets) accounts can be made from.",
     "SSH": "SSH keys across all your Linux hostings.",
+    "Webhooks": "Not part of the vendor's API (docs/extensions.md): endpoints that receive signed "
+    "events (Standard Webhooks) when jobs end and resources change, with their delivery logs.",
 }
 
 OPERATIONS = {
@@ -315,6 +317,12 @@ OPERATIONS = {
     "DeleteDatabaseUser": "Delete a database user.",
     "ChangeDatabaseUserPassword": "Set a database user's password (the password rules apply).",
     "ChangeDatabaseUserStatus": "Enable or disable a database user.",
+    "GetWebhooks": "Your webhook endpoints, a page at a time (never their secrets).",
+    "GetWebhook": "One webhook endpoint: url, events, whether it is enabled and why not.",
+    "DeleteWebhook": "Remove a webhook endpoint and its delivery log.",
+    "GetWebhookDeliveries": "The endpoint's deliveries, newest first: status, attempts, response code, "
+    "latency.",
+    "GetWebhookDelivery": "One delivery of an event to the endpoint.",
 }
 
 
