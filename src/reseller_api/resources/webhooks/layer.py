@@ -25,6 +25,7 @@ class WebhookEvents:
 
     def __init__(self, app: ASGIApp, *, route_status: Callable[[str, str], int | None]) -> None:
         self.app = app
+        self.reads: ASGIApp = getattr(app, "reads", app)  # reads skip this layer (see Idempotency)
         self.route_status = route_status
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
