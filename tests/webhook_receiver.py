@@ -23,6 +23,9 @@ class Receiver:
     url: str
     received: list[Received] = field(default_factory=list)
     fail: int = 0
+    # Set: the next delivery is recorded, then left unanswered until ``release`` is set.
+    hold: threading.Event | None = None
+    release: threading.Event = field(default_factory=threading.Event)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -47,6 +50,9 @@ def receiver() -> Iterator[Receiver]:
                 self.end_headers()
                 return
             state.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            if state.hold is not None and not state.hold.is_set():
+                state.hold.set()  # the sender is now mid-delivery
+                state.release.wait(30)
             self.send_response(204)
             self.end_headers()
 
@@ -60,6 +66,7 @@ def receiver() -> Iterator[Receiver]:
     try:
         yield state
     finally:
+        state.release.set()
         server.shutdown()
         server.server_close()
         thread.join()

@@ -80,7 +80,7 @@ def create_app(
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         if run_jobs:
             await runner.start(sole_runner=True)
-            await deliverer.start()
+            await deliverer.start(sole=True)
         try:
             yield
         finally:

@@ -85,8 +85,16 @@ class Deliverer:
 
     # -- the loop ----------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, *, sole: bool = False) -> None:
+        """``sole``: no other process delivers (the embedded runner), so deliveries leased by a
+        process that died (this one, before a restart) go out again now, not when their lease ends."""
+        if sole:
+            await asyncio.to_thread(self.release_all_leases)
         self._task = asyncio.create_task(self._loop_forever(), name="webhook-deliverer")
+
+    def release_all_leases(self) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(update(deliveries).where(deliveries.c.status == PENDING).values(lease_until=None))
 
     async def stop(self) -> None:
         if self._task is not None:
