@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from reseller_api import __version__, clock
 from reseller_api.crypto import SecretBox
 from reseller_api.resources.webhooks import addresses, signing
 from reseller_api.resources.webhooks.events import TEST_EVENT
-from reseller_api.store.database import Database
+from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_endpoints, webhook_events
 
 log = logging.getLogger("reseller_api.webhooks")
@@ -44,6 +44,12 @@ MAX_RETRY = 3600.0
 IDLE_POLL = 0.5
 BATCH = 20
 deliveries, endpoints, events = webhook_deliveries, webhook_endpoints, webhook_events
+# One pending delivery that is due, if any (the status index): the idle loop's only read.
+_ANY_DUE = Query(
+    select(deliveries.c.id)
+    .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= bindparam("now"))
+    .limit(1)
+)
 
 
 def retry_delay(attempts: int) -> float:
@@ -82,6 +88,7 @@ class Deliverer:
             timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False, transport=transport
         )
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -90,6 +97,7 @@ class Deliverer:
         process that died (this one, before a restart) go out again now, not when their lease ends."""
         if sole:
             await asyncio.to_thread(self.release_all_leases)
+        self._stopping = asyncio.Event()
         self._task = asyncio.create_task(self._loop_forever(), name="webhook-deliverer")
 
     def release_all_leases(self) -> None:
@@ -97,8 +105,10 @@ class Deliverer:
             conn.execute(update(deliveries).where(deliveries.c.status == PENDING).values(lease_until=None))
 
     async def stop(self) -> None:
+        """Let the pass under way end (a thread cannot be cancelled: it would hold its
+        connection past the database's disposal), then stop."""
         if self._task is not None:
-            self._task.cancel()
+            self._stopping.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
@@ -109,14 +119,22 @@ class Deliverer:
         self._http.close()
 
     async def _loop_forever(self) -> None:
-        while True:
+        while not self._stopping.is_set():
+            sent = 0
             try:
-                sent = await asyncio.to_thread(self.deliver_due)
+                # On SQLite the "anything due?" read is inline (microseconds): an idle
+                # deliverer wakes no thread (see jobs/runner.py on why that matters).
+                due = self.anything_due() if self.db.is_sqlite else await asyncio.to_thread(self.anything_due)
+                if due:
+                    sent = await asyncio.to_thread(self.deliver_due)
             except Exception:  # the database may be briefly away; keep delivering
                 log.exception("webhook delivery iteration failed; retrying")
-                sent = 0
             if not sent:
-                await asyncio.sleep(IDLE_POLL)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), IDLE_POLL)
+
+    def anything_due(self) -> bool:
+        return self.db.fetch_one(_ANY_DUE, now=clock.time()) is not None
 
     # -- one pass ----------------------------------------------------------------------
 
