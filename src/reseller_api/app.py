@@ -13,9 +13,11 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.di import Provide
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 from litestar.routes import HTTPRoute
+from litestar.utils import normalize_path
 
 from reseller_api import __version__, controlpanel, docs, documentation, openapi
 from reseller_api.backends import Backends, build_backends
@@ -24,6 +26,8 @@ from reseller_api.conventions.admission import Admission
 from reseller_api.conventions.bodies import ApiRequest, strict_bodies
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.gate import Gate
+from reseller_api.conventions.idempotency import Idempotency
+from reseller_api.conventions.idempotency_records import Records
 from reseller_api.conventions.paging import provide_page
 from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.credentials import keyring
@@ -33,6 +37,8 @@ from reseller_api.health import Operations
 from reseller_api.jobs.runner import Runner
 from reseller_api.resources import CONTROLLERS
 from reseller_api.resources.accounts import routes as accounts_routes
+from reseller_api.resources.webhooks.delivery import Deliverer
+from reseller_api.resources.webhooks.layer import WebhookEvents
 from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
 
@@ -68,13 +74,17 @@ def create_app(
     context = AppContext(settings, database, box, backends, runner)
     limiter = RateLimiter(settings.redis_url or "memory://", key_prefix=settings.redis_prefix)
 
+    deliverer = webhook_deliverer(settings, database, box)
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         if run_jobs:
             await runner.start(sole_runner=True)
+            await deliverer.start(sole=True)
         try:
             yield
         finally:
+            await deliverer.stop()
             await runner.stop()
             # Async connections belong to this event loop: closed with it.
             await database.close_async()
@@ -117,8 +127,14 @@ def create_app(
     openapi.polish(litestar.openapi_schema, strict_bodies=settings.strict_bodies)
     documentation.describe(litestar.openapi_schema)
     accounts_routes.describe_parameters(litestar.openapi_schema)
+    route_status = _route_status(litestar)
     gate = Gate(
-        litestar,
+        # Inside the gate: keys are per API key (docs/extensions.md).
+        Idempotency(
+            WebhookEvents(litestar, route_status=route_status),
+            Records(database, ttl=settings.idempotency_ttl),
+            routable=lambda method, path: route_status(method, path) is not None,
+        ),
         keys=KeyCache(database, box, settings.rate_limit),
         # A signature is accepted from max_age before its timestamp to max_age after, counted
         # in whole seconds (so up to a second more): Admission remembers its nonce that long.
@@ -137,7 +153,31 @@ def create_app(
     )
     operations.litestar = litestar  # type: ignore[attr-defined]
     operations.context = context  # type: ignore[attr-defined]
+    operations.deliverer = deliverer  # type: ignore[attr-defined]
     return operations
+
+
+def _route_status(litestar: Litestar) -> Callable[[str, str], int | None]:
+    """The status code of the handler ``litestar`` routes a method and path to; None for a 404 or 405."""
+
+    def route_status(method: str, path: str) -> int | None:
+        try:
+            _, handler, *_ = litestar.asgi_router.handle_routing(path=normalize_path(path), method=method)
+        except (NotFoundException, MethodNotAllowedException):
+            return None
+        return int(getattr(handler, "status_code", None) or 200)
+
+    return route_status
+
+
+def webhook_deliverer(settings: Settings, database: Database, box: SecretBox) -> Deliverer:
+    """Sends the webhook outbox where jobs run (``serve`` with the embedded runner, ``worker``)."""
+    return Deliverer(
+        database,
+        box,
+        allow_private=settings.webhook_allow_private,
+        retry_window=settings.webhook_retry_window,
+    )
 
 
 def _runner(settings: Settings, database: Database, backends: Backends, *, run_jobs: bool) -> Runner:

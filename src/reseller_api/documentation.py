@@ -278,6 +278,8 @@ TAGS = {
     "validations, checked on request; issued by the installation's certificate authority.",
     "SSL certificates": "The certificates issued for your requests: their names, expiry, and the PEM file.",
     "Windows hostings": "Your accounts' Windows hostings (read-only): application pool, sites, FTP user.",
+    "Webhooks": "Not part of the vendor's API (docs/extensions.md): endpoints that receive signed "
+    "events (Standard Webhooks) when jobs end and resources change, with their delivery logs.",
 }
 
 OPERATIONS = {
@@ -324,6 +326,12 @@ OPERATIONS = {
     "GetSslCertificates": "Your SSL certificates, a page at a time.",
     "GetSslCertificate": "One certificate: common name, subject alternative names, expiry, type and level.",
     "GetWindowsHostings": "Your Windows hostings, a page at a time.",
+    "GetWebhooks": "Your webhook endpoints, a page at a time (never their secrets).",
+    "GetWebhook": "One webhook endpoint: url, events, whether it is enabled and why not.",
+    "DeleteWebhook": "Remove a webhook endpoint and its delivery log.",
+    "GetWebhookDeliveries": "The endpoint's deliveries, newest first: status, attempts, response code, "
+    "latency.",
+    "GetWebhookDelivery": "One delivery of an event to the endpoint.",
 }
 
 

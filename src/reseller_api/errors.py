@@ -84,6 +84,26 @@ AUTH_IP_NOT_WHITELISTED = define(
     "Requests from this IP address are not whitelisted for this api key.",
 )
 RATE_LIMITED = define("rate_limit_exceeded", 429, "Too many requests, retry later.")
+# Idempotency-Key (our extension, docs/extensions.md; the names follow the IETF draft).
+IDEMPOTENCY_KEY_INVALID = define(
+    "idempotency_key_invalid", 400, "The Idempotency-Key header must be 1 to 255 printable ASCII characters."
+)
+IDEMPOTENCY_KEY_IN_USE = define(
+    "idempotency_key_in_use",
+    409,
+    "A request with this Idempotency-Key is still being processed; retry it later.",
+)
+IDEMPOTENCY_KEY_OUTCOME_UNKNOWN = define(
+    "idempotency_key_outcome_unknown",
+    409,
+    "The first request with this Idempotency-Key changed data, but the server stopped before its "
+    "answer was stored: look at the resource to see what it did, then use a new key.",
+)
+IDEMPOTENCY_KEY_REUSED = define(
+    "idempotency_key_reused",
+    422,
+    "This Idempotency-Key was used with a different request (method, path or body); use a new key.",
+)
 NOT_FOUND = define("not_found", 404, "The resource cannot be found.")
 METHOD_NOT_ALLOWED = define("method_not_allowed", 405, "The method is not allowed on this resource.")
 BODY_TOO_LARGE = define("request_body_too_large", 413, "The request body is too large.")

@@ -89,6 +89,31 @@ def _error(
     return OpenAPIResponse(description=description, headers=headers, content=_json(schema))
 
 
+IDEMPOTENCY_KEY_DESCRIPTION = (
+    "Not part of the vendor's API (docs/extensions.md). Optional: 1-255 printable ASCII characters, "
+    'bare or as a quoted string ("..."). The first request with a key is processed and its response '
+    "stored for 24 hours per API key; a repeat of the same request (method, path, body) gets that "
+    "response again with `Idempotent-Replayed: true` and changes nothing; a repeat while the first "
+    "still runs gets 409 `idempotency_key_in_use`; the same key with another request 422 "
+    "`idempotency_key_reused`."
+)
+_WRITES = ("post", "put", "delete", "patch")
+
+
+def _declare_idempotency_key(operation: Operation) -> None:
+    parameters = list(operation.parameters or [])
+    parameters.append(
+        Parameter(
+            name="Idempotency-Key",
+            param_in="header",
+            required=False,
+            description=IDEMPOTENCY_KEY_DESCRIPTION,
+            schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255),
+        )
+    )
+    operation.parameters = parameters
+
+
 def _operations(openapi: OpenAPI) -> list[tuple[str, str, Operation]]:
     found = []
     for path, item in (openapi.paths or {}).items():
@@ -117,10 +142,12 @@ def polish(openapi: OpenAPI, *, strict_bodies: bool = False) -> OpenAPI:
         for name, text in {**RATE_LIMIT_HEADERS, **PAGING_HEADERS}.items()
     }
     openapi.components = components
-    for path, _method, operation in _operations(openapi):
+    for path, method, operation in _operations(openapi):
         if not path.startswith("/v2/"):
             continue
         operation.security = [{"hmac": []}]
+        if method in _WRITES:
+            _declare_idempotency_key(operation)
         responses = operation.responses or {}
         for status, response in list(responses.items()):
             if not isinstance(response, OpenAPIResponse):
@@ -145,6 +172,11 @@ def polish(openapi: OpenAPI, *, strict_bodies: bool = False) -> OpenAPI:
         responses["401"] = _error("Unauthorized: missing or invalid signature, or IP not whitelisted.")
         if "{" in path:
             responses["404"] = _error("The resource cannot be found.")
+        if method in _WRITES:
+            responses.setdefault(
+                "409", _error("Idempotency-Key: a request with this key is still being processed.")
+            )
+            responses.setdefault("422", _error("Idempotency-Key: this key was used with another request."))
         responses["429"] = _error(
             "Too many requests, retry later",
             extra={"Retry-After": "Seconds until requests are accepted again."},

@@ -89,6 +89,8 @@ class Settings:
     hosting_ip: str = DEFAULT_HOSTING_IP
     ssh_host: str = DEFAULT_SSH_HOST
     max_body_bytes: int = 1_048_576
+    # How long a response stored under an Idempotency-Key is replayed (docs/extensions.md).
+    idempotency_ttl: int = 86400
     # How long a client may take (serve's connection guard, cli/connections.py): to send a
     # request's headers from its first byte, its body from the headers' end, and to start a
     # request on an open connection; and how many connections one process keeps open.
@@ -98,6 +100,11 @@ class Settings:
     max_connections: int = 1000
     # Unknown fields in request bodies: ignored, as the vendor's server does (False), or 400.
     strict_bodies: bool = False
+    # Webhooks (docs/extensions.md): endpoints that resolve to private or loopback addresses
+    # are refused unless this is on (no SSRF into the hosting network); how long a delivery
+    # is retried before its endpoint is disabled.
+    webhook_allow_private: bool = False
+    webhook_retry_window: int = 86400
     # "embedded": jobs run inside `serve`; "worker": `serve` runs none, `reseller-api worker` does;
     # "procrastinate": deferred with procrastinate on PostgreSQL, run by `reseller-api worker`.
     job_runner: str = "embedded"
@@ -202,11 +209,14 @@ class Settings:
             hosting_ip=_ip_address(get("HOSTING_IP"), "HOSTING_IP", DEFAULT_HOSTING_IP),
             ssh_host=_host(get("SSH_HOST"), "SSH_HOST") or DEFAULT_SSH_HOST,
             max_body_bytes=_integer(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1_048_576, 1024),
+            idempotency_ttl=_integer(get("IDEMPOTENCY_TTL"), "IDEMPOTENCY_TTL", 86400, 60),
             header_timeout=_timeout(get("HEADER_TIMEOUT"), "HEADER_TIMEOUT", 10.0),
             body_timeout=_timeout(get("BODY_TIMEOUT"), "BODY_TIMEOUT", 30.0),
             keep_alive_timeout=_timeout(get("KEEP_ALIVE_TIMEOUT"), "KEEP_ALIVE_TIMEOUT", 5.0),
             max_connections=_integer(get("MAX_CONNECTIONS"), "MAX_CONNECTIONS", 1000, 1),
             strict_bodies=_boolean(get("STRICT_BODIES"), "STRICT_BODIES"),
+            webhook_allow_private=_boolean(get("WEBHOOK_ALLOW_PRIVATE"), "WEBHOOK_ALLOW_PRIVATE"),
+            webhook_retry_window=_integer(get("WEBHOOK_RETRY_WINDOW"), "WEBHOOK_RETRY_WINDOW", 86400, 1),
             log_level=_log_level(get("LOG_LEVEL")),
             log_format=_choice(get("LOG_FORMAT"), "LOG_FORMAT", ("text", "json")),
             access_log=_boolean(get("ACCESS_LOG"), "ACCESS_LOG"),

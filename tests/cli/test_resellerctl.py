@@ -114,6 +114,53 @@ def test_start_a_job_then_wait_for_it(site: Site, alice: dict[str, str]) -> None
     assert shown["id"] == started["job_id"]
 
 
+def test_a_command_run_again_with_its_idempotency_key_writes_once(site: Site, alice: dict[str, str]) -> None:
+    create = ["accounts", "create", "once.example", "--servicepack-id", "4", "--json"]
+    first = site.ctl(*create, "--idempotency-key", "order-1234", **alice)
+    assert first.returncode == 0, first.stderr
+    again = site.ctl(*create, "--idempotency-key", "order-1234", **alice)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["job_id"] == json.loads(first.stdout)["job_id"]
+    other = site.ctl(
+        "accounts",
+        "create",
+        "twice.example",
+        "--servicepack-id",
+        "4",
+        "--idempotency-key",
+        "order-1234",
+        **alice,
+    )
+    assert other.returncode == 1
+    assert "idempotency_key_reused" in other.stderr
+
+
+def test_webhooks_from_the_shell_against_a_real_receiver(site: Site, alice: dict[str, str]) -> None:
+    """A real server delivers to a real receiver: signed, logged, and managed from the shell."""
+    from reseller_api.client.webhooks import verify
+    from tests.webhook_receiver import receiver
+
+    with receiver() as hooks:
+        created = site.ctl("webhooks", "create", hooks.url, "--event", "*", "--json", **alice)
+        assert created.returncode == 0, created.stderr
+        endpoint = json.loads(created.stdout)
+        assert endpoint["secret"].startswith("whsec_")
+        webhook_id = str(endpoint["id"])
+        assert site.ctl("webhooks", "test", webhook_id, **alice).returncode == 0
+        [arrived] = hooks.wait_for(1, timeout=20)
+        assert verify(endpoint["secret"], arrived.body, arrived.headers)["type"] == "webhook.test"
+        shown = json.loads(site.ctl("webhooks", "show", webhook_id, "--json", **alice).stdout)
+        assert "secret" not in shown
+        log = json.loads(site.ctl("webhooks", "deliveries", webhook_id, "--json", **alice).stdout)
+        assert log[0]["event_id"] == arrived.headers["webhook-id"]
+        off = site.ctl("webhooks", "update", webhook_id, "--enabled", "off", "--json", **alice)
+        assert json.loads(off.stdout)["enabled"] is False
+        bad = site.ctl("webhooks", "create", "http://example.com/x", "--event", "*", **alice)
+        assert bad.returncode == 1
+        assert "webhook_url_invalid" in bad.stderr
+        assert site.ctl("webhooks", "delete", webhook_id, **alice).returncode == 0
+
+
 def test_listing_is_lazy_and_limited(site: Site, alice: dict[str, str]) -> None:
     limited = site.ctl("servicepacks", "list", "--limit", "2", "--page-size", "1", "--json", **alice)
     assert len(json.loads(limited.stdout)) == 2

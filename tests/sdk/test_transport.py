@@ -9,7 +9,14 @@ import hmac
 import httpx
 import pytest
 
-from reseller_api.client import ApiError, Client, ServerError, TransportError, ValidationError
+from reseller_api.client import (
+    ApiError,
+    Client,
+    ServerError,
+    TransportError,
+    ValidationError,
+    idempotency_key,
+)
 from reseller_api.client.core import Call
 from reseller_api.resources.accounts.schemas import CreateAccount
 
@@ -60,15 +67,57 @@ def test_a_get_gives_up_after_its_retries() -> None:
     assert len(seen) == 3
 
 
-def test_a_post_is_never_retried_blindly() -> None:
+def test_a_post_without_idempotency_keys_is_never_retried_blindly() -> None:
     seen: list[httpx.Request] = []
-    client = client_for([httpx.Response(503), httpx.ConnectError("refused")], seen)
+    client = client_for([httpx.Response(503), httpx.ConnectError("refused")], seen, idempotency_keys=False)
     with pytest.raises(ServerError):
         client.accounts.create("example.com", 1, "Secret123x")
     assert len(seen) == 1
     with pytest.raises(TransportError):
         client.accounts.create("example.com", 1, "Secret123x")
     assert len(seen) == 2
+    assert all("idempotency-key" not in r.headers for r in seen)
+
+
+ACCEPTED = httpx.Response(
+    202, headers={"Location": "/v2/provisioningjobs/0f8fad5b-d9cb-469f-a165-70867728950e"}
+)
+IN_USE = httpx.Response(
+    409, json={"error_code": "idempotency_key_in_use", "error_text": "later"}, headers={"Retry-After": "1"}
+)
+
+
+def test_a_write_carries_one_key_on_every_retry_and_is_retried_on_5xx_lost_answers_and_in_use() -> None:
+    seen: list[httpx.Request] = []
+    client = client_for(
+        [httpx.ConnectError("reset"), httpx.Response(502), IN_USE, ACCEPTED], seen, server_error_retries=3
+    )
+    job = client.accounts.create("example.com", 1, "Secret123x")
+    assert job.id == "0f8fad5b-d9cb-469f-a165-70867728950e"
+    keys = {r.headers["idempotency-key"] for r in seen}
+    assert len(seen) == 4
+    assert len(keys) == 1
+    assert len(keys.pop()) == 36  # a UUID
+    assert len({r.headers["authorization"] for r in seen}) == 4  # signed afresh each try
+    assert client.naps == [0.5, 1.0, 1.0]  # type: ignore[attr-defined]
+
+
+def test_each_write_gets_its_own_key_unless_the_caller_gives_one() -> None:
+    seen: list[httpx.Request] = []
+    client = client_for([ACCEPTED, ACCEPTED, ACCEPTED], seen)
+    client.accounts.create("a.example", 1, "Secret123x")
+    with idempotency_key("order-42"):
+        client.accounts.create("b.example", 1, "Secret123x")
+    assert seen[0].headers["idempotency-key"] != "order-42"
+    assert seen[1].headers["idempotency-key"] == "order-42"
+
+
+def test_a_keyed_write_gives_up_after_its_retries() -> None:
+    seen: list[httpx.Request] = []
+    client = client_for([httpx.Response(500)] * 3, seen)
+    with pytest.raises(ServerError):
+        client.accounts.create("example.com", 1, "Secret123x")
+    assert len(seen) == 3
 
 
 def test_transport_errors_are_wrapped_from_the_httpx_error() -> None:

@@ -159,12 +159,12 @@ async def worker(settings: Settings, database: Database) -> int:
     leases). ``procrastinate``: a procrastinate worker, ``RESELLER_API_WORKER_CONCURRENCY``
     jobs at a time, recovering the jobs of workers that died.
     """
-    import reseller_api.app  # noqa: F401 - imports every resource package, registering job handlers
+    import reseller_api.app
 
     prepare_database(settings, database)
     # A worker reads no secret, but one machine of a deployment with the wrong key is a
     # mistake to stop at once (never generating one: that would be another wrong key).
-    keyring.open_box(settings, database, create=False)
+    box = keyring.open_box(settings, database, create=False)
     backends = build_backends(settings, database)
     runner: Runner
     if settings.job_runner == "procrastinate":
@@ -174,11 +174,17 @@ async def worker(settings: Settings, database: Database) -> int:
     else:
         runner = Runner(database, backends)
     await runner.start(sole_runner=False)
+    # Webhook deliveries go out from where jobs run (they need the secret key to sign).
+    deliverer = None if box is None else reseller_api.app.webhook_deliverer(settings, database, box)
+    if deliverer is not None:
+        await deliverer.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker running provisioning jobs (%s runner); Ctrl-C to stop", settings.job_runner)
     await stop.wait()
+    if deliverer is not None:
+        await deliverer.stop()
     await runner.stop()
     return 0

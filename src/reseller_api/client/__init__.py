@@ -9,7 +9,7 @@ Nothing here imports the server: models are the server's msgspec Structs
 """
 
 from reseller_api.client.aio import AsyncClient
-from reseller_api.client.core import Page, RateLimit
+from reseller_api.client.core import Page, RateLimit, idempotency_key
 from reseller_api.client.errors import (
     ApiError,
     AuthenticationError,
@@ -44,4 +44,5 @@ __all__ = [
     "ServerError",
     "TransportError",
     "ValidationError",
+    "idempotency_key",
 ]

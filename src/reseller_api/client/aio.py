@@ -22,6 +22,7 @@ from reseller_api.client.resources.provisioningjobs import ProvisioningJobs
 from reseller_api.client.resources.servicepacks import Servicepacks
 from reseller_api.client.resources.ssh import SshKeys
 from reseller_api.client.resources.sslcertificates import SslCertificateRequests, SslCertificates
+from reseller_api.client.resources.webhooks import Webhooks
 from reseller_api.client.resources.windowshostings import WindowsHostings
 
 T = TypeVar("T")
@@ -60,6 +61,7 @@ class AsyncClient(BaseClient):
         self.sslcertificaterequests = SslCertificateRequests[Async](self)
         self.sslcertificates = SslCertificates[Async](self)
         self.windowshostings = WindowsHostings[Async](self)
+        self.webhooks = Webhooks[Async](self)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -75,19 +77,20 @@ class AsyncClient(BaseClient):
 
     async def send(self, call: Call[Any]) -> httpx.Response:
         attempt = 0
+        key = self.key_for(call)  # one key for every attempt: the server does the write once
         while True:
             attempt += 1
-            request = self.build(self._http, call)
+            request = self.build(self._http, call, key)
             try:
                 response = await self._http.send(request)
             except httpx.TransportError as exc:
-                delay = self.retry_delay(call, None, attempt)
+                delay = self.retry_delay(call, None, attempt, keyed=key is not None)
                 if delay is None:
                     raise transport_error(exc, request) from exc
                 await self.sleep(delay)
                 continue
             self.observe(response)
-            delay = self.retry_delay(call, response, attempt)
+            delay = self.retry_delay(call, response, attempt, keyed=key is not None)
             if delay is None:
                 return response
             await self.sleep(delay)

@@ -7,7 +7,10 @@ Neither client does I/O here; :mod:`reseller_api.client.sync` and
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
@@ -28,6 +31,27 @@ SERVER_ERROR_BACKOFF = 0.5
 MAX_RETRY_AFTER = 120.0  # a broken Retry-After must not park a client for hours
 
 Outcome = Literal["body", "none", "location", "id", "bytes", "body_or_redirect"]
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The key the caller chose for the writes sent inside ``idempotency_key(...)``.
+_CHOSEN_KEY: ContextVar[str | None] = ContextVar("reseller_api_client_idempotency_key", default=None)
+
+
+@contextmanager
+def idempotency_key(key: str | None) -> Iterator[None]:
+    """Send ``key`` as the ``Idempotency-Key`` of the writes made inside the block.
+
+    Wrap one write: running the block again (after a crash of your own program, say) with
+    the same key then gets the first outcome instead of doing the write twice. A second,
+    different write in the same block would be refused with 422 ``idempotency_key_reused``.
+    ``None`` leaves the client's own keys (a new UUID per write).
+    """
+    token = _CHOSEN_KEY.set(key)
+    try:
+        yield
+    finally:
+        _CHOSEN_KEY.reset(token)
+
+
 ParamValue = str | int | bool | None
 
 
@@ -92,8 +116,13 @@ class BaseClient:
     ``base_url`` is the API's root (``https://api.example.com``; paths start with ``/v2``).
     ``rate_limit_retries`` is how many 429s are slept off (``Retry-After``) before
     :class:`~reseller_api.client.errors.RateLimitError`; 0 disables. ``server_error_retries``
-    is how many times a GET answered 5xx (or not answered) is tried again, with back-off;
-    other methods are never retried blindly.
+    is how many times a request answered 5xx (or not answered) is tried again, with back-off.
+
+    Every write carries an ``Idempotency-Key`` (a new UUID per call, the same on each of
+    its retries, or the one given with :func:`idempotency_key`), so a write is retried
+    like a GET: the server answers a repeat with the first outcome (docs/extensions.md).
+    ``idempotency_keys=False`` sends none and never retries a write, for a server that
+    does not implement the extension (the vendor's).
     """
 
     def __init__(
@@ -106,6 +135,7 @@ class BaseClient:
         rate_limit_retries: int = 3,
         server_error_retries: int = 2,
         poll_interval: float = 0.25,
+        idempotency_keys: bool = True,
     ) -> None:
         if not base_url:
             raise ValueError("base_url is required, e.g. http://127.0.0.1:8000")
@@ -119,6 +149,7 @@ class BaseClient:
         self.rate_limit_retries = rate_limit_retries
         self.server_error_retries = server_error_retries
         self.poll_interval = poll_interval
+        self.idempotency_keys = idempotency_keys
         self.rate_limit: RateLimit | None = None
 
     def __repr__(self) -> str:  # never shows the secret
@@ -132,7 +163,15 @@ class BaseClient:
         query = urlencode(params)
         return self.path_prefix + call.path + (f"?{query}" if query else "")
 
-    def build(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
+    def key_for(self, call: Call[Any]) -> str | None:
+        """The ``Idempotency-Key`` of one call (all its attempts), or None for a read."""
+        if call.method not in WRITES or not self.idempotency_keys:
+            return None
+        return _CHOSEN_KEY.get() or str(uuid.uuid4())
+
+    def build(
+        self, http: httpx.Client | httpx.AsyncClient, call: Call[Any], key: str | None = None
+    ) -> httpx.Request:
         """A freshly signed request: every attempt gets its own nonce and timestamp."""
         target = self.target(call)
         content = b"" if call.body is None else msgspec.json.encode(call.body)
@@ -145,6 +184,8 @@ class BaseClient:
         }
         if content:
             headers["Content-Type"] = "application/json"
+        if key is not None:
+            headers["Idempotency-Key"] = key
         return http.build_request(
             call.method, self.base_url + target[len(self.path_prefix) :], content=content, headers=headers
         )
@@ -157,19 +198,25 @@ class BaseClient:
         if seen is not None:
             self.rate_limit = seen
 
-    def retry_delay(self, call: Call[Any], response: httpx.Response | None, attempt: int) -> float | None:
+    def retry_delay(
+        self, call: Call[Any], response: httpx.Response | None, attempt: int, *, keyed: bool = False
+    ) -> float | None:
         """Seconds to wait before trying ``call`` again, or None to stop here.
 
         ``attempt`` counts the tries already made (1 after the first). A 429 was not
         processed, so any method may be retried after ``Retry-After``; a 5xx or a lost
-        connection is retried for GET only, where repeating cannot do anything twice.
+        connection is retried for a GET, and for a write that carries an Idempotency-Key
+        (``keyed``), where repeating cannot do anything twice. A keyed write answered 409
+        ``idempotency_key_in_use`` (its first try still running) is asked again too.
         """
         if response is not None and response.status_code == 429:
             if attempt > self.rate_limit_retries:
                 return None
             return min(_retry_after(response) or 1.0, MAX_RETRY_AFTER)
-        if call.method != "GET" or attempt > self.server_error_retries:
+        if (call.method != "GET" and not keyed) or attempt > self.server_error_retries:
             return None
+        if keyed and response is not None and _in_use(response):
+            return min(_retry_after(response) or 1.0, MAX_RETRY_AFTER)
         if response is None or response.status_code >= 500:
             hinted = _retry_after(response) if response is not None else None
             return min(
@@ -278,6 +325,16 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(response.headers["retry-after"]))
     except (KeyError, ValueError):
         return None
+
+
+def _in_use(response: httpx.Response) -> bool:
+    if response.status_code != 409:
+        return False
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("error_code") == "idempotency_key_in_use"
 
 
 def _int_header(response: httpx.Response, name: str, default: int) -> int:

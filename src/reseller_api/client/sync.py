@@ -22,6 +22,7 @@ from reseller_api.client.resources.provisioningjobs import ProvisioningJobs
 from reseller_api.client.resources.servicepacks import Servicepacks
 from reseller_api.client.resources.ssh import SshKeys
 from reseller_api.client.resources.sslcertificates import SslCertificateRequests, SslCertificates
+from reseller_api.client.resources.webhooks import Webhooks
 from reseller_api.client.resources.windowshostings import WindowsHostings
 
 T = TypeVar("T")
@@ -63,6 +64,7 @@ class Client(BaseClient):
         self.sslcertificaterequests = SslCertificateRequests[Sync](self)
         self.sslcertificates = SslCertificates[Sync](self)
         self.windowshostings = WindowsHostings[Sync](self)
+        self.webhooks = Webhooks[Sync](self)
 
     def __enter__(self) -> Client:
         return self
@@ -82,19 +84,20 @@ class Client(BaseClient):
     def send(self, call: Call[Any]) -> httpx.Response:
         """Send ``call`` (signed afresh each try), retrying as the policy allows; the final answer."""
         attempt = 0
+        key = self.key_for(call)  # one key for every attempt: the server does the write once
         while True:
             attempt += 1
-            request = self.build(self._http, call)
+            request = self.build(self._http, call, key)
             try:
                 response = self._http.send(request)
             except httpx.TransportError as exc:
-                delay = self.retry_delay(call, None, attempt)
+                delay = self.retry_delay(call, None, attempt, keyed=key is not None)
                 if delay is None:
                     raise transport_error(exc, request) from exc
                 self.sleep(delay)
                 continue
             self.observe(response)
-            delay = self.retry_delay(call, response, attempt)
+            delay = self.retry_delay(call, response, attempt, keyed=key is not None)
             if delay is None:
                 return response
             self.sleep(delay)

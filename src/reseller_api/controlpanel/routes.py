@@ -35,14 +35,18 @@ from reseller_api.controlpanel.web import (
     redirect,
     safe_next,
 )
+from reseller_api.conventions.paging import Page
 from reseller_api.credentials.service import parse_network, stored_network
 from reseller_api.errors import ApiProblem, define
+from reseller_api.resources.webhooks import service as webhooks
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 KeyParam = Annotated[str, Parameter(description="The API key.")]
 NoticeParam = Annotated[str | None, Parameter(description="Which confirmation to show.")]
 TokenParam = Annotated[str, Parameter(description="The one-time set-password token.")]
 TextQuery = Annotated[str, Parameter(description="A filter of the audit log.")]
+WebhookParam = Annotated[int, Parameter(description="The webhook endpoint's id.")]
+WEBHOOK_LOG = 50
 AUDIT_PAGE = 50
 AUDIT_CSV_LIMIT = 100_000
 
@@ -63,6 +67,7 @@ NOTICES = {
     "denied": "The address is removed from this key's whitelist.",
     "renamed": "The key's name and note are saved.",
     "signedout": "You are signed out.",
+    "redelivered": "The event is queued to be sent again.",
     "expired": "Your session has ended. Sign in again to go on where you were.",
     "resend": "Your session had ended, so the form you sent was not acted on. You are signed in "
     "again: send it once more.",
@@ -317,6 +322,41 @@ class ControlPanel(Controller):
     ) -> Template:
         shown = overview.account_page(panel.context.database, session.user.reseller_id, account_id)
         return page("account.html", session, nav="accounts", shown=shown)
+
+    # -- webhooks (our extension: docs/extensions.md) --------------------------------------
+
+    @get("/webhooks", sync_to_thread=True)
+    def webhooks(self, panel: PanelDep, session: SignedIn) -> Template:
+        found, _ = webhooks.list_webhooks(panel.context, session.user.reseller_id, Page(0, 100))
+        return page("webhooks.html", session, nav="webhooks", webhooks=found)
+
+    @get("/webhooks/{webhook_id:int}", sync_to_thread=True)
+    def webhook(
+        self, panel: PanelDep, session: SignedIn, webhook_id: WebhookParam, notice: NoticeParam = None
+    ) -> Template:
+        reseller = session.user.reseller_id
+        hook = webhooks.get_webhook(panel.context, reseller, webhook_id)
+        log, _ = webhooks.list_deliveries(panel.context, reseller, webhook_id, Page(0, WEBHOOK_LOG))
+        return page(
+            "webhook.html", session, nav="webhooks", hook=hook, deliveries=log, notice=_notice(notice)
+        )
+
+    @post("/webhooks/{webhook_id:int}/deliveries/{delivery_id:int}/redeliver", sync_to_thread=True)
+    def redeliver(
+        self,
+        request: Request[Any, Any, Any],
+        panel: PanelDep,
+        session: SignedIn,
+        webhook_id: WebhookParam,
+        delivery_id: Annotated[int, Parameter(description="The delivery to send again.")],
+        data: Form,
+    ) -> Redirect:
+        with _once(panel, session, data) as claim:
+            webhooks.redeliver(panel.context, session.user.reseller_id, webhook_id, delivery_id)
+            detail = f"webhook {webhook_id}, delivery {delivery_id}"
+            _audit(panel, session.user, panel.address(request), "redeliver webhook event", detail)
+            claim.done(f"/webhooks/{webhook_id}")
+        return redirect(f"/webhooks/{webhook_id}?notice=redelivered")
 
     # -- API keys ------------------------------------------------------------------------
 

@@ -47,6 +47,11 @@ class JobHandler:
 
 HANDLERS: dict[str, JobHandler] = {}
 
+# Called in the transaction that ends a job: (conn, reseller id, job id, kind, status,
+# links, error). The webhook outbox writes its events here (resources/webhooks/events.py).
+JobEnded = Callable[[Connection, int, str, str, str, list[str], str], None]
+ENDED: list[JobEnded] = []
+
 
 def register(handler: JobHandler) -> JobHandler:
     if handler.kind in HANDLERS and HANDLERS[handler.kind] is not handler:

@@ -13,7 +13,7 @@ import logging
 from reseller_api import clock
 from reseller_api.backends import Backends
 from reseller_api.jobs import service
-from reseller_api.jobs.registry import HANDLERS, JobContext, TransientError
+from reseller_api.jobs.registry import ENDED, HANDLERS, JobContext, TransientError
 from reseller_api.store.database import Database
 
 log = logging.getLogger("reseller_api.jobs")
@@ -121,6 +121,8 @@ class Runner:
                     return True
                 links = handler.commit(conn, context, job.payload)
                 service.finish(conn, job.id, links)
+                for ended in ENDED:
+                    ended(conn, job.reseller_id, job.id, job.kind, service.FINISHED, links, "")
             log.info("job %s (%s) finished: %s", job.id, job.kind, links)
         except TransientError as exc:
             if job.attempts < MAX_ATTEMPTS:
@@ -167,3 +169,5 @@ class Runner:
             if handler is not None:
                 handler.discard(conn, context, job.payload)
             service.fail(conn, job.id, reason)
+            for ended in ENDED:
+                ended(conn, job.reseller_id, job.id, job.kind, service.FAILED, [], reason)

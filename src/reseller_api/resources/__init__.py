@@ -30,6 +30,7 @@ def _controllers() -> list[type]:
         SslCertificateController,
         SslCertificateRequestController,
     )
+    from reseller_api.resources.webhooks.routes import WebhookController
     from reseller_api.resources.windowshostings.routes import WindowsHostingController
 
     return [
@@ -49,6 +50,7 @@ def _controllers() -> list[type]:
         SslCertificateRequestController,
         SslCertificateController,
         WindowsHostingController,
+        WebhookController,
     ]
 
 

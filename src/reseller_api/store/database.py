@@ -26,13 +26,14 @@ import os
 import select
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import DisconnectionError
@@ -108,6 +109,7 @@ class Database:
                 connect_args={"connect_timeout": CONNECT_TIMEOUT},
             )
             event.listen(self.engine, "checkout", _discard_if_closed)
+        event.listen(self.engine, "checkout", _flush_held_on_checkout)
         self.pool_size = pool_size
         self._async_reads: AsyncReads | None = None  # PostgreSQL: asyncpg, on the app's event loop
         self.dialect = self.engine.dialect
@@ -119,9 +121,21 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A write transaction; commits on success, rolls back on any exception."""
+        """A write transaction; commits on success, rolls back on any exception.
+
+        Inside a request that holds its commit (:class:`HeldCommit`), the first transaction
+        stays open when its block ends and later ones join it as savepoints: the request's
+        layer commits them all, with its own record, once the response is known.
+        """
+        held = HELD_COMMIT.get()
+        if held is not None and held.database is self:
+            with held.join() as conn:
+                yield conn
+            return
         with self.engine.begin() as conn:
             yield conn
+            if COMMIT_HOOKS.get():
+                run_commit_hooks(conn)
         self.commits += 1
 
     @contextmanager
@@ -131,7 +145,8 @@ class Database:
         PostgreSQL: in autocommit, so no BEGIN and no COMMIT round trips around them.
         SQLite: a :meth:`transaction` (the same, for one statement).
         """
-        if self.is_sqlite:
+        if self.is_sqlite or HELD_COMMIT.get() is not None:
+            # (A held commit: the statement joins it, so it commits with the request's record.)
             with self.transaction() as conn:
                 yield conn
             return
@@ -161,6 +176,8 @@ class Database:
     def _run(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
         sql, args = self._arguments_for(self.dialect, query, params)
         if self.is_sqlite:
+            if HELD_COMMIT.get() is not None:  # (a contextvar read: the hot path pays ~30 ns)
+                _flush_held()  # our reader is a connection of its own: it must see the request's writes
             return self._sqlite_reader().execute(sql, args).fetchall()
         for attempt in (1, 2):
             raw = self.engine.raw_connection()
@@ -193,6 +210,8 @@ class Database:
         return self._run(query, params) if self.is_sqlite else await self._run_async(query, params)
 
     async def _run_async(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        if HELD_COMMIT.get() is not None:
+            _flush_held()
         reads = self._async_reads
         loop = asyncio.get_running_loop()
         if reads is None or reads.loop is not loop:
@@ -236,6 +255,152 @@ class Database:
         for watch in self._watches:
             watch.close()
         self.engine.dispose()
+
+
+class HeldCommit:
+    r"""One request's writes, committed together at a moment its owner chooses.
+
+    Set in :data:`HELD_COMMIT` by a layer that must write a record in the same transaction
+    as whatever the request changes (conventions/idempotency.py: the stored response, so a
+    crash between the commit and the answer still replays it). A block that raises rolls
+    back its own changes only (a savepoint after the first); a block that ends keeps them
+    for :meth:`commit`. The handler's thread and the layer use the connection one after
+    the other, never at once.
+
+    A request that goes on to read or write through another connection after its first
+    transaction (an in-request push to a backend reads the committed state; SQLite would
+    wait on our own lock) must see its changes committed: the first such use
+    :meth:`flush`\ es the held transaction, with ``on_flush`` run in it, and the rest of the
+    request commits as usual.
+    """
+
+    __slots__ = ("_outer", "connection", "database", "flushed", "on_flush")
+
+    def __init__(self, database: Database, on_flush: Callable[[Connection], None] | None = None) -> None:
+        self.database = database
+        self.on_flush = on_flush
+        self.connection: Connection | None = None
+        self._outer: RootTransaction | None = None
+        self.flushed = False
+
+    @contextmanager
+    def join(self) -> Iterator[Connection]:
+        if self.flushed:  # committed early: the request's later transactions are ordinary
+            with self.database.engine.begin() as conn:
+                yield conn
+                run_commit_hooks(conn)
+            self.database.commits += 1
+            return
+        if self.connection is None:
+            conn = self.database.engine.connect()
+            outer = conn.begin()
+            try:
+                yield conn
+                run_commit_hooks(conn)
+            except BaseException:
+                outer.rollback()
+                conn.close()
+                raise
+            self.connection, self._outer = conn, outer
+            return
+        savepoint = self.connection.begin_nested()
+        try:
+            yield self.connection
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+
+    def flush(self) -> None:
+        """Commit what is held now (``on_flush`` first, in the same transaction)."""
+        conn, outer = self.connection, self._outer
+        if conn is None or outer is None:
+            return
+        self.connection = self._outer = None
+        self.flushed = True
+        try:
+            if self.on_flush is not None:
+                self.on_flush(conn)
+            outer.commit()
+        finally:
+            conn.close()
+        self.database.commits += 1
+
+    def commit(self, last: Callable[[Connection], bool]) -> bool:
+        """Run ``last`` in the held transaction (a new one if none is held), then commit;
+        when ``last`` answers False that transaction is rolled back instead."""
+        if self.connection is None:
+            with self.database.engine.connect() as fresh, fresh.begin() as first:
+                if not last(fresh):
+                    first.rollback()
+                    return False
+            self.database.commits += 1
+            return True
+        conn, outer = self.connection, self._outer
+        assert outer is not None
+        self.connection = self._outer = None
+        try:
+            if not last(conn):
+                outer.rollback()
+                return False
+            outer.commit()
+        except BaseException:
+            if outer.is_active:
+                outer.rollback()
+            raise
+        finally:
+            conn.close()
+        self.database.commits += 1
+        return True
+
+    def abandon(self) -> None:
+        """Roll back whatever is held (the request could not finish)."""
+        if self.connection is not None and self._outer is not None:
+            self._outer.rollback()
+            self.connection.close()
+        self.connection = self._outer = None
+
+    @property
+    def holds(self) -> bool:
+        return self.connection is not None
+
+    @property
+    def wrote(self) -> bool:
+        """Whether the request changed anything (held, or committed early)."""
+        return self.connection is not None or self.flushed
+
+
+# Writes that belong in the first transaction a request commits, whatever code commits it
+# (the webhook outbox's event for a synchronous write: resources/webhooks/layer.py). Each
+# runs once, inside that transaction, just before its commit.
+COMMIT_HOOKS: ContextVar[list[Callable[[Connection], None]] | None] = ContextVar(
+    "reseller_api_commit_hooks", default=None
+)
+
+
+def run_commit_hooks(conn: Connection) -> None:
+    hooks = COMMIT_HOOKS.get()
+    if hooks:
+        pending = list(hooks)
+        hooks.clear()  # the list is shared with the request's other threads: once per request
+        for hook in pending:
+            hook(conn)
+
+
+def _flush_held() -> None:
+    """Another connection is about to be used: a held transaction of this request commits first."""
+    held = HELD_COMMIT.get()
+    if held is not None and held.connection is not None:
+        held.flush()
+
+
+def _flush_held_on_checkout(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    _flush_held()
+
+
+# The held commit of the request being handled, if it holds one (a ContextVar: it follows
+# the request into the worker thread its handler runs in).
+HELD_COMMIT: ContextVar[HeldCommit | None] = ContextVar("reseller_api_held_commit", default=None)
 
 
 class DatabaseUnavailable(Exception):

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -541,4 +542,77 @@ windows_hostings = Table(
     Column("sites", Text, nullable=False),  # JSON [WindowsSite]
     Column("created_at", Float, nullable=False),
     Index("ix_windows_hostings_reseller_id_domain_name", "reseller_id", "domain_name"),
+)
+
+
+# Idempotency-Key records (conventions/idempotency.py), one per API key and key value. A
+# row is claimed ("processing", with an owner and a lease) before the request runs; the
+# response is written in the same transaction as the request's own changes ("done").
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("api_key_id", Integer, ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True),
+    Column("idempotency_key", String(255), primary_key=True),
+    # sha256 of method, path (with query) and body: the same key with another request is refused.
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # processing | done
+    Column("owner", String(32), nullable=False),  # the claim's random token
+    Column("lease_until", Float, nullable=False),
+    Column("response_status", Integer, nullable=True),
+    Column("response_headers", Text, nullable=True),  # JSON [[name, value], ...]
+    Column("response_body", LargeBinary, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_idempotency_keys_expires_at", "expires_at"),
+)
+
+# Webhooks (resources/webhooks): endpoints, the outbox of events (written in the same
+# transaction as the change they tell of) and one delivery per event and endpoint.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    Column("description", String(200), nullable=False),
+    Column("events", Text, nullable=False),  # JSON list of event types, "*" for all
+    Column("secret", Text, nullable=False),  # Fernet token of the signing secret (whsec_...)
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", String(40), primary_key=True),  # evt_<uuid hex>: the webhook-id receivers de-duplicate on
+    Column("reseller_id", Integer, ForeignKey("resellers.id"), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("data", Text, nullable=False),  # JSON
+    Column("created_at", Float, nullable=False),
+    Index("ix_webhook_events_reseller_id_created_at", "reseller_id", "created_at"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("endpoint_id", Integer, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", String(40), ForeignKey("webhook_events.id"), nullable=False),
+    # What the event is about (the request's path, a job's resource): deliveries of one
+    # resource to one endpoint go out in order.
+    Column("resource", String(300), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | succeeded | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("lease_until", Float, nullable=True),
+    Column("response_code", Integer, nullable=True),
+    Column("latency_ms", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_attempt_at", Float, nullable=True),
+    Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_endpoint_id_id", "endpoint_id", "id"),
+    sqlite_autoincrement=True,
 )

@@ -27,10 +27,12 @@ from reseller_api.client.cli.commands import (
     mailboxes,
     mailzones,
     output_options,
+    webhooks,
     windowshostings,
 )
 from reseller_api.client.cli.context import Context
 from reseller_api.client.cli.parser import Parser, print_help_of
+from reseller_api.client.core import idempotency_key
 from reseller_api.client.errors import ApiError
 
 MODULES = [
@@ -45,6 +47,7 @@ MODULES = [
     databases,
     certificates,
     jobs,
+    webhooks,
     completion,
 ]
 
@@ -59,6 +62,7 @@ def build_parser() -> Parser:
             "resellerctl accounts list",
             "resellerctl accounts create example.com --servicepack-id 1 --wait",
             "resellerctl dns add example.com A --name www --content 192.0.2.10",
+            "resellerctl accounts create shop.example --servicepack-id 1 --idempotency-key order-1234",
             "resellerctl completion bash >> ~/.bashrc",
         ],
     )
@@ -78,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ctx = Context(args)
     try:
-        args.handler(ctx)
+        with idempotency_key(getattr(args, "idempotency_key", None)):
+            args.handler(ctx)
         return 0
     except ApiError as exc:
         ctx.out.error(exc, ctx.base_url)

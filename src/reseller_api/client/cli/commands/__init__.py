@@ -37,6 +37,13 @@ def output_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     parser.add_argument(
         "--profile", help="the config profile to use (default: $RESELLERCTL_PROFILE or default)", **default
     )
+    parser.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="send KEY as the write's Idempotency-Key: the same command run again with the same "
+        "KEY gets the first outcome, never a second write (default: a new key each run)",
+        **default,
+    )
 
 
 def common() -> argparse.ArgumentParser:

@@ -1,0 +1,49 @@
+"""The outbox's events for synchronous writes, written in the request's own transaction.
+
+An ASGI layer inside the gate: for a ``POST``/``PUT``/``PATCH``/``DELETE`` on a resource
+that has events (events.py) and whose handler answers at once (not a 202: a job's end tells
+of those), it registers a commit hook (store/database.py ``COMMIT_HOOKS``) that writes the
+event in the first transaction the request commits. A request that commits nothing (a
+refusal) has no event. Reads and other paths pass straight through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from reseller_api.conventions.gate import CREDENTIAL_SCOPE_KEY
+from reseller_api.resources.webhooks import events
+from reseller_api.store.database import COMMIT_HOOKS
+
+ASGIApp = Callable[..., Awaitable[None]]
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class WebhookEvents:
+    """``route_status(method, path)``: the status the handler answers with, None if no handler."""
+
+    def __init__(self, app: ASGIApp, *, route_status: Callable[[str, str], int | None]) -> None:
+        self.app = app
+        self.reads: ASGIApp = getattr(app, "reads", app)  # reads skip this layer (see Idempotency)
+        self.route_status = route_status
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITES:
+            await self.app(scope, receive, send)
+            return
+        credential = scope.get(CREDENTIAL_SCOPE_KEY)
+        method, path = scope["method"], scope["path"]
+        event = None if credential is None else events.for_request(method, path)
+        status = None if event is None else self.route_status(method, path)
+        if event is None or credential is None or status is None or status == 202:
+            await self.app(scope, receive, send)
+            return
+        event_type, data = event
+        reseller_id = credential.reseller_id
+        hooks = [lambda conn: events.emit(conn, reseller_id, event_type, data, path) and None]
+        token = COMMIT_HOOKS.set(hooks)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            COMMIT_HOOKS.reset(token)
