@@ -311,6 +311,8 @@ def test_organisation_validation_waits_for_an_operator(
         "RESELLER_API_DATA_DIR": str(settings.data_dir),
         "RESELLER_API_DATABASE_URL": settings.database_url,
         "RESELLER_API_SECRET_KEY": TEST_SECRET_KEY,
+        # The operator's environment is the server's: with procrastinate, approving defers the job.
+        "RESELLER_API_JOB_RUNNER": settings.job_runner,
     }.items():
         monkeypatch.setenv(name, value)
     attributes = [{"name": n, "value": f"{n} value"} for n in service.REQUIRED_ATTRIBUTES]

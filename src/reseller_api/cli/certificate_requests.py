@@ -62,6 +62,13 @@ def run(args: argparse.Namespace, settings: Settings, database: Database) -> int
             )
         return 0
     if args.action == "approve":
+        if settings.job_runner == "procrastinate":
+            # The issuing job is handed to the workers as the API's jobs are (else it would
+            # wait in the table for a runner that never looks there).
+            from reseller_api.jobs import distributed
+            from reseller_api.jobs import service as job_service
+
+            job_service.defer_with(database.engine, distributed.deferrer(settings))
         decision = service.approve(database, settings, args.request_id)
         _audit(database, "approve certificate request", str(args.request_id), decision.reseller_id)
         if decision.status == "issued":
