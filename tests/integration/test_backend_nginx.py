@@ -524,7 +524,13 @@ def test_nginx_down_mid_job_retries_then_converges(
         job = response.headers["location"]
         time.sleep(1.0)  # a few attempts fail: nginx cannot be reloaded
         assert api.get(job).json()["status"] == "ongoing"
-        assert not (web.conf_dir / "sites" / f"{domain}@{domain}.conf").exists()  # put back after each try
+        # Put back after each try: between two tries the site's file is gone (a look may fall
+        # inside a try, under load, so look until one falls between two).
+        site = web.conf_dir / "sites" / f"{domain}@{domain}.conf"
+        deadline = time.monotonic() + 5
+        while site.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not site.exists()
     finally:
         web.start_nginx()
     assert api.wait_job(job, timeout=30).status_code == 201
