@@ -8,7 +8,6 @@ migrated, created or recorded, so either command is safe to run at any time.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from reseller_api import clock
 from reseller_api.crypto import SecretBox, configured_keys, key_file_reader
 from reseller_api.settings import Settings, SettingsError
 from reseller_api.store.database import Database
@@ -194,7 +194,7 @@ def runners(settings: Settings, database: Database) -> list[Check]:
         )
         checks.append(Check("job runners", True, f"{runner}: run {where} (seen only through the queue)"))
     counts = jobs.counts_by_status(database)
-    waiting = jobs.waiting(database, time.time())
+    waiting = jobs.waiting(database, clock.time())
     summary = ", ".join(f"{status} {n}" for status, n in sorted(counts.items())) or "none"
     late = waiting.oldest_seconds > WAITING_TOO_LONG
     detail = f"{summary}; {waiting.count} due and waiting for a runner"

@@ -16,16 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from litestar.testing import TestClient
 
-from reseller_api.app import create_app
-from reseller_api.credentials.service import CredentialsService
-from reseller_api.crypto import SecretBox
-from reseller_api.settings import Settings
 from tests.api.test_sslcertificates import make_csr
-from tests.api.test_vendor_replay import PASSWORD, WINDOWS, World, build, openssh
-from tests.conftest import TEST_SECRET_KEY
-from tests.harness import AddressedClient, Caller, ClientAddress, DatabaseFactory
+from tests.api.test_vendor_replay import PASSWORD, WINDOWS, World, built_world, openssh
+from tests.harness import Caller, DatabaseFactory
 from tests.vendor import document, operation_path, schema_problems
 
 DNS = "/v2/dns/example.com/records"
@@ -450,25 +444,8 @@ def _after(walk: Walk, template: str, method: str, response: Any) -> None:
 
 @pytest.fixture(scope="module")
 def walk(tmp_path_factory: pytest.TempPathFactory, db_factory: DatabaseFactory) -> Iterator[Walk]:
-    tmp_path = tmp_path_factory.mktemp("walk")
-    settings = Settings.from_env(
-        {
-            "RESELLER_API_DATA_DIR": str(tmp_path),
-            "RESELLER_API_DATABASE_URL": db_factory.url_for(tmp_path).replace(
-                "postgresql+psycopg", "postgresql"
-            ),
-            "RESELLER_API_SECRET_KEY": TEST_SECRET_KEY,
-            "RESELLER_API_JOB_DURATION": "0.05",
-        }
-    )
-    with db_factory.database(tmp_path) as database:
-        app = create_app(settings, database=database, run_jobs=True)
-        with TestClient(ClientAddress(app), base_url="http://testserver.local") as client:  # type: ignore[arg-type]
-            created = CredentialsService(database, SecretBox.from_settings(settings)).create_key(
-                "walker", ["127.0.0.1"]
-            )
-            api = Caller(AddressedClient(client, "127.0.0.1"), created.api_key, created.api_secret)
-            yield Walk(build(api, app))
+    with built_world(tmp_path_factory, db_factory, key_name="walker", job_duration="0.05") as world:
+        yield Walk(world)
 
 
 def _operations() -> set[tuple[str, str]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -311,10 +312,13 @@ REQUESTS: dict[int, Replay] = {
 }
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, db_factory: DatabaseFactory) -> Iterator[World]:
-    """One world for the module's replays, built once (the recordings run in their order)."""
-    tmp_path = tmp_path_factory.mktemp("replay")
+@contextmanager
+def built_world(
+    tmp_path_factory: pytest.TempPathFactory, db_factory: DatabaseFactory, *, key_name: str, job_duration: str
+) -> Iterator[World]:
+    """The vendor's recorded world (``build``) on a database and app of its own, signed by a
+    key named ``key_name``: what the replays and the walk of every operation run against."""
+    tmp_path = tmp_path_factory.mktemp(key_name)
     settings = Settings.from_env(
         {
             "RESELLER_API_DATA_DIR": str(tmp_path),
@@ -322,17 +326,24 @@ def world(tmp_path_factory: pytest.TempPathFactory, db_factory: DatabaseFactory)
                 "postgresql+psycopg", "postgresql"
             ),
             "RESELLER_API_SECRET_KEY": TEST_SECRET_KEY,
-            "RESELLER_API_JOB_DURATION": "0.1",
+            "RESELLER_API_JOB_DURATION": job_duration,
         }
     )
     with db_factory.database(tmp_path) as database:
         app = create_app(settings, database=database, run_jobs=True)
         with TestClient(ClientAddress(app), base_url="http://testserver.local") as client:  # type: ignore[arg-type]
             created = CredentialsService(database, SecretBox.from_settings(settings)).create_key(
-                "replay", ["127.0.0.1"]
+                key_name, ["127.0.0.1"]
             )
             api = Caller(AddressedClient(client, "127.0.0.1"), created.api_key, created.api_secret)
             yield build(api, app)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, db_factory: DatabaseFactory) -> Iterator[World]:
+    """One world for the module's replays, built once (the recordings run in their order)."""
+    with built_world(tmp_path_factory, db_factory, key_name="replay", job_duration="0.1") as built:
+        yield built
 
 
 def test_every_recording_is_replayed() -> None:
