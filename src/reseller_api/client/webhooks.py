@@ -29,6 +29,23 @@ class InvalidSignature(Exception):
     """The delivery is not signed with this secret, is too old, or is malformed: do not act on it."""
 
 
+def _key(secret: str) -> bytes:
+    try:
+        return base64.b64decode(secret.removeprefix(PREFIX), validate=True)
+    except binascii.Error:
+        raise ValueError("the secret is not a whsec_ secret") from None
+
+
+def _digest(key: bytes, message_id: str, timestamp: int, body: bytes) -> bytes:
+    return hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value (``v1,<base64>``) of a delivery: what the server sends,
+    and what a test of your receiver can send to it."""
+    return "v1," + base64.b64encode(_digest(_key(secret), message_id, timestamp, body)).decode("ascii")
+
+
 def _header(headers: Mapping[str, str], name: str) -> str:
     for key, value in headers.items():
         if key.lower() == name:
@@ -59,11 +76,7 @@ def verify(
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
         raise InvalidSignature("webhook-timestamp is too far from now (a replay, or a clock that is off)")
-    try:
-        key = base64.b64decode(secret.removeprefix(PREFIX), validate=True)
-    except binascii.Error:
-        raise ValueError("the secret is not a whsec_ secret") from None
-    expected = hmac.new(key, f"{message_id}.{timestamp}.".encode() + raw, hashlib.sha256).digest()
+    expected = _digest(_key(secret), message_id, timestamp, raw)
     for candidate in _header(headers, "webhook-signature").split():
         version, _, signature = candidate.partition(",")
         if version != "v1":
@@ -80,4 +93,4 @@ def verify(
     raise InvalidSignature("no signature matches")
 
 
-__all__ = ["InvalidSignature", "verify"]
+__all__ = ["InvalidSignature", "sign", "verify"]
