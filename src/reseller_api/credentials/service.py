@@ -44,7 +44,9 @@ KEY_NAME_INVALID = define(
     "api_key_name_invalid", 400, "Key names are at most 64 characters, notes at most 500, on one line."
 )
 KEY_GIVEN_INVALID = define(
-    "api_key_given_invalid", 400, "A given API key is 8-64 letters, digits, '-' or '_'; a secret 16-128 characters."
+    "api_key_given_invalid",
+    400,
+    "A given API key is 8-64 letters, digits, '-' or '_'; a secret 16-128 characters.",
 )
 NAME_MAX, NOTE_MAX = 64, 500
 _GIVEN_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")

@@ -83,8 +83,12 @@ def describe(state: State) -> dict[str, object]:
     from reseller_api.jobs.service import iso
 
     now = state.now(time.time())
-    return {"now": iso(now), "unix": round(now, 3), "frozen": state.frozen_at is not None,
-            "offset_seconds": round(now - time.time(), 3)}
+    return {
+        "now": iso(now),
+        "unix": round(now, 3),
+        "frozen": state.frozen_at is not None,
+        "offset_seconds": round(now - time.time(), 3),
+    }
 
 
 __all__ = ["advance", "describe", "freeze", "parse_duration", "resume"]

@@ -172,6 +172,7 @@ def add_job_fault(
 ) -> int:
     """Make the next job(s) of ``job_kind`` (None: any kind) fail with ``reason``."""
     from reseller_api.jobs.registry import HANDLERS
+
     if job_kind is not None and job_kind not in HANDLERS:
         raise SandboxError(f"job_kind: one of {', '.join(sorted(HANDLERS))}")
     if not reason.strip() or len(reason) > 2000:

@@ -49,7 +49,9 @@ def ensure(database: Database) -> None:
     try:
         with database.transaction() as conn:
             conn.execute(
-                insert(table).values(id=ROW_ID, clock_offset=0.0, frozen_at=None, job_mode=ESTIMATE, version=1)
+                insert(table).values(
+                    id=ROW_ID, clock_offset=0.0, frozen_at=None, job_mode=ESTIMATE, version=1
+                )
             )
     except Exception:
         with database.engine.connect() as conn:  # another process inserted it first
