@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.utils import normalize_path
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from reseller_api import clock
 from reseller_api.sandbox import SandboxError
-from reseller_api.store.database import Database
+from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import sandbox_faults as table
 
 REQUEST, JOB = "request", "job"
@@ -98,12 +98,18 @@ def listing(database: Database) -> list[Fault]:
         return [_fault(r) for r in conn.execute(select(*_COLUMNS).order_by(table.c.id))]
 
 
+_ACTIVE_REQUEST_FAULTS = Query(select(*_COLUMNS).where(table.c.target == REQUEST, _LIVE).order_by(table.c.id))
+_JOB_FAULTS = Query(
+    select(*_COLUMNS)
+    .where(
+        table.c.target == JOB, _LIVE, or_(table.c.job_kind.is_(None), table.c.job_kind == bindparam("kind"))
+    )
+    .order_by(table.c.id)
+)
+
+
 def active_request_faults(database: Database) -> tuple[Fault, ...]:
-    with database.engine.connect() as conn:
-        rows = conn.execute(
-            select(*_COLUMNS).where(table.c.target == REQUEST, _LIVE).order_by(table.c.id)
-        ).all()
-    return tuple(_fault(r) for r in rows)
+    return tuple(_fault(r) for r in database.fetch_all(_ACTIVE_REQUEST_FAULTS))
 
 
 def _times(times: int | None) -> int | None:
@@ -171,10 +177,9 @@ def add_job_fault(
     probability: float = 1.0,
 ) -> int:
     """Make the next job(s) of ``job_kind`` (None: any kind) fail with ``reason``."""
-    from reseller_api.jobs.registry import HANDLERS
-
-    if job_kind is not None and job_kind not in HANDLERS:
-        raise SandboxError(f"job_kind: one of {', '.join(sorted(HANDLERS))}")
+    kinds = job_kinds()
+    if job_kind is not None and job_kind not in kinds:
+        raise SandboxError(f"job_kind: one of {', '.join(kinds)}")
     if not reason.strip() or len(reason) > 2000:
         raise SandboxError("reason: 1 to 2000 characters (the failed job's reason)")
     return _insert(
@@ -186,6 +191,15 @@ def add_job_fault(
         remaining=_times(times),
         probability=_probability(probability),
     )
+
+
+def job_kinds() -> list[str]:
+    """Every kind of job (the resource packages register their handlers when imported)."""
+    from reseller_api import resources
+    from reseller_api.jobs.registry import HANDLERS
+
+    assert resources.CONTROLLERS  # imports every resource package, and so its jobs
+    return sorted(HANDLERS)
 
 
 def _insert(database: Database, **values: Any) -> int:
@@ -226,13 +240,7 @@ def job_failure(database: Database, kind: str) -> str | None:
     Read from the table each time (jobs are few; a rule added a moment ago must catch the
     next job, whatever the cache's age).
     """
-    with database.engine.connect() as conn:
-        rows = conn.execute(
-            select(*_COLUMNS)
-            .where(table.c.target == JOB, _LIVE, or_(table.c.job_kind.is_(None), table.c.job_kind == kind))
-            .order_by(table.c.id)
-        ).all()
-    for row in rows:
+    for row in database.fetch_all(_JOB_FAULTS, kind=kind):
         fault = _fault(row)
         if take(database, fault):
             return fault.reason

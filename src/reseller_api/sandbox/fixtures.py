@@ -48,6 +48,7 @@ from reseller_api.errors import ApiProblem, ValidationFailed
 from reseller_api.jobs import service as job_service
 from reseller_api.jobs.runner import Runner
 from reseller_api.sandbox import SandboxError
+from reseller_api.sandbox.faults import job_kinds
 from reseller_api.sandbox.state import ROW_ID, change, ensure
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
@@ -97,6 +98,7 @@ class Fixtures:
         self.box = box
         self.backends = backends or build_backends(settings, database)
         self.on_change = on_change  # a server's: drop caches, look for due jobs
+        job_kinds()  # every job handler registered: the load runs the jobs itself
 
     # -- load ------------------------------------------------------------------------
 
@@ -335,7 +337,7 @@ class Fixtures:
                         servicepack_assets.c.max_size_mb,
                     )
                     .where(servicepack_assets.c.servicepack_id == pack_id)
-                    .order_by(servicepack_assets.c.id)
+                    .order_by(servicepack_assets.c.asset_type)
                 ).all()
                 packs.append(
                     {

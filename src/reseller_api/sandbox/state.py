@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 
 from reseller_api.sandbox.faults import Fault, active_request_faults
-from reseller_api.store.database import Database
+from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import sandbox_state as table
 
 TTL = 0.1
@@ -59,17 +59,21 @@ def ensure(database: Database) -> None:
                 raise
 
 
+_READ = Query(
+    select(
+        table.c.clock_offset,
+        table.c.frozen_at,
+        table.c.job_mode,
+        table.c.version,
+        table.c.snapshot.is_not(None),
+    ).where(table.c.id == ROW_ID)
+)
+
+
 def read(database: Database) -> State:
-    with database.engine.connect() as conn:
-        row = conn.execute(
-            select(
-                table.c.clock_offset,
-                table.c.frozen_at,
-                table.c.job_mode,
-                table.c.version,
-                table.c.snapshot.is_not(None),
-            ).where(table.c.id == ROW_ID)
-        ).first()
+    """On the read cursors (``fetch_one``): the clock is read inside write transactions too,
+    and on SQLite a second transaction there would wait for the first's lock."""
+    row = database.fetch_one(_READ)
     faults = active_request_faults(database)
     if row is None:
         return State(0.0, None, ESTIMATE, 0, False, faults)
