@@ -21,8 +21,18 @@ def test_the_readme_sandbox_example_passes(tmp_path: Path) -> None:
     test_file = tmp_path / "test_readme_sandbox_example.py"
     test_file.write_text(examples[0].text)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESELLER_API_")}
-    done = subprocess.run(  # noqa: S603 (our interpreter, our file)
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", "pyproject.toml", str(test_file)],
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            "pyproject.toml",
+            str(test_file),
+        ],
         cwd=ROOT,  # as the README says: from the repository's root (the fixture's path)
         env=env,
         capture_output=True,

@@ -64,6 +64,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return operations.status(settings, as_json=args.json)
     if args.command == "admin" and args.object == "secret-key" and args.action == "generate":
         return admin.generate_secret_key()
+    if args.command == "worker" and settings.sandbox:
+        raise SandboxError(
+            "the sandbox runs its jobs inside `reseller-api serve` (its clock and job faults live there)"
+        )
     if args.command == "sandbox" and not settings.sandbox:  # before any database is made
         raise SandboxError(
             "the sandbox is off: run the server and these commands with RESELLER_API_SANDBOX=true"

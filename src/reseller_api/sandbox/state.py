@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from reseller_api.sandbox.faults import Fault, active_request_faults
 from reseller_api.store.database import Database, Query
@@ -53,7 +54,7 @@ def ensure(database: Database) -> None:
                     id=ROW_ID, clock_offset=0.0, frozen_at=None, job_mode=ESTIMATE, version=1
                 )
             )
-    except Exception:
+    except IntegrityError:
         with database.engine.connect() as conn:  # another process inserted it first
             if conn.execute(select(table.c.id).where(table.c.id == ROW_ID)).first() is None:
                 raise
