@@ -450,3 +450,15 @@ def test_the_cli_drives_a_running_server(
     assert run("reset") == 0
     assert [a["identifier"] for a in acme.get("/v2/accounts").json()] == ["shop.example.com"]
     assert run("load", str(tmp_path / "missing.yaml")) == 2
+
+
+def test_worker_is_refused_and_check_config_hides_the_token(
+    sandbox_settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setenv("RESELLER_API_SANDBOX_TOKEN", TOKEN)
+    assert cli(monkeypatch, sandbox_settings, "worker") == 2
+    assert "inside `reseller-api serve`" in capsys.readouterr().err
+    cli(monkeypatch, sandbox_settings, "check-config", "--json")
+    out = capsys.readouterr().out
+    assert TOKEN not in out
+    assert json.loads(out)["settings"]["RESELLER_API_SANDBOX_TOKEN"] == "(set, hidden)"
