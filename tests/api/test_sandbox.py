@@ -423,6 +423,17 @@ def test_the_cli_drives_a_running_server(
     assert acme.wait_job(job.headers["Location"], timeout=30).json()["status"] == "failed"
     assert run("faults", "clear") == 0
     assert sandbox.call("GET", "/faults") == []
+    assert (
+        run("faults", "add", "--status", "500", "--method", "GET", "--path", "/v2/servicepacks", "--always")
+        == 0
+    )
+    assert run("faults", "add", "--latency", "0.01", "--always", "--probability", "0.5") == 0
+    assert eventually(lambda: acme.get("/v2/servicepacks").status_code == 500)
+    assert acme.get("/v2/accounts").status_code == 200  # the latency rule: late, never failed
+    assert run("faults", "list") == 0
+    assert "always" in capsys.readouterr().out
+    assert run("faults", "clear", "1") == 2  # spent and cleared before: not there
+    assert run("faults", "clear") == 0
     with pytest.raises(SystemExit):  # argparse: not a choice
         run("faults", "add", "--status", "418")
 
