@@ -10,9 +10,9 @@ certificate directory beside it) and ``backends/acme_authority.py`` (customers' 
 requests: their CSR, their key).
 
 For hosted sites, whatever goes wrong on the ACME side (server unreachable, order refused,
-validation failed) never fails the caller: the site gets (or keeps) a self-signed certificate so HTTPS serves,
-the note says why, and the order is tried again on a later ``ensure`` once ``retry_after``
-has passed. A still-valid ACME certificate whose renewal fails is kept until it expires.
+validation failed) never fails the caller: the site gets (or keeps) a self-signed certificate
+so HTTPS serves, the note says why, and the order is tried again on a later ``ensure`` once
+``retry_after`` has passed. A still-valid ACME certificate whose renewal fails is kept until it expires.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class AcmeClient:
         self.network_timeout = network_timeout
         self.order_timeout = order_timeout
         self.user_agent = user_agent
-        # The acme client keeps nonces in one requests session: one order at a time per process.
+        # The acme client keeps nonces in one requests session: one order at a time per client.
         self._lock = threading.Lock()
         self._client: client.ClientV2 | None = None
 
