@@ -472,6 +472,9 @@ ssl_certificate_requests = Table(
     Column("certificate_id", Integer, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
+    # ACME issuer: the full chain (PEM, public) the CA returned in the job's provision step,
+    # until its commit records it; a job retried after a crash between the two reuses it.
+    Column("ordered_chain_pem", Text, nullable=True),
     Index("ix_ssl_certificate_requests_reseller_id_id", "reseller_id", "id"),
     sqlite_autoincrement=True,
 )
