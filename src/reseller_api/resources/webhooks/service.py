@@ -157,6 +157,26 @@ def update_webhook(context: AppContext, reseller_id: int, webhook_id: int, data:
         return _view(_owned(conn, reseller_id, webhook_id))
 
 
+def rotate_secret(context: AppContext, reseller_id: int, webhook_id: int) -> CreatedWebhook:
+    """A new signing secret for the endpoint, shown this once; the old one stops at once.
+
+    Deliveries are signed when they are sent, so every delivery from now on (pending ones and
+    retries included) carries the new signature. One already in flight may arrive signed with
+    the old secret; a receiver that refuses it makes it fail and be retried with the new one,
+    so nothing is lost while the receiver is switched over.
+    """
+    secret = signing.new_secret()
+    with context.database.transaction() as conn:
+        _owned(conn, reseller_id, webhook_id)
+        conn.execute(
+            update(endpoints)
+            .where(endpoints.c.id == webhook_id)
+            .values(secret=context.box.encrypt(secret), updated_at=clock.time())
+        )
+        view = _view(_owned(conn, reseller_id, webhook_id))
+    return CreatedWebhook(**{f: getattr(view, f) for f in view.__struct_fields__}, secret=secret)
+
+
 def delete_webhook(context: AppContext, reseller_id: int, webhook_id: int) -> None:
     with context.database.transaction() as conn:
         _owned(conn, reseller_id, webhook_id)
