@@ -115,7 +115,26 @@ def test_another_reseller_sees_nothing(api: Caller, hooks: Receiver, credentials
     bob = Caller(api.client, other.api_key, other.api_secret)
     assert bob.get(f"/v2/webhooks/{created['id']}").status_code == 404
     assert bob.post(f"/v2/webhooks/{created['id']}/test").status_code == 404
+    assert bob.post(f"/v2/webhooks/{created['id']}/secret/rotate").status_code == 404
     assert bob.get("/v2/webhooks").json() == []
+
+
+def test_a_rotated_secret_signs_every_delivery_from_then_on(api: Caller, app: Any, hooks: Receiver) -> None:
+    created = register(api, hooks)
+    assert api.post(f"/v2/webhooks/{created['id']}/test").status_code == 202  # queued before the rotation
+    rotated = api.post(f"/v2/webhooks/{created['id']}/secret/rotate")
+    assert rotated.status_code == 200, rotated.text
+    answer = rotated.json()
+    assert answer["secret"].startswith("whsec_") and answer["secret"] != created["secret"]
+    assert {k: v for k, v in answer.items() if k != "secret"} == {
+        k: v for k, v in created.items() if k != "secret"
+    }
+    assert "secret" not in api.get(f"/v2/webhooks/{created['id']}").json()
+    assert deliver(app) == 1
+    [arrived] = hooks.wait_for(1)
+    assert verify(answer["secret"], arrived.body, arrived.headers)["type"] == "webhook.test"
+    with pytest.raises(InvalidSignature):
+        verify(created["secret"], arrived.body, arrived.headers)
 
 
 def test_a_test_event_is_delivered_signed_and_logged(api: Caller, app: Any, hooks: Receiver) -> None:
