@@ -125,7 +125,8 @@ def test_a_rotated_secret_signs_every_delivery_from_then_on(api: Caller, app: An
     rotated = api.post(f"/v2/webhooks/{created['id']}/secret/rotate")
     assert rotated.status_code == 200, rotated.text
     answer = rotated.json()
-    assert answer["secret"].startswith("whsec_") and answer["secret"] != created["secret"]
+    assert answer["secret"].startswith("whsec_")
+    assert answer["secret"] != created["secret"]
     assert {k: v for k, v in answer.items() if k != "secret"} == {
         k: v for k, v in created.items() if k != "secret"
     }
