@@ -15,10 +15,13 @@ from sqlalchemy import select
 from reseller_api import clock
 from reseller_api.app import create_app
 from reseller_api.client.webhooks import InvalidSignature, verify
+from reseller_api.credentials.service import CredentialsService
+from reseller_api.crypto import SecretBox, generate_key
 from reseller_api.resources.webhooks.delivery import Deliverer
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
-from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_events
+from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_endpoints, webhook_events
+from tests.conftest import TEST_SECRET_KEY
 from tests.harness import Caller, error_codes
 from tests.webhook_receiver import Receiver, receiver
 
@@ -136,6 +139,16 @@ def test_a_rotated_secret_signs_every_delivery_from_then_on(api: Caller, app: An
     assert verify(answer["secret"], arrived.body, arrived.headers)["type"] == "webhook.test"
     with pytest.raises(InvalidSignature):
         verify(created["secret"], arrived.body, arrived.headers)
+
+
+def test_signing_secrets_move_with_a_secret_key_rotation(api: Caller, database: Database) -> None:
+    created = api.post("/v2/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["*"]}).json()
+    new = generate_key()
+    CredentialsService(database, SecretBox(new, TEST_SECRET_KEY.encode())).rotate_secret_key()
+    with database.engine.connect() as conn:
+        token = conn.execute(select(webhook_endpoints.c.secret)).scalar_one()
+    assert created["secret"] not in token
+    assert SecretBox(new).decrypt(token) == created["secret"]  # the old key is no longer needed
 
 
 def test_a_test_event_is_delivered_signed_and_logged(api: Caller, app: Any, hooks: Receiver) -> None:
