@@ -586,6 +586,17 @@ webhook_endpoints = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+# A new webhook signing secret this panel session may see once (after create or rotate),
+# read from the endpoint's own encrypted row: like ``panel_secret_views`` for API keys.
+panel_webhook_secret_views = Table(
+    "panel_webhook_secret_views",
+    metadata,
+    Column("session_id", String(64), ForeignKey("panel_sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("webhook_id", Integer, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), primary_key=True),
+    Column("rotated", Boolean, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
 webhook_events = Table(
     "webhook_events",
     metadata,
