@@ -159,6 +159,9 @@ class Settings:
     # expires (410), and days a certificate of the installation's own CA is valid.
     certificate_request_days: int = 30
     certificate_days: int = 397
+    # Who signs validated SSL certificate requests: "internal" (the installation's own CA) or
+    # "acme" (an order at ACME_DIRECTORY_URL, the directory the nginx backend uses).
+    certificate_issuer: str = "internal"
     # The sandbox for integrators (reseller_api/sandbox): test clock, job modes, fault
     # injection, fixtures. Off by default; never together with a real backend. Its HTTP
     # endpoints (/sandbox/...) need this operator token as a Bearer token.
@@ -263,6 +266,7 @@ class Settings:
                 get("CERTIFICATE_REQUEST_DAYS"), "CERTIFICATE_REQUEST_DAYS", 30, 1
             ),
             certificate_days=_integer(get("CERTIFICATE_DAYS"), "CERTIFICATE_DAYS", 397, 1),
+            certificate_issuer=_choice(get("CERTIFICATE_ISSUER"), "CERTIFICATE_ISSUER", ("internal", "acme")),
             sandbox=_boolean(get("SANDBOX"), "SANDBOX"),
             sandbox_token=_sandbox_token(get("SANDBOX_TOKEN")),
         )
@@ -281,6 +285,10 @@ class Settings:
                 f"rate limits and nonces: each process would count alone; set {PREFIX}REDIS_URL=redis://..."
             )
         self._check_backends()
+        if self.certificate_issuer == "acme" and self.acme_directory_url is None:
+            raise SettingsError(
+                f"{PREFIX}CERTIFICATE_ISSUER=acme needs an ACME directory: set {PREFIX}ACME_DIRECTORY_URL=https://..."
+            )
         self._check_sandbox()
         return self
 
