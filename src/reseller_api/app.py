@@ -143,7 +143,7 @@ def create_app(
     # Inside the gate: keys are per API key (docs/extensions.md).
     inner: Any = Idempotency(
         WebhookEvents(litestar, route_status=route_status),
-        Records(database, ttl=settings.idempotency_ttl),
+        Records(database, box, ttl=settings.idempotency_ttl),
         routable=lambda method, path: route_status(method, path) is not None,
     )
     if sandbox is not None:

@@ -20,7 +20,13 @@ from reseller_api.crypto import SecretBox, generate_key
 from reseller_api.resources.webhooks.delivery import Deliverer
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
-from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_endpoints, webhook_events
+from reseller_api.store.tables import (
+    audit_log,
+    idempotency_keys,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
+)
 from tests.conftest import TEST_SECRET_KEY
 from tests.harness import Caller, error_codes
 from tests.webhook_receiver import Receiver, receiver
@@ -75,6 +81,21 @@ def register(api: Caller, hooks: Receiver, events: list[str] | None = None) -> d
     created = api.post("/v2/webhooks", {"url": hooks.url, "events": events or ["*"], "description": "mine"})
     assert created.status_code == 201, created.text
     return dict(created.json())
+
+
+def test_a_replayable_create_keeps_its_secret_encrypted_at_rest(
+    api: Caller, hooks: Receiver, database: Database
+) -> None:
+    body = {"url": hooks.url, "events": ["*"]}
+    created = api.post("/v2/webhooks", body, headers={"Idempotency-Key": "hook-1"})
+    assert created.status_code == 201, created.text
+    secret = created.json()["secret"]
+    with database.transaction() as conn:
+        stored = bytes(conn.execute(select(idempotency_keys.c.response_body)).scalar_one())
+    assert secret.encode() not in stored
+    again = api.post("/v2/webhooks", body, headers={"Idempotency-Key": "hook-1"})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == created.content
 
 
 def test_endpoints_are_created_listed_shown_changed_and_deleted(api: Caller, hooks: Receiver) -> None:
