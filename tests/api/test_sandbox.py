@@ -223,6 +223,15 @@ def test_a_bad_fixture_names_the_entry_and_changes_nothing(sandbox: Sandbox) -> 
     assert refused.status_code == 400
     assert refused.json()["error_text"].startswith("resellers[0].accounts[0]:")
     assert sandbox.call("GET", "/dump") == before
+    # All or nothing: the reseller made before its account was refused is taken back.
+    late = sandbox.client.post(
+        "/sandbox/fixtures",
+        content=b"resellers: [{name: newco, accounts: [{identifier: late.example.com, servicepack_id: 9}]}]",
+        headers=BEARER,
+    )
+    assert late.status_code == 400
+    assert late.json()["error_text"].startswith("resellers[0].accounts[0]:")
+    assert sandbox.call("GET", "/dump") == before
 
 
 # -- the test clock --------------------------------------------------------------------------

@@ -112,9 +112,30 @@ class Fixtures:
         return self.load(data, source)
 
     def load(self, data: Any, source: str | None = None) -> dict[str, Any]:
-        """Create everything the file describes; a summary of what was made."""
+        """Create everything the file describes; a summary of what was made.
+
+        All or nothing: the services commit entry by entry, so a refusal part-way puts every
+        table back as it was before the load (the snapshot taken first), as ``reset`` does.
+        """
         _check_shape(data)
         ensure(self.database)
+        before = json.loads(self._snapshot())["tables"]
+        try:
+            made = self._load(data)
+        except BaseException:
+            with self.database.transaction() as conn:
+                self._restore(conn, before)
+            self._changed()
+            raise
+        change(
+            self.database,
+            fixture=source if source is not None else yaml.safe_dump(data),
+            snapshot=self._snapshot(),
+        )
+        self._changed()
+        return {"loaded": made}
+
+    def _load(self, data: Any) -> dict[str, int]:
         runner = Runner(self.database, self.backends)
         context = AppContext(self.settings, self.database, self.box, self.backends, runner)
         made = {"servicepacks": 0, "resellers": 0, "keys": 0, "accounts": 0, "domains": 0}
@@ -142,13 +163,7 @@ class Fixtures:
                     if job_id:
                         _at(f"{where}.{kind}[{j}]", functools.partial(self._run, runner, reseller_id, job_id))
                     made[kind] += 1
-        change(
-            self.database,
-            fixture=source if source is not None else yaml.safe_dump(data),
-            snapshot=self._snapshot(),
-        )
-        self._changed()
-        return {"loaded": made}
+        return made
 
     def _servicepack(self, pack: dict[str, Any]) -> int:
         from reseller_api.resources.servicepacks import service as packs
@@ -288,19 +303,8 @@ class Fixtures:
             raw = conn.execute(select(sandbox_state.c.snapshot).where(sandbox_state.c.id == ROW_ID)).scalar()
         if raw is None:
             raise SandboxError("no fixture was loaded: reseller-api sandbox load FILE first")
-        snapshot = json.loads(raw)["tables"]
-        tables = _tables()
         with self.database.transaction() as conn:
-            for table in reversed(tables):
-                conn.execute(delete(table))
-            for table in tables:
-                rows = snapshot.get(table.name) or []
-                if rows:
-                    names = [c.name for c in table.columns]
-                    conn.execute(
-                        insert(table), [dict(zip(names, map(_decode, row), strict=True)) for row in rows]
-                    )
-            self._restart_sequences(conn, tables)
+            self._restore(conn, json.loads(raw)["tables"])
             conn.execute(delete(sandbox_faults))
             _bump_generation(conn)
             conn.execute(
@@ -310,6 +314,19 @@ class Fixtures:
             )
         self._changed()
         return {"reset": True}
+
+    def _restore(self, conn: Any, snapshot: dict[str, Any]) -> None:
+        """Every table's rows as ``snapshot`` holds them, and the ids that followed them."""
+        tables = _tables()
+        for table in reversed(tables):
+            conn.execute(delete(table))
+        for table in tables:
+            rows = snapshot.get(table.name) or []
+            if rows:
+                names = [c.name for c in table.columns]
+                values = [dict(zip(names, map(_decode, row), strict=True)) for row in rows]
+                conn.execute(insert(table), values)
+        self._restart_sequences(conn, tables)
 
     def _restart_sequences(self, conn: Any, tables: list[Table]) -> None:
         """The next ids are those that followed the load: the same ids in every run of a test."""
