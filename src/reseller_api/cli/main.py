@@ -7,12 +7,13 @@ import asyncio
 import logging
 import sys
 
-from reseller_api import __version__, logs
+from reseller_api import logs
 from reseller_api.cli import admin, backends, operations
 from reseller_api.cli.output import fail
 from reseller_api.errors import ApiProblem
 from reseller_api.settings import Settings, SettingsError
 from reseller_api.store.migrate import SchemaMismatch
+from reseller_api.version import __version__
 
 COMMANDS = "{serve,worker,migrate,status,check-config,backup,restore,admin,certificates,backends}"
 
