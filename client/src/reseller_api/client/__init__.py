@@ -4,8 +4,9 @@
 >>> with Client("http://127.0.0.1:8000", api_key, api_secret) as client:
 ...     account = client.accounts.create("example.com", 1, "Secret123x", wait=True)
 
-Nothing here imports the server: models are the server's msgspec Structs
-(``reseller_api.resources.*.schemas``, which import only msgspec), shared so they never drift.
+Nothing here imports the server: this package is the distribution ``reseller-api-client``
+(httpx, msgspec, rich, argcomplete). Models are the msgspec Structs of ``reseller_api.wire``,
+shipped with it and imported by the server too, so the two never drift.
 """
 
 from reseller_api.client.aio import AsyncClient
@@ -25,6 +26,7 @@ from reseller_api.client.errors import (
 )
 from reseller_api.client.jobs import AsyncJob, Job
 from reseller_api.client.sync import Client
+from reseller_api.client.version import __version__
 
 __all__ = [
     "ApiError",
@@ -44,5 +46,6 @@ __all__ = [
     "ServerError",
     "TransportError",
     "ValidationError",
+    "__version__",
     "idempotency_key",
 ]
