@@ -115,6 +115,18 @@ def test_the_client_installs_alone_and_works_against_a_server(
     )
     found = json.loads(_run(python, "-I", "-c", probe, env=_clean_env()).stdout)
     assert found == dict.fromkeys(SERVER_ONLY, False)
+    # The wire types import msgspec and the standard library, nothing else (not even httpx).
+    wire = (
+        "import importlib, json, pkgutil, sys\n"
+        "import msgspec\n"
+        "before = set(sys.modules)\n"
+        "import reseller_api.wire as wire\n"
+        "for module in pkgutil.iter_modules(wire.__path__):\n"
+        "    importlib.import_module(f'reseller_api.wire.{module.name}')\n"
+        "tops = {name.partition('.')[0] for name in set(sys.modules) - before}\n"
+        "print(json.dumps(sorted(tops - set(sys.stdlib_module_names))))\n"
+    )
+    assert json.loads(_run(python, "-I", "-c", wire, env=_clean_env()).stdout) == ["reseller_api"]
 
     help_text = _run(clean_venv / "bin" / "resellerctl", "--help", env=_clean_env()).stdout
     assert help_text.startswith("usage: resellerctl")
