@@ -6,7 +6,8 @@ and installed with ``--no-deps`` into a virtualenv made ``--without-pip``. Its d
 not downloaded: the distributions its metadata requires (httpx, msgspec, rich, argcomplete and
 what they require in turn, markers evaluated) are linked in from this environment, one
 distribution at a time, and nothing else. So a dependency the client imports but does not
-declare, or an import of the server, fails here as it would for a user.
+declare, or an import of the server, fails here as it would for a user; and the wire types
+are checked to import nothing but msgspec and the standard library.
 """
 
 from __future__ import annotations
