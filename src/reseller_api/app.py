@@ -133,7 +133,7 @@ def create_app(
         # Inside the gate: keys are per API key (docs/extensions.md).
         Idempotency(
             WebhookEvents(litestar, route_status=route_status),
-            Records(database, ttl=settings.idempotency_ttl),
+            Records(database, box, ttl=settings.idempotency_ttl),
             routable=lambda method, path: route_status(method, path) is not None,
         ),
         keys=KeyCache(database, box, settings.rate_limit),

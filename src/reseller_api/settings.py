@@ -159,6 +159,9 @@ class Settings:
     # expires (410), and days a certificate of the installation's own CA is valid.
     certificate_request_days: int = 30
     certificate_days: int = 397
+    # Who signs validated SSL certificate requests: "internal" (the installation's own CA) or
+    # "acme" (an order at ACME_DIRECTORY_URL, the directory the nginx backend uses).
+    certificate_issuer: str = "internal"
 
     @property
     def is_sqlite(self) -> bool:
@@ -258,6 +261,7 @@ class Settings:
                 get("CERTIFICATE_REQUEST_DAYS"), "CERTIFICATE_REQUEST_DAYS", 30, 1
             ),
             certificate_days=_integer(get("CERTIFICATE_DAYS"), "CERTIFICATE_DAYS", 397, 1),
+            certificate_issuer=_choice(get("CERTIFICATE_ISSUER"), "CERTIFICATE_ISSUER", ("internal", "acme")),
         )
         _refuse_unknown(env, asked)
         return settings.checked()
@@ -274,6 +278,10 @@ class Settings:
                 f"rate limits and nonces: each process would count alone; set {PREFIX}REDIS_URL=redis://..."
             )
         self._check_backends()
+        if self.certificate_issuer == "acme" and self.acme_directory_url is None:
+            raise SettingsError(
+                f"{PREFIX}CERTIFICATE_ISSUER=acme needs an ACME directory: set {PREFIX}ACME_DIRECTORY_URL=https://..."
+            )
         return self
 
     def _check_backends(self) -> None:

@@ -373,7 +373,7 @@ def test_the_ca_key_is_encrypted_and_moves_with_a_secret_key_rotation(
     CredentialsService(database, rotated).rotate_secret_key()
     authority = InternalAuthority(settings, database, SecretBox(new))
     with database.transaction() as conn:
-        leaf, chain = authority.sign(conn, make_csr("example.com"), ["example.com"], 30)
+        leaf, chain = authority.sign(conn, 0, make_csr("example.com"), ["example.com"], 30)
     x509.load_pem_x509_certificate(leaf.encode()).verify_directly_issued_by(
         x509.load_pem_x509_certificate(chain.encode())
     )

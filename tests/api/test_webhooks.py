@@ -15,10 +15,19 @@ from sqlalchemy import select
 from reseller_api import clock
 from reseller_api.app import create_app
 from reseller_api.client.webhooks import InvalidSignature, verify
+from reseller_api.credentials.service import CredentialsService
+from reseller_api.crypto import SecretBox, generate_key
 from reseller_api.resources.webhooks.delivery import Deliverer
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
-from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_events
+from reseller_api.store.tables import (
+    audit_log,
+    idempotency_keys,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
+)
+from tests.conftest import TEST_SECRET_KEY
 from tests.harness import Caller, error_codes
 from tests.webhook_receiver import Receiver, receiver
 
@@ -74,6 +83,21 @@ def register(api: Caller, hooks: Receiver, events: list[str] | None = None) -> d
     return dict(created.json())
 
 
+def test_a_replayable_create_keeps_its_secret_encrypted_at_rest(
+    api: Caller, hooks: Receiver, database: Database
+) -> None:
+    body = {"url": hooks.url, "events": ["*"]}
+    created = api.post("/v2/webhooks", body, headers={"Idempotency-Key": "hook-1"})
+    assert created.status_code == 201, created.text
+    secret = created.json()["secret"]
+    with database.transaction() as conn:
+        stored = bytes(conn.execute(select(idempotency_keys.c.response_body)).scalar_one())
+    assert secret.encode() not in stored
+    again = api.post("/v2/webhooks", body, headers={"Idempotency-Key": "hook-1"})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == created.content
+
+
 def test_endpoints_are_created_listed_shown_changed_and_deleted(api: Caller, hooks: Receiver) -> None:
     created = register(api, hooks, ["account.created"])
     assert created["secret"].startswith("whsec_")
@@ -115,7 +139,37 @@ def test_another_reseller_sees_nothing(api: Caller, hooks: Receiver, credentials
     bob = Caller(api.client, other.api_key, other.api_secret)
     assert bob.get(f"/v2/webhooks/{created['id']}").status_code == 404
     assert bob.post(f"/v2/webhooks/{created['id']}/test").status_code == 404
+    assert bob.post(f"/v2/webhooks/{created['id']}/secret/rotate").status_code == 404
     assert bob.get("/v2/webhooks").json() == []
+
+
+def test_a_rotated_secret_signs_every_delivery_from_then_on(api: Caller, app: Any, hooks: Receiver) -> None:
+    created = register(api, hooks)
+    assert api.post(f"/v2/webhooks/{created['id']}/test").status_code == 202  # queued before the rotation
+    rotated = api.post(f"/v2/webhooks/{created['id']}/secret/rotate")
+    assert rotated.status_code == 200, rotated.text
+    answer = rotated.json()
+    assert answer["secret"].startswith("whsec_")
+    assert answer["secret"] != created["secret"]
+    assert {k: v for k, v in answer.items() if k != "secret"} == {
+        k: v for k, v in created.items() if k != "secret"
+    }
+    assert "secret" not in api.get(f"/v2/webhooks/{created['id']}").json()
+    assert deliver(app) == 1
+    [arrived] = hooks.wait_for(1)
+    assert verify(answer["secret"], arrived.body, arrived.headers)["type"] == "webhook.test"
+    with pytest.raises(InvalidSignature):
+        verify(created["secret"], arrived.body, arrived.headers)
+
+
+def test_signing_secrets_move_with_a_secret_key_rotation(api: Caller, database: Database) -> None:
+    created = api.post("/v2/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["*"]}).json()
+    new = generate_key()
+    CredentialsService(database, SecretBox(new, TEST_SECRET_KEY.encode())).rotate_secret_key()
+    with database.engine.connect() as conn:
+        token = conn.execute(select(webhook_endpoints.c.secret)).scalar_one()
+    assert created["secret"] not in token
+    assert SecretBox(new).decrypt(token) == created["secret"]  # the old key is no longer needed
 
 
 def test_a_test_event_is_delivered_signed_and_logged(api: Caller, app: Any, hooks: Receiver) -> None:

@@ -153,6 +153,14 @@ def test_webhooks_from_the_shell_against_a_real_receiver(site: Site, alice: dict
         assert "secret" not in shown
         log = json.loads(site.ctl("webhooks", "deliveries", webhook_id, "--json", **alice).stdout)
         assert log[0]["event_id"] == arrived.headers["webhook-id"]
+        rotated = site.ctl("webhooks", "rotate-secret", webhook_id, "--json", **alice)
+        assert rotated.returncode == 0, rotated.stderr
+        new_secret = json.loads(rotated.stdout)["secret"]
+        assert new_secret.startswith("whsec_")
+        assert new_secret != endpoint["secret"]
+        assert site.ctl("webhooks", "test", webhook_id, **alice).returncode == 0
+        [_, again] = hooks.wait_for(2, timeout=20)
+        assert verify(new_secret, again.body, again.headers)["type"] == "webhook.test"
         off = site.ctl("webhooks", "update", webhook_id, "--enabled", "off", "--json", **alice)
         assert json.loads(off.stdout)["enabled"] is False
         bad = site.ctl("webhooks", "create", "http://example.com/x", "--event", "*", **alice)

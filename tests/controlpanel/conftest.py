@@ -70,7 +70,7 @@ class Browser:
         return None
 
     def submit(
-        self, path: str, fields: dict[str, str] | None = None, *, csrf: str | None = None
+        self, path: str, fields: dict[str, str | list[str]] | None = None, *, csrf: str | None = None
     ) -> httpx.Response:
         """POST a form as the last page shows it: its CSRF token (unless ``csrf`` says otherwise)
         and the one-time form token of that page's form for ``path``."""

@@ -20,8 +20,10 @@ import httpx
 import pytest
 
 from reseller_api.client.signing import authorization_header
+from reseller_api.client.webhooks import verify
 from tests.harness import DatabaseFactory
 from tests.integration.conftest import Deployment, Server, _prepare
+from tests.webhook_receiver import receiver
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
@@ -51,7 +53,8 @@ def server(tmp_path: Path, db_factory: DatabaseFactory) -> Iterator[tuple[Deploy
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     deployment = _prepare(db_factory, data_dir)
-    running = Server(deployment, "panel")
+    # The webhook receiver listens on loopback, which only an operator's setting allows.
+    running = Server(deployment, "panel", RESELLER_API_WEBHOOK_ALLOW_PRIVATE="true")
     try:
         running.wait_ready()
         yield deployment, running
@@ -202,6 +205,36 @@ def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server],
         assert gone.json()["error_code"] == "authorization_api_key_invalid"
         assert page.locator("details.revoked").count() == 1
 
+        # A webhook endpoint: its signing secret shown once, then a test event signed with it.
+        with receiver() as hooks:
+            page.click("nav >> text=Webhooks")
+            page.fill("input[name=url]", hooks.url)
+            page.fill("input[name=description]", "shop backend")
+            page.click("text=Add endpoint")
+            assert page.url.endswith("/secret")  # the POST answered with a redirect
+            hook_page = page.url.removesuffix("/secret")
+            hook_secret = page.inner_text("#webhook-secret")
+            assert hook_secret.startswith("whsec_")
+            page.click("button[data-copy=webhook-secret]")
+            assert page.evaluate("navigator.clipboard.readText()") == hook_secret
+            shot("webhook-secret", "#webhook-secret")
+            page.reload()
+            assert hook_secret not in page.content()
+            assert "shown once" in page.content()
+            page.goto(hook_page)
+            page.click("text=Send test event")
+            [arrived] = hooks.wait_for(1, timeout=20)
+            assert verify(hook_secret, arrived.body, arrived.headers)["type"] == "webhook.test"
+            deadline = time.monotonic() + 15
+            while "succeeded" not in page.content():
+                assert time.monotonic() < deadline
+                page.wait_for_timeout(200)
+                page.reload()
+            assert hook_secret not in page.content()
+            shot("webhook")
+            page.click("nav >> text=Webhooks")
+            shot("webhooks")
+
         page.click("nav >> text=Audit log")
         content = page.content()
         assert "Ordered account acme.example" in content
@@ -223,6 +256,8 @@ def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server],
             (f"/controlpanel/keys/{api_key}", "key"),
             ("/controlpanel/accounts", None),
             ("/controlpanel/audit", "audit"),
+            ("/controlpanel/webhooks", None),
+            (hook_page.removeprefix(running.base_url), None),
             ("/controlpanel/password", None),
         ):
             small.goto(running.base_url + path)
@@ -239,6 +274,7 @@ def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server],
     # The server never logged a secret either.
     assert secret not in running.stderr
     assert new_secret not in running.stderr
+    assert hook_secret not in running.stderr
 
 
 def test_a_new_secret_on_a_phone_and_without_javascript(server: tuple[Deployment, Server]) -> None:

@@ -29,6 +29,7 @@ from reseller_api.client.signing import authorization_header
 from reseller_api.settings import normalise_database_url
 from reseller_api.store.database import Database
 from tests.harness import DatabaseFactory
+from tests.integration.pebble import Pebble, running_pebble
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -342,3 +343,10 @@ def empty_deployment(tmp_path: Path, db_factory: DatabaseFactory) -> Iterator[De
     finally:
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def pebble(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pebble]:
+    """A private pebble (ACME server) with its fake DNS, for the tests of one module."""
+    with running_pebble(tmp_path_factory.mktemp("pebble")) as server:
+        yield server

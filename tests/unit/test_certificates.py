@@ -383,11 +383,11 @@ def test_network_reasons_are_short() -> None:
 
 def test_hostile_challenge_tokens_are_refused(tmp_path: Path) -> None:
     with pytest.raises(AcmeFailure, match="base64url"):
-        _acme(tmp_path)._write_challenge("../../etc/passwd", "x")
+        _acme(tmp_path).acme._write_challenge("../../etc/passwd", "x")
 
 
 def test_challenge_files_are_named_after_their_token(tmp_path: Path) -> None:
-    path = _acme(tmp_path)._write_challenge("abc_DEF-123", "abc_DEF-123.thumbprint")
+    path = _acme(tmp_path).acme._write_challenge("abc_DEF-123", "abc_DEF-123.thumbprint")
     assert path == tmp_path / "challenges" / "abc_DEF-123"
     assert path.read_text() == "abc_DEF-123.thumbprint"
     assert path.stat().st_mode & 0o777 == 0o644

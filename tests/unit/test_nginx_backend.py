@@ -301,6 +301,21 @@ def test_hosting_tree_site_pool_and_removal(hosting: NginxHosting, tmp_path: Pat
     hosting.remove_hosting("example.com")  # idempotent
 
 
+def test_with_the_acme_request_issuer_every_host_name_serves_the_challenge(
+    hosting: NginxHosting, tmp_path: Path
+) -> None:
+    # A customer's certificate request may name any hosted name, Let's Encrypt or not.
+    hosting.settings = dataclasses.replace(
+        hosting.settings, certificate_issuer="acme", acme_directory_url="https://acme.test/dir"
+    )
+    hosting._issuer = None  # built from the settings: the ACME one, with its challenge directory
+    hosting.ensure_hosting("example.com", "ftpuser", "$argon2id$...")
+    hosting.ensure_site("example.com", "example.com", site())
+    text = (tmp_path / "conf" / "sites" / "example.com@example.com.conf").read_text()
+    assert f"alias {tmp_path / 'conf' / 'acme-challenges'}/;" in text
+    assert "listen 443" not in text
+
+
 def test_a_failed_reload_puts_the_files_back(hosting: NginxHosting, tmp_path: Path) -> None:
     hosting.ensure_hosting("example.com", "u", "h")
     live = (tmp_path / "conf" / "sites" / "example.com@example.com.conf").read_text()

@@ -262,6 +262,7 @@ def test_a_real_backend_names_its_missing_settings(env: dict[str, str], missing:
         ("MAIL_BACKEND", "exim"),
         ("POWERDNS_URL", "127.0.0.1:8081"),
         ("ACME_DIRECTORY_URL", "ftp://acme"),
+        ("CERTIFICATE_ISSUER", "letsencrypt"),
         ("NGINX_RELOAD_COMMAND", "nginx -s 'reload"),
         ("MARIADB_HOSTNAME", "not a host"),
     ],
@@ -269,6 +270,21 @@ def test_a_real_backend_names_its_missing_settings(env: dict[str, str], missing:
 def test_invalid_backend_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=f"RESELLER_API_{name}"):
         Settings.from_env({f"RESELLER_API_{name}": value})
+
+
+def test_the_acme_certificate_issuer_needs_an_acme_directory() -> None:
+    assert Settings.from_env({}).certificate_issuer == "internal"
+    with pytest.raises(
+        SettingsError, match=r"CERTIFICATE_ISSUER=acme needs an ACME directory.*ACME_DIRECTORY_URL"
+    ):
+        Settings.from_env({"RESELLER_API_CERTIFICATE_ISSUER": "acme"})
+    chosen = Settings.from_env(
+        {
+            "RESELLER_API_CERTIFICATE_ISSUER": "ACME",
+            "RESELLER_API_ACME_DIRECTORY_URL": "https://acme-staging-v02.api.letsencrypt.org/directory",
+        }
+    )
+    assert chosen.certificate_issuer == "acme"
 
 
 def test_a_bad_mariadb_url_does_not_echo_its_password() -> None:

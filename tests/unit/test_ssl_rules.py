@@ -1,10 +1,18 @@
-"""The rules of SSL certificate requests that need no server: CSR names against the type, and
-where a validation file is fetched from."""
+"""The rules of SSL certificate requests that need no server: CSR names against the type,
+where a validation file is fetched from, and what the ACME issuer does with a CA's answer."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from reseller_api.backends.acme_authority import _refusal, split_chain, usable_chain
+from reseller_api.backends.acme_issuer import AcmeFailure
+from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.backends.nginx.hosting import loopback
 from reseller_api.resources.sslcertificates.csr import CsrProblem, check_type, parse
 from reseller_api.resources.sslcertificates.validations import expected
@@ -69,3 +77,79 @@ def test_validation_values_are_stable_per_csr_and_name() -> None:
 )
 def test_nginx_is_asked_on_its_own_http_listen_address(listen: str, address: str) -> None:
     assert loopback(listen) == address
+
+
+NOW = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+
+
+def _chain(public_key: ec.EllipticCurvePublicKey, not_after: dt.datetime) -> tuple[str, x509.Certificate]:
+    """A full chain as an ACME CA sends it: the leaf for ``public_key``, then its issuer."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "test intermediate")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=365))
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "example.com")]))
+        .issuer_name(ca_name)
+        .public_key(public_key)
+        .serial_number(2)
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(not_after)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    return leaf.public_bytes(pem).decode() + ca.public_bytes(pem).decode(), leaf
+
+
+def test_an_ordered_chain_is_kept_only_for_the_csrs_key_while_it_is_fresh() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = make_csr("example.com", key=key)
+    fresh, leaf = _chain(key.public_key(), NOW + dt.timedelta(days=90))
+    assert usable_chain(fresh, csr, NOW)
+    other, _ = _chain(ec.generate_private_key(ec.SECP256R1()).public_key(), NOW + dt.timedelta(days=90))
+    assert not usable_chain(other, csr, NOW)
+    expiring, _ = _chain(key.public_key(), NOW + dt.timedelta(hours=12))
+    assert not usable_chain(expiring, csr, NOW)
+    assert not usable_chain("not a PEM", csr, NOW)
+
+    leaf_pem, issuers_pem = split_chain(fresh)
+    assert x509.load_pem_x509_certificate(leaf_pem.encode()) == leaf
+    assert leaf_pem + issuers_pem == fresh
+    assert issuers_pem.count("BEGIN CERTIFICATE") == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind", "text"),
+    [
+        (
+            AcmeFailure("validation failed: a.example: 404", reached=True),
+            BackendRefused,
+            "the ACME server at URL refused the certificate (validation failed: a.example: 404)",
+        ),
+        (
+            AcmeFailure("connection refused", reached=False, transient=True),
+            BackendUnavailable,
+            "the ACME server at URL could not be reached (connection refused)",
+        ),
+        (
+            AcmeFailure("cannot store the account key under /x: denied", reached=False),
+            BackendRefused,
+            "cannot order from the ACME server at URL: cannot store the account key under /x: denied",
+        ),
+    ],
+)
+def test_a_ca_failure_fails_the_job_retried_only_when_the_network_failed(
+    failure: AcmeFailure, kind: type[Exception], text: str
+) -> None:
+    error = _refusal("URL", failure)
+    assert type(error) is kind
+    assert str(error) == text

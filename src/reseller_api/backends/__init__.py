@@ -27,7 +27,8 @@ class Backends:
     mail: MailBackend
     mysql: MySqlBackend
     registry: RegistryBackend
-    # Signs SSL certificate requests: the installation's own CA (backends/internal_ca.py).
+    # Signs SSL certificate requests: the installation's own CA (backends/internal_ca.py), or
+    # an ACME CA with RESELLER_API_CERTIFICATE_ISSUER=acme (backends/acme_authority.py).
     issuer: CertificateIssuer
     name_servers: tuple[str, ...]
     # How long a provisioning step takes; the simulated world takes RESELLER_API_JOB_DURATION.
@@ -70,13 +71,18 @@ def build_backends(settings: Settings, database: Database) -> Backends:
         from reseller_api.backends.dovecot import DovecotMail
 
         mail = DovecotMail(settings)
+    issuer: CertificateIssuer = InternalAuthority(settings, database)
+    if settings.certificate_issuer == "acme":
+        from reseller_api.backends.acme_authority import AcmeAuthority
+
+        issuer = AcmeAuthority.from_settings(settings, database)
     return Backends(
         hosting=hosting,
         dns=dns,
         mail=mail,
         mysql=mysql,
         registry=SimulatedRegistry(store, settings),
-        issuer=InternalAuthority(settings, database),
+        issuer=issuer,
         name_servers=settings.name_servers,
         # Real servers take the time they take; only the simulated world pretends to work.
         step_duration=settings.job_duration if _all_simulated(settings) else 0.0,

@@ -1,16 +1,18 @@
 """Certificates from an ACME CA (Let's Encrypt) with HTTP-01 challenges, self-signed when it fails.
 
-One order per :meth:`AcmeIssuer.ensure` that needs a certificate: the challenge files are
-written to ``challenge_dir/<token>`` (nginx serves that directory at
-``/.well-known/acme-challenge/`` on port 80 of every hosted name), the CA fetches them, and
-the certificate chain lands in the certificate directory beside its key. The account key is
-created once per ACME directory URL (0600) and the CA's terms of service are agreed to on the
-operator's behalf: configuring the URL is that agreement.
+:class:`AcmeClient` is the one ACME conversation of the installation: it orders a certificate
+for a CSR, writing the challenge files to ``challenge_dir/<token>`` (nginx serves that
+directory at ``/.well-known/acme-challenge/`` on port 80 of every hosted name) while the CA
+fetches them. The account key is created once per ACME directory URL (0600) and the CA's terms
+of service are agreed to on the operator's behalf: configuring the URL is that agreement. Two
+callers use it: :class:`AcmeIssuer` here (hosted sites: our own key, the chain lands in the
+certificate directory beside it) and ``backends/acme_authority.py`` (customers' certificate
+requests: their CSR, their key).
 
-Whatever goes wrong on the ACME side (server unreachable, order refused, validation failed)
-never fails the caller: the site gets (or keeps) a self-signed certificate so HTTPS serves,
-the note says why, and the order is tried again on a later ``ensure`` once ``retry_after``
-has passed. A still-valid ACME certificate whose renewal fails is kept until it expires.
+For hosted sites, whatever goes wrong on the ACME side (server unreachable, order refused,
+validation failed) never fails the caller: the site gets (or keeps) a self-signed certificate
+so HTTPS serves, the note says why, and the order is tried again on a later ``ensure`` once
+``retry_after`` has passed. A still-valid ACME certificate whose renewal fails is kept until it expires.
 """
 
 from __future__ import annotations
@@ -50,17 +52,169 @@ _ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
 
 
 class AcmeFailure(Exception):
-    """An ACME order did not give a certificate; ``reached`` tells refused from unreachable."""
+    """An ACME order did not give a certificate; ``reached`` tells refused from unreachable.
 
-    def __init__(self, reason: str, *, reached: bool) -> None:
+    ``transient``: the network failed on the way (worth trying again later), as opposed to a
+    refusal or a local problem (the account key's file) that a retry does not mend.
+    """
+
+    def __init__(self, reason: str, *, reached: bool, transient: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason[:_REASON_MAX]
         self.reached = reached
+        self.transient = transient
 
     def note(self, directory_url: str) -> str:
         if self.reached:
             return f"Self-signed: the ACME server at {directory_url} refused the certificate ({self.reason})"
         return f"Self-signed: the ACME server at {directory_url} could not be reached ({self.reason})"
+
+
+class AcmeClient:
+    """One account at one ACME directory, ordering certificates for CSRs over HTTP-01."""
+
+    def __init__(
+        self,
+        directory_url: str,
+        challenges: Path,
+        accounts: Path,
+        *,
+        ca_bundle: Path | None = None,
+        network_timeout: int = 10,
+        order_timeout: float = 60.0,
+        user_agent: str = "reseller-api",
+    ) -> None:
+        self.directory_url = directory_url
+        self.challenges = challenges
+        # One account key per directory URL: staging and production are different accounts.
+        digest = hashlib.sha256(directory_url.encode()).hexdigest()[:16]
+        self.account_key_file = accounts / digest / "private_key.pem"
+        # A private CA (pebble, step-ca) whose TLS certificate the system store does not know.
+        self.ca_bundle = ca_bundle
+        self.network_timeout = network_timeout
+        self.order_timeout = order_timeout
+        self.user_agent = user_agent
+        # The acme client keeps nonces in one requests session: one order at a time per client.
+        self._lock = threading.Lock()
+        self._client: client.ClientV2 | None = None
+
+    def order(self, csr_pem: bytes) -> bytes:
+        """The full chain (leaf first, PEM) for the names of ``csr_pem``, or AcmeFailure."""
+        with self._lock:
+            try:
+                return self._order_unlocked(csr_pem)
+            except AcmeFailure:
+                self._client = None
+                raise
+            except errors.ValidationError as exc:
+                self._client = None
+                raise AcmeFailure(_validation_reason(exc), reached=True) from None
+            except errors.IssuanceError as exc:
+                self._client = None
+                raise AcmeFailure(_problem(exc.error), reached=True) from None
+            except errors.TimeoutError:
+                self._client = None
+                raise AcmeFailure(
+                    f"the order did not complete within {self.order_timeout:g} s", reached=True
+                ) from None
+            except messages.Error as exc:
+                self._client = None
+                raise AcmeFailure(_problem(exc), reached=True) from None
+            except OSError as exc:
+                # requests' ConnectionError, Timeout and SSLError are all OSErrors.
+                self._client = None
+                raise AcmeFailure(_network_reason(exc), reached=False, transient=True) from None
+            except (errors.Error, JoseError, ValueError, KeyError) as exc:
+                # A directory that is not ACME, a malformed answer.
+                self._client = None
+                raise AcmeFailure(f"unexpected answer: {type(exc).__name__}: {exc}", reached=True) from None
+
+    def _order_unlocked(self, csr_pem: bytes) -> bytes:
+        acme = self._client or self._connect()
+        self._client = acme
+        order = acme.new_order(csr_pem)
+        written: list[Path] = []
+        try:
+            for authorization in order.authorizations:
+                if authorization.body.status == messages.STATUS_VALID:
+                    continue  # the CA remembers a recent validation for this name
+                challenge = next(
+                    (c for c in authorization.body.challenges if isinstance(c.chall, challenges.HTTP01)), None
+                )
+                if challenge is None:
+                    raise AcmeFailure(
+                        f"no HTTP-01 challenge for {authorization.body.identifier.value} "
+                        "(wildcards need DNS-01, which is not done)",
+                        reached=True,
+                    )
+                response, validation = challenge.response_and_validation(acme.net.key)
+                written.append(self._write_challenge(challenge.chall.encode("token"), validation))
+                acme.answer_challenge(challenge, response)
+            deadline = dt.datetime.now() + dt.timedelta(seconds=self.order_timeout)
+            order = acme.poll_and_finalize(order, deadline)
+        finally:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        if not order.fullchain_pem:
+            raise AcmeFailure("the order completed without a certificate", reached=True)
+        return order.fullchain_pem.encode()
+
+    def _connect(self) -> client.ClientV2:
+        """Fetch the directory and register (or find) the account for our key."""
+        key = JWKRSA(key=self._account_key())
+        net = client.ClientNetwork(key, user_agent=self.user_agent, timeout=self.network_timeout)
+        if self.ca_bundle is not None:
+            # requests takes a CA bundle path where acme's signature says bool.
+            net.verify_ssl = cast(bool, str(self.ca_bundle))
+        acme = client.ClientV2(client.ClientV2.get_directory(self.directory_url, net), net)
+        try:
+            acme.new_account(messages.NewRegistration.from_data(terms_of_service_agreed=True))
+        except errors.ConflictError as exc:
+            # The key is registered already: use that account.
+            net.account = messages.RegistrationResource(uri=exc.location, body=messages.Registration())
+        return acme
+
+    def _account_key(self) -> rsa.RSAPrivateKey:
+        """The account's RSA key (RS256 is what every CA accepts), created 0600 on first use."""
+        path = self.account_key_file
+        try:
+            loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except FileNotFoundError:
+            pass
+        except ValueError:
+            raise AcmeFailure(f"the account key {path} is not a PEM private key", reached=False) from None
+        else:
+            if not isinstance(loaded, rsa.RSAPrivateKey):
+                raise AcmeFailure(f"the account key {path} is not an RSA key", reached=False)
+            return loaded
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomically(path, pem, 0o600)
+        except OSError as exc:
+            raise AcmeFailure(
+                f"cannot store the account key under {path.parent}: {exc.strerror}", reached=False
+            ) from None
+        return key
+
+    def _write_challenge(self, token: str, validation: str) -> Path:
+        # The token is base64url by RFC 8555; refuse anything else rather than build a path from it.
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", token):
+            raise AcmeFailure("the CA sent a challenge token that is not base64url", reached=True)
+        directory = self.challenges
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o755)
+            path = directory / token
+            write_atomically(path, validation.encode(), 0o644)
+        except OSError as exc:
+            raise AcmeFailure(
+                f"cannot write the challenge under {directory}: {exc.strerror}", reached=False
+            ) from None
+        return path
 
 
 class AcmeIssuer(StoredIssuer):
@@ -79,25 +233,37 @@ class AcmeIssuer(StoredIssuer):
         retry_after: dt.timedelta = dt.timedelta(hours=1),
         user_agent: str = "reseller-api",
     ) -> None:
-        self.directory_url = directory_url
         self.certificates = certificates
-        self.challenges = challenges
-        # One account key per directory URL: staging and production are different accounts.
-        digest = hashlib.sha256(directory_url.encode()).hexdigest()[:16]
-        self.account_key_file = accounts / digest / "private_key.pem"
-        # A private CA (pebble, step-ca) whose TLS certificate the system store does not know.
-        self.ca_bundle = ca_bundle
-        self.network_timeout = network_timeout
-        self.order_timeout = order_timeout
+        self.acme = AcmeClient(
+            directory_url,
+            challenges,
+            accounts,
+            ca_bundle=ca_bundle,
+            network_timeout=network_timeout,
+            order_timeout=order_timeout,
+            user_agent=user_agent,
+        )
         self.retry_after = retry_after
-        self.user_agent = user_agent
-        # The acme client keeps nonces in one requests session: one order at a time per process.
-        self._lock = threading.Lock()
-        self._client: client.ClientV2 | None = None
+
+    @property
+    def directory_url(self) -> str:
+        return self.acme.directory_url
+
+    @property
+    def account_key_file(self) -> Path:
+        return self.acme.account_key_file
+
+    @property
+    def challenges(self) -> Path:
+        return self.acme.challenges
+
+    @challenges.setter
+    def challenges(self, directory: Path) -> None:
+        self.acme.challenges = directory
 
     @property
     def challenge_dir(self) -> Path | None:
-        return self.challenges
+        return self.acme.challenges
 
     # remove(): revocation is not needed: the key is deleted with the certificate, and the
     # CA's own expiry (90 days) ends it.
@@ -175,126 +341,10 @@ class AcmeIssuer(StoredIssuer):
         by = str(names[0].value) if names else issuer.rfc4514_string()
         return f"Issued by {by} over ACME ({self.directory_url})"
 
-    # --- the ACME conversation -------------------------------------------------------------
-
     def _order(self, names: Sequence[str]) -> tuple[bytes, bytes]:
-        """(key PEM, full chain PEM) from a completed order, or AcmeFailure."""
-        with self._lock:
-            try:
-                return self._order_unlocked(names)
-            except AcmeFailure:
-                self._client = None
-                raise
-            except errors.ValidationError as exc:
-                self._client = None
-                raise AcmeFailure(_validation_reason(exc), reached=True) from None
-            except errors.IssuanceError as exc:
-                self._client = None
-                raise AcmeFailure(_problem(exc.error), reached=True) from None
-            except errors.TimeoutError:
-                self._client = None
-                raise AcmeFailure(
-                    f"the order did not complete within {self.order_timeout:g} s", reached=True
-                ) from None
-            except messages.Error as exc:
-                self._client = None
-                raise AcmeFailure(_problem(exc), reached=True) from None
-            except OSError as exc:
-                # requests' ConnectionError, Timeout and SSLError are all OSErrors.
-                self._client = None
-                raise AcmeFailure(_network_reason(exc), reached=False) from None
-            except (errors.Error, JoseError, ValueError, KeyError) as exc:
-                # A directory that is not ACME, a malformed answer.
-                self._client = None
-                raise AcmeFailure(f"unexpected answer: {type(exc).__name__}: {exc}", reached=True) from None
-
-    def _order_unlocked(self, names: Sequence[str]) -> tuple[bytes, bytes]:
-        acme = self._client or self._connect()
-        self._client = acme
+        """(key PEM, full chain PEM) for a new key of ours, or AcmeFailure."""
         key_pem = new_private_key()[1]
-        order = acme.new_order(crypto_util.make_csr(key_pem, list(names)))
-        written: list[Path] = []
-        try:
-            for authorization in order.authorizations:
-                if authorization.body.status == messages.STATUS_VALID:
-                    continue  # the CA remembers a recent validation for this name
-                challenge = next(
-                    (c for c in authorization.body.challenges if isinstance(c.chall, challenges.HTTP01)), None
-                )
-                if challenge is None:
-                    raise AcmeFailure(
-                        f"no HTTP-01 challenge for {authorization.body.identifier.value} "
-                        "(wildcards need DNS-01, which is not done)",
-                        reached=True,
-                    )
-                response, validation = challenge.response_and_validation(acme.net.key)
-                written.append(self._write_challenge(challenge.chall.encode("token"), validation))
-                acme.answer_challenge(challenge, response)
-            deadline = dt.datetime.now() + dt.timedelta(seconds=self.order_timeout)
-            order = acme.poll_and_finalize(order, deadline)
-        finally:
-            for path in written:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        if not order.fullchain_pem:
-            raise AcmeFailure("the order completed without a certificate", reached=True)
-        return key_pem, order.fullchain_pem.encode()
-
-    def _connect(self) -> client.ClientV2:
-        """Fetch the directory and register (or find) the account for our key."""
-        key = JWKRSA(key=self._account_key())
-        net = client.ClientNetwork(key, user_agent=self.user_agent, timeout=self.network_timeout)
-        if self.ca_bundle is not None:
-            # requests takes a CA bundle path where acme's signature says bool.
-            net.verify_ssl = cast(bool, str(self.ca_bundle))
-        acme = client.ClientV2(client.ClientV2.get_directory(self.directory_url, net), net)
-        try:
-            acme.new_account(messages.NewRegistration.from_data(terms_of_service_agreed=True))
-        except errors.ConflictError as exc:
-            # The key is registered already: use that account.
-            net.account = messages.RegistrationResource(uri=exc.location, body=messages.Registration())
-        return acme
-
-    def _account_key(self) -> rsa.RSAPrivateKey:
-        """The account's RSA key (RS256 is what every CA accepts), created 0600 on first use."""
-        path = self.account_key_file
-        try:
-            loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        except FileNotFoundError:
-            pass
-        except ValueError:
-            raise AcmeFailure(f"the account key {path} is not a PEM private key", reached=False) from None
-        else:
-            if not isinstance(loaded, rsa.RSAPrivateKey):
-                raise AcmeFailure(f"the account key {path} is not an RSA key", reached=False)
-            return loaded
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomically(path, pem, 0o600)
-        except OSError as exc:
-            raise AcmeFailure(
-                f"cannot store the account key under {path.parent}: {exc.strerror}", reached=False
-            ) from None
-        return key
-
-    def _write_challenge(self, token: str, validation: str) -> Path:
-        # The token is base64url by RFC 8555; refuse anything else rather than build a path from it.
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", token):
-            raise AcmeFailure("the CA sent a challenge token that is not base64url", reached=True)
-        directory = self.challenges
-        try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o755)
-            path = directory / token
-            write_atomically(path, validation.encode(), 0o644)
-        except OSError as exc:
-            raise AcmeFailure(
-                f"cannot write the challenge under {directory}: {exc.strerror}", reached=False
-            ) from None
-        return path
+        return key_pem, self.acme.order(crypto_util.make_csr(key_pem, list(names)))
 
 
 def _problem(error: messages.Error) -> str:

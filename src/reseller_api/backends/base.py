@@ -144,9 +144,13 @@ class MySqlBackend(Protocol):
 class CertificateIssuer(Protocol):
     """A certificate authority for SSL certificate requests whose names are validated."""
 
-    # Idempotent: whatever must exist before the first signature (the CA's key), made once.
-    def prepare(self) -> None: ...
+    # Outside any transaction (the job's provision step), idempotent: whatever must happen
+    # before ``sign`` that needs the network or a transaction of its own (the installation
+    # CA's key, made once; an ACME order, kept on the request until ``sign`` takes it).
+    def prepare(self, request_id: int) -> None: ...
     # The certificate (PEM) and its issuers (PEM, leaf excluded) for ``csr_pem`` and ``names``
-    # (the common name first), valid ``days``; inside the job's commit, so it exists exactly
-    # when its request is marked issued.
-    def sign(self, conn: Connection, csr_pem: str, names: list[str], days: int) -> tuple[str, str]: ...
+    # (the common name first), valid ``days`` where the issuer decides it; inside the job's
+    # commit, so it exists exactly when its request is marked issued.
+    def sign(
+        self, conn: Connection, request_id: int, csr_pem: str, names: list[str], days: int
+    ) -> tuple[str, str]: ...

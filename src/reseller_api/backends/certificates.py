@@ -171,6 +171,16 @@ def renew_due(issuer: StoredIssuer) -> list[IssuedCertificate]:
     return renewed
 
 
+def acme_paths(settings: Settings) -> tuple[Path, Path]:
+    """(challenge directory, account directory) of the installation's ACME client.
+
+    One pair for hosted sites and for customers' certificate requests: nginx serves the one
+    challenge directory on port 80 of every hosted name, and one account key per directory URL.
+    """
+    root = certificate_root(settings)
+    return root / "acme-challenges", root / "acme-accounts"
+
+
 def build_certificate_issuer(settings: Settings) -> StoredIssuer:
     root = certificate_root(settings)
     if settings.acme_directory_url is None:
@@ -178,9 +188,10 @@ def build_certificate_issuer(settings: Settings) -> StoredIssuer:
     # Imported only when chosen: the acme package (and requests) load only for ACME users.
     from reseller_api.backends.acme_issuer import AcmeIssuer
 
+    challenges, accounts = acme_paths(settings)
     return AcmeIssuer(
         directory_url=settings.acme_directory_url,
         certificates=root / "certificates",
-        challenges=root / "acme-challenges",
-        accounts=root / "acme-accounts",
+        challenges=challenges,
+        accounts=accounts,
     )

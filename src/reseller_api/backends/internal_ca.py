@@ -48,8 +48,8 @@ class InternalAuthority:
             assert self._box is not None  # create=True: a box, or SecretKeyMismatch
         return self._box
 
-    def prepare(self) -> None:
-        """Make the CA if there is none yet (idempotent, safe to race)."""
+    def prepare(self, request_id: int) -> None:
+        """Make the CA if there is none yet (idempotent, safe to race); the same for every request."""
         # The box first: opening it checks the key against the database in a transaction of
         # its own, which must not nest in the job's commit (SQLite: one writer at a time).
         box = self.box
@@ -74,7 +74,9 @@ class InternalAuthority:
         except IntegrityError:
             pass  # another job made it first: it is the one every certificate is signed with
 
-    def sign(self, conn: Connection, csr_pem: str, names: list[str], days: int) -> tuple[str, str]:
+    def sign(
+        self, conn: Connection, request_id: int, csr_pem: str, names: list[str], days: int
+    ) -> tuple[str, str]:
         row = conn.execute(
             select(certificate_authority.c.key_encrypted, certificate_authority.c.certificate_pem).where(
                 certificate_authority.c.id == ROW

@@ -1,7 +1,8 @@
 """``reseller-api admin secret-key status|rotate``: the key that encrypts API secrets at rest.
 
-Rotation re-encrypts every stored API secret in one transaction and records the new key's
-fingerprint; the old key keeps working until then, so no request fails during the change:
+Rotation re-encrypts every stored API secret (webhook signing secrets and the CA key too) in
+one transaction and records the new key's fingerprint; the old key keeps working until then,
+so no request fails during the change:
 
 - **Key file** (``var/secret.key``, one machine): ``rotate`` generates the new key and
   writes the file as ``NEW`` then ``OLD`` (atomically) before it re-encrypts; a running

@@ -7,7 +7,8 @@ answers "already done" with a link to what the first one did, instead of acting 
 
 A new secret is never rendered in the answer to a POST, which a reload would send again:
 the POST notes that this session may see the key's secret once, and redirects (303) to a
-page that shows it, decrypted from the key's row, and forgets the note.
+page that shows it, decrypted from the key's row, and forgets the note. A webhook
+endpoint's signing secret is shown the same way, from the endpoint's row.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from sqlalchemy.exc import IntegrityError
 from reseller_api.controlpanel.sessions import CSRF_FIELD, PanelSession
 from reseller_api.controlpanel.users import token_digest
 from reseller_api.store.database import Database
-from reseller_api.store.tables import api_keys, panel_secret_views, panel_submitted_forms
+from reseller_api.store.tables import (
+    api_keys,
+    panel_secret_views,
+    panel_submitted_forms,
+    panel_webhook_secret_views,
+    webhook_endpoints,
+)
 
 FORM_FIELD = "form_token"
 SECRET_VIEW_LIFETIME = 600.0  # the redirect is followed at once; a forgotten view dies soon
@@ -151,6 +158,45 @@ def take_secret_view(database: Database, session: PanelSession, key_id: int) -> 
                 panel_secret_views.c.session_id == session.id, panel_secret_views.c.api_key_id == key_id
             )
         )
+    if row is None or row[1] < time.time():
+        return None
+    return str(row[2]), bool(row[0])
+
+
+def allow_webhook_secret_view(
+    database: Database, session: PanelSession, webhook_id: int, *, rotated: bool
+) -> None:
+    """Let this session see webhook ``webhook_id``'s signing secret once (after create or rotate)."""
+    views = panel_webhook_secret_views
+    with database.transaction() as conn:
+        conn.execute(delete(views).where(views.c.session_id == session.id, views.c.webhook_id == webhook_id))
+        conn.execute(
+            insert(views).values(
+                session_id=session.id,
+                webhook_id=webhook_id,
+                rotated=rotated,
+                expires_at=time.time() + SECRET_VIEW_LIFETIME,
+            )
+        )
+
+
+def take_webhook_secret_view(
+    database: Database, session: PanelSession, reseller_id: int, webhook_id: int
+) -> tuple[str, bool] | None:
+    """The endpoint's encrypted signing secret and whether it was a rotation, once; None once
+    shown, never allowed, or not this reseller's endpoint."""
+    views = panel_webhook_secret_views
+    with database.transaction() as conn:
+        row = conn.execute(
+            select(views.c.rotated, views.c.expires_at, webhook_endpoints.c.secret)
+            .join(webhook_endpoints, webhook_endpoints.c.id == views.c.webhook_id)
+            .where(
+                views.c.session_id == session.id,
+                views.c.webhook_id == webhook_id,
+                webhook_endpoints.c.reseller_id == reseller_id,
+            )
+        ).first()
+        conn.execute(delete(views).where(views.c.session_id == session.id, views.c.webhook_id == webhook_id))
     if row is None or row[1] < time.time():
         return None
     return str(row[2]), bool(row[0])

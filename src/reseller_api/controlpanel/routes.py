@@ -37,8 +37,10 @@ from reseller_api.controlpanel.web import (
 )
 from reseller_api.conventions.paging import Page
 from reseller_api.credentials.service import parse_network, stored_network
-from reseller_api.errors import ApiProblem, define
+from reseller_api.errors import ApiProblem, ValidationFailed, define
+from reseller_api.resources.webhooks import events as webhook_events
 from reseller_api.resources.webhooks import service as webhooks
+from reseller_api.resources.webhooks.schemas import CreateWebhook, UpdateWebhook
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 KeyParam = Annotated[str, Parameter(description="The API key.")]
@@ -68,6 +70,10 @@ NOTICES = {
     "renamed": "The key's name and note are saved.",
     "signedout": "You are signed out.",
     "redelivered": "The event is queued to be sent again.",
+    "webhook-saved": "The endpoint is saved.",
+    "webhook-enabled": "The endpoint is enabled again: new events are delivered to it.",
+    "webhook-tested": "A webhook.test event is queued for this endpoint: see it in the deliveries below.",
+    "webhook-deleted": "The endpoint is deleted: nothing more is sent to it.",
     "expired": "Your session has ended. Sign in again to go on where you were.",
     "resend": "Your session had ended, so the form you sent was not acted on. You are signed in "
     "again: send it once more.",
@@ -83,6 +89,39 @@ def _checked(session: SignedIn, form: dict[str, Any]) -> dict[str, Any]:
     if not sessions.csrf_matches(session.csrf_token, form):
         raise CsrfRefused
     return form
+
+
+def _texts(form: dict[str, Any], name: str) -> list[str]:
+    """Every value of a field sent several times (checkboxes of one name)."""
+    value = form.get(name)
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _refusal(problem: ApiProblem | ValidationFailed) -> str:
+    if isinstance(problem, ApiProblem):
+        return problem.text
+    return " ".join(p.error_text for p in problem.problems)
+
+
+# The event types offered as checkboxes, grouped by what they are about (jobs first).
+WEBHOOK_EVENT_CHOICES = sorted(
+    webhook_events.EVENT_TYPES, key=lambda e: (not e.startswith("provisioningjob"), e)
+)
+
+
+def _webhook_fields(form: dict[str, Any]) -> dict[str, Any]:
+    """What a webhook form sent, as the API's body would carry it; the service checks it all."""
+    chosen = _texts(form, "events")
+    return {
+        "url": _text(form, "url").strip(),
+        "events": ["*"] if "*" in chosen else chosen,
+        "description": _text(form, "description").strip(),
+        "enabled": _text(form, "enabled") == "yes",
+    }
 
 
 def _notice(notice: str | None) -> str | None:
@@ -324,22 +363,241 @@ class ControlPanel(Controller):
         return page("account.html", session, nav="accounts", shown=shown)
 
     # -- webhooks (our extension: docs/extensions.md) --------------------------------------
+    #
+    # Every change goes through the service the API's /v2/webhooks uses, with the same
+    # bodies (CreateWebhook, UpdateWebhook): the URL, SSRF and event rules cannot differ.
 
     @get("/webhooks", sync_to_thread=True)
-    def webhooks(self, panel: PanelDep, session: SignedIn) -> Template:
+    def webhooks(self, panel: PanelDep, session: SignedIn, notice: NoticeParam = None) -> Template:
+        return self._webhooks_page(panel, session, notice=_notice(notice))
+
+    def _webhooks_page(
+        self,
+        panel: PanelDep,
+        session: SignedIn,
+        *,
+        status_code: int = 200,
+        error: str | None = None,
+        notice: str | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> Template:
         found, _ = webhooks.list_webhooks(panel.context, session.user.reseller_id, Page(0, 100))
-        return page("webhooks.html", session, nav="webhooks", webhooks=found)
+        return page(
+            "webhooks.html",
+            session,
+            status_code=status_code,
+            nav="webhooks",
+            webhooks=found,
+            choices=WEBHOOK_EVENT_CHOICES,
+            form=fields or {"url": "", "events": ["*"], "description": "", "enabled": True},
+            limit=webhooks.MAX_ENDPOINTS,
+            error=error,
+            notice=notice,
+        )
+
+    @post("/webhooks", sync_to_thread=True)  # the url's host is resolved
+    def create_webhook(
+        self, request: Request[Any, Any, Any], panel: PanelDep, session: SignedIn, data: Form
+    ) -> Template | Redirect:
+        fields = _webhook_fields(data)
+        with _once(panel, session, data) as claim:
+            try:
+                created = webhooks.create_webhook(
+                    panel.context, session.user.reseller_id, CreateWebhook(**fields)
+                )
+            except (ApiProblem, ValidationFailed) as problem:
+                claim.release()
+                return self._webhooks_page(
+                    panel, session, status_code=400, error=_refusal(problem), fields=fields
+                )
+            _audit(
+                panel,
+                session.user,
+                panel.address(request),
+                "create webhook endpoint",
+                f"webhook {created.id}: {created.url}",
+            )
+            return self._show_webhook_secret_once(panel, session, claim, created.id, rotated=False)
+
+    def _show_webhook_secret_once(
+        self, panel: PanelDep, session: SignedIn, claim: forms.Claim, webhook_id: int, *, rotated: bool
+    ) -> Redirect:
+        forms.allow_webhook_secret_view(panel.context.database, session, webhook_id, rotated=rotated)
+        claim.done(f"/webhooks/{webhook_id}")
+        return redirect(f"/webhooks/{webhook_id}/secret")
+
+    @get("/webhooks/{webhook_id:int}/secret", sync_to_thread=True)
+    def webhook_secret(self, panel: PanelDep, session: SignedIn, webhook_id: WebhookParam) -> Template:
+        reseller = session.user.reseller_id
+        hook = webhooks.get_webhook(panel.context, reseller, webhook_id)
+        taken = forms.take_webhook_secret_view(panel.context.database, session, reseller, webhook_id)
+        if taken is None:
+            return page(
+                "message.html",
+                session,
+                status_code=410,
+                nav="webhooks",
+                title="Shown once",
+                text="This signing secret was shown once and cannot be shown again: we keep it encrypted. "
+                "If you did not save it, rotate the endpoint's secret; the old one then stops working.",
+                back=f"/webhooks/{webhook_id}",
+            )
+        encrypted, rotated = taken
+        return page(
+            "webhook_secret.html",
+            session,
+            nav="webhooks",
+            hook=hook,
+            secret=panel.context.box.decrypt(encrypted),
+            rotated=rotated,
+        )
 
     @get("/webhooks/{webhook_id:int}", sync_to_thread=True)
     def webhook(
         self, panel: PanelDep, session: SignedIn, webhook_id: WebhookParam, notice: NoticeParam = None
     ) -> Template:
+        return self._webhook_page(panel, session, webhook_id, notice=_notice(notice))
+
+    def _webhook_page(
+        self,
+        panel: PanelDep,
+        session: SignedIn,
+        webhook_id: int,
+        *,
+        status_code: int = 200,
+        error: str | None = None,
+        notice: str | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> Template:
         reseller = session.user.reseller_id
         hook = webhooks.get_webhook(panel.context, reseller, webhook_id)
         log, _ = webhooks.list_deliveries(panel.context, reseller, webhook_id, Page(0, WEBHOOK_LOG))
+        shown = fields or {
+            "url": hook.url,
+            "events": hook.events,
+            "description": hook.description,
+            "enabled": hook.enabled,
+        }
         return page(
-            "webhook.html", session, nav="webhooks", hook=hook, deliveries=log, notice=_notice(notice)
+            "webhook.html",
+            session,
+            status_code=status_code,
+            nav="webhooks",
+            hook=hook,
+            deliveries=log,
+            choices=WEBHOOK_EVENT_CHOICES,
+            form=shown,
+            error=error,
+            notice=notice,
         )
+
+    @post("/webhooks/{webhook_id:int}", sync_to_thread=True)
+    def update_webhook(
+        self,
+        request: Request[Any, Any, Any],
+        panel: PanelDep,
+        session: SignedIn,
+        webhook_id: WebhookParam,
+        data: Form,
+    ) -> Template | Redirect:
+        fields = _webhook_fields(data)
+        with _once(panel, session, data) as claim:
+            reseller = session.user.reseller_id
+            before = webhooks.get_webhook(panel.context, reseller, webhook_id)
+            try:
+                after = webhooks.update_webhook(panel.context, reseller, webhook_id, UpdateWebhook(**fields))
+            except (ApiProblem, ValidationFailed) as problem:
+                claim.release()
+                return self._webhook_page(
+                    panel, session, webhook_id, status_code=400, error=_refusal(problem), fields=fields
+                )
+            changed = [
+                name
+                for name in ("url", "events", "description", "enabled")
+                if getattr(before, name) != getattr(after, name)
+            ]
+            if changed:
+                _audit(
+                    panel,
+                    session.user,
+                    panel.address(request),
+                    "change webhook endpoint",
+                    f"webhook {webhook_id}: {', '.join(changed)}",
+                )
+            claim.done(f"/webhooks/{webhook_id}")
+        return redirect(f"/webhooks/{webhook_id}?notice=webhook-saved")
+
+    @post("/webhooks/{webhook_id:int}/enable", sync_to_thread=True)
+    def enable_webhook(
+        self,
+        request: Request[Any, Any, Any],
+        panel: PanelDep,
+        session: SignedIn,
+        webhook_id: WebhookParam,
+        data: Form,
+    ) -> Redirect:
+        with _once(panel, session, data) as claim:
+            webhooks.update_webhook(
+                panel.context, session.user.reseller_id, webhook_id, UpdateWebhook(enabled=True)
+            )
+            detail = f"webhook {webhook_id}"
+            _audit(panel, session.user, panel.address(request), "enable webhook endpoint", detail)
+            claim.done(f"/webhooks/{webhook_id}")
+        return redirect(f"/webhooks/{webhook_id}?notice=webhook-enabled")
+
+    @post("/webhooks/{webhook_id:int}/test", sync_to_thread=True)
+    def test_webhook(
+        self,
+        request: Request[Any, Any, Any],
+        panel: PanelDep,
+        session: SignedIn,
+        webhook_id: WebhookParam,
+        data: Form,
+    ) -> Redirect:
+        with _once(panel, session, data) as claim:
+            delivery = webhooks.send_test(panel.context, session.user.reseller_id, webhook_id)
+            detail = f"webhook {webhook_id}, delivery {delivery}"
+            _audit(panel, session.user, panel.address(request), "send webhook test event", detail)
+            claim.done(f"/webhooks/{webhook_id}")
+        return redirect(f"/webhooks/{webhook_id}?notice=webhook-tested")
+
+    @post("/webhooks/{webhook_id:int}/rotate", sync_to_thread=True)
+    def rotate_webhook_secret(
+        self,
+        request: Request[Any, Any, Any],
+        panel: PanelDep,
+        session: SignedIn,
+        webhook_id: WebhookParam,
+        data: Form,
+    ) -> Redirect:
+        with _once(panel, session, data) as claim:
+            webhooks.rotate_secret(panel.context, session.user.reseller_id, webhook_id)
+            detail = f"webhook {webhook_id}"
+            _audit(panel, session.user, panel.address(request), "rotate webhook secret", detail)
+            return self._show_webhook_secret_once(panel, session, claim, webhook_id, rotated=True)
+
+    @get("/webhooks/{webhook_id:int}/delete", sync_to_thread=True)
+    def delete_webhook_form(self, panel: PanelDep, session: SignedIn, webhook_id: WebhookParam) -> Template:
+        hook = webhooks.get_webhook(panel.context, session.user.reseller_id, webhook_id)
+        return page("webhook_delete.html", session, nav="webhooks", hook=hook)
+
+    @post("/webhooks/{webhook_id:int}/delete", sync_to_thread=True)
+    def delete_webhook(
+        self,
+        request: Request[Any, Any, Any],
+        panel: PanelDep,
+        session: SignedIn,
+        webhook_id: WebhookParam,
+        data: Form,
+    ) -> Redirect:
+        with _once(panel, session, data) as claim:
+            reseller = session.user.reseller_id
+            hook = webhooks.get_webhook(panel.context, reseller, webhook_id)
+            webhooks.delete_webhook(panel.context, reseller, webhook_id)
+            detail = f"webhook {webhook_id}: {hook.url}"
+            _audit(panel, session.user, panel.address(request), "delete webhook endpoint", detail)
+            claim.done("/webhooks")
+        return redirect("/webhooks?notice=webhook-deleted")
 
     @post("/webhooks/{webhook_id:int}/deliveries/{delivery_id:int}/redeliver", sync_to_thread=True)
     def redeliver(

@@ -159,7 +159,11 @@ def redirect(path: str) -> Redirect:
 
 _NEXT = re.compile(r"^/[A-Za-z0-9._~%/?=&+-]*$")
 # The page a form's action belongs to: where to go back to after signing in again.
-_FORM_PAGES = [(re.compile(r"^/keys/([0-9a-f]{8,64})/.*$"), r"/keys/\1"), (re.compile(r"^/signout$"), "/")]
+_FORM_PAGES = [
+    (re.compile(r"^/keys/([0-9a-f]{8,64})/.*$"), r"/keys/\1"),
+    (re.compile(r"^/webhooks/([0-9]{1,10})/.*$"), r"/webhooks/\1"),
+    (re.compile(r"^/signout$"), "/"),
+]
 
 
 def safe_next(value: str | None) -> str:

@@ -73,6 +73,12 @@ def _api_routes() -> list[tuple[str, re.Pattern[str], str]]:
         ("DELETE", rf"/v2/mysqldatabases/{d}/users/{s}", "Deleted MySQL user {s} of {d}"),
         ("PUT", rf"/v2/mysqldatabases/{d}/users/{s}/password", "Changed the password of MySQL user {s}"),
         ("PUT", rf"/v2/mysqldatabases/{d}/users/{s}/status", "Switched MySQL user {s}"),
+        ("POST", r"/v2/webhooks", "Added webhook {location}"),
+        ("PUT", rf"/v2/webhooks/{rid}", "Changed webhook {id}"),
+        ("DELETE", rf"/v2/webhooks/{rid}", "Deleted webhook {id}"),
+        ("POST", rf"/v2/webhooks/{rid}/test", "Sent a test event to webhook {id}"),
+        ("POST", rf"/v2/webhooks/{rid}/secret/rotate", "Rotated the signing secret of webhook {id}"),
+        ("POST", rf"/v2/webhooks/{rid}/deliveries/{s}/redeliver", "Sent delivery {s} of webhook {id} again"),
     ]
     return [(method, re.compile(f"^{path}/?$"), text) for method, path, text in routes]
 
@@ -91,6 +97,13 @@ PANEL_ACTIONS = {
     "rename API key": "Renamed key {key}",
     "whitelist address": "Whitelisted {network} for key {key}",
     "remove whitelisted address": "Removed {network} from key {key}",
+    "create webhook endpoint": "Added {detail}",
+    "change webhook endpoint": "Changed {detail}",
+    "enable webhook endpoint": "Enabled {detail} again",
+    "send webhook test event": "Sent a test event to {detail}",
+    "rotate webhook secret": "Rotated the signing secret of {detail}",
+    "delete webhook endpoint": "Deleted {detail}",
+    "redeliver webhook event": "Sent an event again: {detail}",
     "create panel user": "Created control panel user {detail}",
     "issue set-password link": "Issued a set-password link for {detail}",
     # reseller-api admin (an operator)

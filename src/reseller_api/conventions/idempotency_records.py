@@ -12,6 +12,11 @@ A request that had to commit before its answer was known (it pushes its committe
 to a backend, store/database.py ``HeldCommit.flush``) marks its claim "committed" in that
 commit. Should it die before storing its answer, a repeat cannot be answered with it, nor
 run again: it gets 409 ``idempotency_key_outcome_unknown``.
+
+A stored answer's body is encrypted with the installation's secret key (crypto.py), like the
+API secrets: the answer to a create can hold a secret shown once (a webhook's signing
+secret), and nothing secret is kept in clear. An answer the key can no longer decrypt (the
+key was replaced, not rotated) cannot be replayed: 409 ``idempotency_key_outcome_unknown``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api import errors
+from reseller_api.crypto import SecretBox, SecretKeyMismatch
 from reseller_api.store.database import Database
 from reseller_api.store.tables import idempotency_keys as records
 
@@ -59,8 +65,11 @@ Claim = Claimed | Stored | Refused
 
 
 class Records:
-    def __init__(self, database: Database, *, ttl: float, lease: float = LEASE_SECONDS) -> None:
+    def __init__(
+        self, database: Database, box: SecretBox, *, ttl: float, lease: float = LEASE_SECONDS
+    ) -> None:
         self.database = database
+        self.box = box
         self.ttl = ttl
         self.lease = lease
         self._swept = 0.0
@@ -116,7 +125,11 @@ class Records:
                 headers = [
                     (n.encode("latin-1"), v.encode("latin-1")) for n, v in json.loads(row.response_headers)
                 ]
-                return Stored(int(row.response_status), headers, bytes(row.response_body))
+                try:
+                    body = self.box.decrypt(bytes(row.response_body).decode("ascii")).encode("latin-1")
+                except SecretKeyMismatch:
+                    return Refused(errors.IDEMPOTENCY_KEY_OUTCOME_UNKNOWN)
+                return Stored(int(row.response_status), headers, body)
             if row.lease_until > now:
                 return Refused(errors.IDEMPOTENCY_KEY_IN_USE)
             if row.status == COMMITTED:
@@ -130,8 +143,7 @@ class Records:
             )
             return Claimed(owner) if taken.rowcount == 1 else Refused(errors.IDEMPOTENCY_KEY_IN_USE)
 
-    @staticmethod
-    def finish(conn: Connection, api_key_id: int, key: str, owner: str, response: Stored) -> bool:
+    def finish(self, conn: Connection, api_key_id: int, key: str, owner: str, response: Stored) -> bool:
         """Store the response, in the request's own transaction; False if the claim was lost."""
         done = conn.execute(
             update(records)
@@ -147,7 +159,8 @@ class Records:
                 response_headers=json.dumps(
                     [[bytes(n).decode("latin-1"), bytes(v).decode("latin-1")] for n, v in response.headers]
                 ),
-                response_body=response.body,
+                # latin-1 maps every byte to one character: any body survives the round trip.
+                response_body=self.box.encrypt(response.body.decode("latin-1")).encode("ascii"),
             )
         )
         return done.rowcount == 1

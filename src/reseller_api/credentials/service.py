@@ -25,6 +25,7 @@ from reseller_api.store.tables import (
     credentials_generation,
     resellers,
     secret_key,
+    webhook_endpoints,
 )
 
 RESELLER_NAME_INVALID = define(
@@ -352,8 +353,8 @@ class CredentialsService:
     # -- the secret key --------------------------------------------------------------
 
     def rotate_secret_key(self) -> int:
-        """Re-encrypt every stored secret (and the installation CA's key) with the box's first
-        key, in one transaction.
+        """Re-encrypt every stored secret (API secrets, webhook signing secrets, the installation
+        CA's key) with the box's first key, in one transaction.
 
         The fingerprint row is locked first, so a secret written meanwhile (which share-locks
         it) is either committed before we read the secrets or written with the new key after.
@@ -379,6 +380,16 @@ class CredentialsService:
                     update(certificate_authority)
                     .where(certificate_authority.c.id == ca_id)
                     .values(key_encrypted=self.box.encrypt(self.box.decrypt(token), target))
+                )
+            # Webhook signing secrets too: a delivery (and the panel's page showing a new one
+            # once) decrypts them with the same box, which may then hold the new key alone.
+            for webhook_id, token in conn.execute(
+                select(webhook_endpoints.c.id, webhook_endpoints.c.secret)
+            ).all():
+                conn.execute(
+                    update(webhook_endpoints)
+                    .where(webhook_endpoints.c.id == webhook_id)
+                    .values(secret=self.box.encrypt(self.box.decrypt(token), target))
                 )
             keyring.record(conn, target)
             _bump_generation(conn)

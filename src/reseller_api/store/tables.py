@@ -472,6 +472,9 @@ ssl_certificate_requests = Table(
     Column("certificate_id", Integer, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
+    # ACME issuer: the full chain (PEM, public) the CA returned in the job's provision step,
+    # until its commit records it; a job retried after a crash between the two reuses it.
+    Column("ordered_chain_pem", Text, nullable=True),
     Index("ix_ssl_certificate_requests_reseller_id_id", "reseller_id", "id"),
     sqlite_autoincrement=True,
 )
@@ -581,6 +584,17 @@ webhook_endpoints = Table(
     Column("disabled_reason", Text, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+)
+
+# A new webhook signing secret this panel session may see once (after create or rotate),
+# read from the endpoint's own encrypted row: like ``panel_secret_views`` for API keys.
+panel_webhook_secret_views = Table(
+    "panel_webhook_secret_views",
+    metadata,
+    Column("session_id", String(64), ForeignKey("panel_sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("webhook_id", Integer, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), primary_key=True),
+    Column("rotated", Boolean, nullable=False),
+    Column("expires_at", Float, nullable=False),
 )
 
 webhook_events = Table(

@@ -367,8 +367,11 @@ class NginxHosting:
 
     def _site(self, state: HostingState, name: str, spec: Mapping[str, Any], version: str) -> str:
         certificates = {n: c for n in state.certificates if (c := state.certificate(n)) is not None}
-        # The issuer is only asked (and built) once some host name wants a certificate.
-        challenge = self.issuer.challenge_dir if state.wanted_certificates() else None
+        # The issuer is only asked (and built) once some host name wants a certificate; with
+        # the ACME issuer for SSL certificate requests any host name may be ordered by a
+        # customer's CSR, and the CA fetches its HTTP-01 answer from this same directory.
+        answers = state.wanted_certificates() or self.settings.certificate_issuer == "acme"
+        challenge = self.issuer.challenge_dir if answers else None
         return render.site_conf(
             domain=state.domain,
             site=name,

@@ -1,10 +1,13 @@
 """The ``ssl.issue`` job: the issuer signs a validated request's CSR.
 
-``provision`` prepares the issuer (the installation's CA is made on first use); ``commit``
-signs and records the certificate in the transaction that marks the request issued and the
-job finished, so a certificate never exists without its request saying so. A failure (a CSR
-the issuer refuses) fails the job with its reason and leaves the request ``failed``: a PUT
-on it checks and issues again.
+``provision`` prepares the issuer, outside any transaction of ours: the installation's CA is
+made on first use; with ``RESELLER_API_CERTIFICATE_ISSUER=acme`` the CSR is ordered from the
+ACME CA there (``backends/acme_authority.py``, which keeps the chain on the request). ``commit``
+signs (or takes the ordered chain) and records the certificate in the transaction that marks
+the request issued and the job finished, so a certificate never exists without its request
+saying so. A failure (a CSR the issuer refuses, a name the ACME CA could not validate) fails
+the job with its reason (the job's ``X-Provisioning-Error``) and leaves the request
+``failed``: a PUT on it checks and issues again.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ def sha1_fingerprint(certificate: x509.Certificate) -> str:
 
 
 def _provision(ctx: JobContext, payload: Payload) -> None:
-    ctx.backends.issuer.prepare()
+    ctx.backends.issuer.prepare(int(payload["request_id"]))
 
 
 def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
@@ -44,7 +47,9 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
         ).where(ssl_certificate_requests.c.id == payload["request_id"])
     ).one()
     names = [str(n) for n in payload["names"]]
-    leaf_pem, chain_pem = ctx.backends.issuer.sign(conn, str(request[0]), names, int(payload["days"]))
+    leaf_pem, chain_pem = ctx.backends.issuer.sign(
+        conn, int(payload["request_id"]), str(request[0]), names, int(payload["days"])
+    )
     leaf = x509.load_pem_x509_certificate(leaf_pem.encode())
     fingerprint = sha1_fingerprint(leaf)
     certificate_id = conn.execute(

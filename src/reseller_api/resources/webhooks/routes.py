@@ -91,6 +91,18 @@ class WebhookController(Controller):
     def test_webhook(self, context: Context, credential: Caller, webhook_id: WebhookId) -> Response[bytes]:
         return _delivery_accepted(webhook_id, service.send_test(context, credential.reseller_id, webhook_id))
 
+    @post(
+        "/{webhook_id:int}/secret/rotate",
+        operation_id="RotateWebhookSecret",
+        summary="Give the endpoint a new signing secret",
+        description="The answer is the endpoint with its new secret (whsec_...), shown this once; the "
+        "old secret stops at once. Deliveries not yet sent are signed with the new one." + EXTENSION,
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def rotate_secret(self, context: Context, credential: Caller, webhook_id: WebhookId) -> CreatedWebhook:
+        return service.rotate_secret(context, credential.reseller_id, webhook_id)
+
     @get(
         "/{webhook_id:int}/deliveries",
         operation_id="GetWebhookDeliveries",

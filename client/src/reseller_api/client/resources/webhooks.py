@@ -67,6 +67,11 @@ class Webhooks(Resource[M]):
         return Call("DELETE", f"/v2/webhooks/{int(webhook_id)}", outcome="none")
 
     @operation
+    def rotate_secret(self, webhook_id: int) -> Call[CreatedWebhook]:
+        """A new signing secret; the answer's ``secret`` is shown this once, the old one stops at once."""
+        return Call("POST", f"/v2/webhooks/{int(webhook_id)}/secret/rotate", CreatedWebhook)
+
+    @operation
     def test(self, webhook_id: int) -> Call[str]:
         """Send a ``webhook.test`` event; returns the delivery's id."""
         return Call("POST", f"/v2/webhooks/{int(webhook_id)}/test", str, outcome="id")

@@ -53,6 +53,13 @@ def register(sub: Subparsers) -> None:
         ("test", test_webhook, "send it a webhook.test event"),
     ):
         command(hooks, name, handler, text, [f"{W} {name} 1"]).add_argument("webhook_id", type=int)
+    command(
+        hooks,
+        "rotate-secret",
+        rotate_secret,
+        "give an endpoint a new signing secret; prints it, this once (the old one stops at once)",
+        [f"{W} rotate-secret 1"],
+    ).add_argument("webhook_id", type=int)
     log = command(
         hooks,
         "deliveries",
@@ -89,6 +96,11 @@ def update_webhook(ctx: Context) -> None:
         a.webhook_id, url=a.url, events=a.events, description=a.description, enabled=enabled
     )
     ctx.out.one(changed, "webhook")
+
+
+def rotate_secret(ctx: Context) -> None:
+    rotated = ctx.client.webhooks.rotate_secret(ctx.args.webhook_id)
+    ctx.out.one(rotated, "webhook (keep the new secret: it is shown this once)")
 
 
 def delete_webhook(ctx: Context) -> None:
