@@ -12,8 +12,8 @@ from msgspec import UNSET
 
 from reseller_api.context import Caller, Context
 from reseller_api.conventions.paging import Page, paged
+from reseller_api.conventions.replies import created
 from reseller_api.resources.mailboxes import service
-from reseller_api.resources.mailzones.routes import created
 from reseller_api.wire.mailboxes import (
     AddMailboxRequest,
     AutoForward,
