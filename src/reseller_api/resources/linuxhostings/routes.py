@@ -12,9 +12,9 @@ from litestar import Controller, Response, get, put
 from litestar.datastructures import ResponseHeader
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context, Paging
+from reseller_api.conventions.dependencies import Caller, Context, Paging
 from reseller_api.conventions.locations import location
-from reseller_api.conventions.paging import paged
+from reseller_api.conventions.replies import paged
 from reseller_api.resources.linuxhostings import service
 from reseller_api.rules import canonical_domain_name
 from reseller_api.wire.linuxhostings import (

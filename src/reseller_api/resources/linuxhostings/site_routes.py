@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, MediaType, Response, delete, post, put
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context
+from reseller_api.conventions.dependencies import Caller, Context
 from reseller_api.conventions.replies import created
 from reseller_api.resources.linuxhostings import sites
 from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, hosting_location

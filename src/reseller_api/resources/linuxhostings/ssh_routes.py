@@ -8,7 +8,7 @@ from urllib.parse import unquote
 from litestar import Controller, MediaType, Request, Response, delete, get, post
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context
+from reseller_api.conventions.dependencies import Caller, Context
 from reseller_api.conventions.replies import created
 from reseller_api.resources.linuxhostings import ssh
 from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, hosting_location

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, post, put
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context
+from reseller_api.conventions.dependencies import Caller, Context
 from reseller_api.conventions.replies import created
 from reseller_api.resources.mailzones import service
 from reseller_api.wire.mailzones import (

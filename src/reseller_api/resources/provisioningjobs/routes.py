@@ -8,7 +8,7 @@ from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from reseller_api.context import Caller, Context
+from reseller_api.conventions.dependencies import Caller, Context
 from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.jobs import service as jobs
 from reseller_api.wire.provisioningjobs import (
