@@ -112,10 +112,10 @@ def dns_validated(database: Database, backends: Backends, reseller_id: int, want
 def hosting_serving(database: Database, reseller_id: int, dns_name: str) -> str | None:
     """The domain name of the reseller's Linux hosting that serves ``dns_name``."""
     with database.engine.connect() as conn:
-        return _hosting_serving(conn, reseller_id, dns_name)
+        return hosting_serving_on(conn, reseller_id, dns_name)
 
 
-def _hosting_serving(conn: Connection, reseller_id: int, dns_name: str) -> str | None:
+def hosting_serving_on(conn: Connection, reseller_id: int, dns_name: str) -> str | None:
     found = conn.execute(
         select(linux_hostings.c.domain_name)
         .select_from(
