@@ -11,6 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from reseller_api import checks
 from reseller_api.backends.powerdns import PowerDnsBackend
 from reseller_api.resources.provisioningjobs.routes import ERROR_HEADER
 from reseller_api.resources.sslcertificates.acme_dns import ZoneChallenges
@@ -127,3 +128,13 @@ def test_a_failed_dns01_fails_the_request_and_still_removes_its_txt_records(
         zones.remove(f"www.{domain}", "dmFsdWU")
     assert pdns.query(f"_acme-challenge.www.{domain}", "TXT")[1] == []
     assert not [r for r in list_records(api, domain) if r["type"] == "TXT"]
+
+
+def test_the_configuration_check_says_which_issuer_and_challenges(settings: Settings) -> None:
+    [issuer] = [c for c in checks.backends(settings) if c.name == "certificate issuer"]
+    assert issuer.ok
+    assert issuer.detail.startswith(f"acme: {settings.acme_directory_url}; "), issuer.detail
+    assert "DNS-01" in issuer.detail
+    assert issuer.detail.endswith("(TXT records on powerdns)"), issuer.detail
+    simulated = checks.certificate_issuer(dataclasses.replace(settings, dns_backend="simulated"))
+    assert "no CA sees its DNS-01 records" in simulated.detail
