@@ -131,6 +131,26 @@ def hosting_serving_on(conn: Connection, reseller_id: int, dns_name: str) -> str
                 linux_hostings.c.domain_name == dns_name, linux_hostings.c.reseller_id == reseller_id
             )
         ).scalar()
+    if found is None and dns_name.startswith("www."):
+        # A main site never written serves its defaults, the domain and its www. name
+        # (resources/linuxhostings/sites.py), unless another site has that name.
+        main_written = (
+            select(linux_sites.c.id)
+            .where(
+                linux_sites.c.hosting_id == linux_hostings.c.id,
+                linux_sites.c.name == linux_hostings.c.domain_name,
+            )
+            .exists()
+        )
+        elsewhere = select(linux_host_headers.c.id).where(linux_host_headers.c.name == dns_name).exists()
+        found = conn.execute(
+            select(linux_hostings.c.domain_name).where(
+                linux_hostings.c.domain_name == dns_name.removeprefix("www."),
+                linux_hostings.c.reseller_id == reseller_id,
+                ~main_written,
+                ~elsewhere,
+            )
+        ).scalar()
     return None if found is None else str(found)
 
 
