@@ -6,10 +6,12 @@ Litestar app; ``.litestar`` and ``.context`` are there for tests and the CLI.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -20,6 +22,7 @@ from litestar.routes import HTTPRoute
 from litestar.utils import normalize_path
 
 from reseller_api import __version__, controlpanel, docs, documentation, openapi
+from reseller_api import clock as installation_clock
 from reseller_api.backends import Backends, build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
 from reseller_api.conventions.admission import Admission
@@ -59,7 +62,7 @@ def create_app(
     *,
     database: Database | None = None,
     run_jobs: bool | None = None,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] | None = None,
     box: SecretBox | None = None,
 ) -> Operations:
     database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
@@ -75,17 +78,26 @@ def create_app(
     limiter = RateLimiter(settings.redis_url or "memory://", key_prefix=settings.redis_prefix)
 
     deliverer = webhook_deliverer(settings, database, box)
+    sandbox = None
+    if settings.sandbox:  # imported only here: a production server loads none of it
+        from reseller_api.sandbox.runtime import Sandbox
+
+        sandbox = Sandbox(database, runner)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        if run_jobs:
-            await runner.start(sole_runner=True)
-            await deliverer.start(sole=True)
+        if sandbox is not None:  # its clock before anything reads the time
+            await asyncio.to_thread(sandbox.start)
         try:
+            if run_jobs:
+                await runner.start(sole_runner=True)
+                await deliverer.start(sole=True)
             yield
         finally:
             await deliverer.stop()
             await runner.stop()
+            if sandbox is not None:
+                sandbox.stop()
             # Async connections belong to this event loop: closed with it.
             await database.close_async()
             await limiter.close()
@@ -128,13 +140,22 @@ def create_app(
     documentation.describe(litestar.openapi_schema)
     accounts_routes.describe_parameters(litestar.openapi_schema)
     route_status = _route_status(litestar)
+    # Inside the gate: keys are per API key (docs/extensions.md).
+    inner: Any = Idempotency(
+        WebhookEvents(litestar, route_status=route_status),
+        Records(database, box, ttl=settings.idempotency_ttl),
+        routable=lambda method, path: route_status(method, path) is not None,
+    )
+    if sandbox is not None:
+        # Inside the gate, which knows the caller's key (faults match on it), and outside
+        # the idempotency layer, so an injected error stores no answer for the key.
+        from reseller_api.sandbox.fixtures import Fixtures
+        from reseller_api.sandbox.web import SandboxLayer
+
+        fixtures = Fixtures(settings, database, box, backends, on_change=sandbox.changed)
+        inner = SandboxLayer(inner, sandbox=sandbox, token=settings.sandbox_token, fixtures=fixtures)
     gate = Gate(
-        # Inside the gate: keys are per API key (docs/extensions.md).
-        Idempotency(
-            WebhookEvents(litestar, route_status=route_status),
-            Records(database, box, ttl=settings.idempotency_ttl),
-            routable=lambda method, path: route_status(method, path) is not None,
-        ),
+        inner,
         keys=KeyCache(database, box, settings.rate_limit),
         # A signature is accepted from max_age before its timestamp to max_age after, counted
         # in whole seconds (so up to a second more): Admission remembers its nonce that long.
@@ -144,7 +165,9 @@ def create_app(
         max_age=settings.signature_max_age,
         max_body=settings.max_body_bytes,
         trusted_proxies=settings.trusted_proxies,
-        clock=clock,
+        clock=clock or installation_clock.time,
+        # The sandbox's clock may be a year ahead: a client's real clock is accepted too.
+        wall=time.time if sandbox is not None and clock is None else None,
     )
     controlpanel.attach(litestar, gate)
     # /healthz, /readyz, /metrics and request metrics, around the gate (see health.py).
@@ -154,6 +177,7 @@ def create_app(
     operations.litestar = litestar  # type: ignore[attr-defined]
     operations.context = context  # type: ignore[attr-defined]
     operations.deliverer = deliverer  # type: ignore[attr-defined]
+    operations.sandbox = sandbox  # type: ignore[attr-defined]
     return operations
 
 

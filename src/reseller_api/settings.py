@@ -162,6 +162,11 @@ class Settings:
     # Who signs validated SSL certificate requests: "internal" (the installation's own CA) or
     # "acme" (an order at ACME_DIRECTORY_URL, the directory the nginx backend uses).
     certificate_issuer: str = "internal"
+    # The sandbox for integrators (reseller_api/sandbox): test clock, job modes, fault
+    # injection, fixtures. Off by default; never together with a real backend. Its HTTP
+    # endpoints (/sandbox/...) need this operator token as a Bearer token.
+    sandbox: bool = False
+    sandbox_token: str | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -262,6 +267,8 @@ class Settings:
             ),
             certificate_days=_integer(get("CERTIFICATE_DAYS"), "CERTIFICATE_DAYS", 397, 1),
             certificate_issuer=_choice(get("CERTIFICATE_ISSUER"), "CERTIFICATE_ISSUER", ("internal", "acme")),
+            sandbox=_boolean(get("SANDBOX"), "SANDBOX"),
+            sandbox_token=_sandbox_token(get("SANDBOX_TOKEN")),
         )
         _refuse_unknown(env, asked)
         return settings.checked()
@@ -282,7 +289,39 @@ class Settings:
             raise SettingsError(
                 f"{PREFIX}CERTIFICATE_ISSUER=acme needs an ACME directory: set {PREFIX}ACME_DIRECTORY_URL=https://..."
             )
+        self._check_sandbox()
         return self
+
+    def real_backends(self) -> list[str]:
+        """The settings that point at a real server, as an operator would write them."""
+        chosen = [
+            f"{PREFIX}DNS_BACKEND={self.dns_backend}" if self.dns_backend != "simulated" else "",
+            f"{PREFIX}MYSQL_BACKEND={self.mysql_backend}" if self.mysql_backend != "simulated" else "",
+            f"{PREFIX}WEB_BACKEND={self.web_backend}" if self.web_backend != "simulated" else "",
+            f"{PREFIX}MAIL_BACKEND={self.mail_backend}" if self.mail_backend != "simulated" else "",
+            f"{PREFIX}ACME_DIRECTORY_URL" if self.acme_directory_url else "",
+        ]
+        return [name for name in chosen if name]
+
+    def _check_sandbox(self) -> None:
+        """The sandbox rewrites time, fails jobs and wipes data on reset: never on real servers.
+
+        Its clock and job faults live in the process that runs the jobs, so jobs must run
+        inside ``serve`` (the embedded runner), never in workers that would not see them.
+        """
+        if not self.sandbox:
+            return
+        real = self.real_backends()
+        if real:
+            raise SettingsError(
+                f"{PREFIX}SANDBOX=true cannot be used with a real backend ({', '.join(real)}): "
+                "the sandbox resets data and moves time; use it with the simulated backends only"
+            )
+        if self.job_runner != "embedded":
+            raise SettingsError(
+                f"{PREFIX}SANDBOX=true needs {PREFIX}JOB_RUNNER=embedded (got {self.job_runner}): "
+                "the sandbox's clock, job modes and job faults act in the process that runs the jobs"
+            )
 
     def _check_backends(self) -> None:
         """Each real backend needs its connection settings; name the missing one."""
@@ -301,6 +340,12 @@ class Settings:
                 raise SettingsError(
                     f"the {backend} backend needs {', '.join(PREFIX + name for name in missing)}"
                 )
+
+
+def _sandbox_token(raw: str | None) -> str | None:
+    if raw is not None and len(raw) < 16:
+        raise SettingsError(f"{PREFIX}SANDBOX_TOKEN: use at least 16 characters (it guards /sandbox/...)")
+    return raw
 
 
 def _integer(raw: str | None, name: str, default: int, minimum: int) -> int:

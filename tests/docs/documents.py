@@ -5,7 +5,9 @@ A block is run by ``test_walkthrough.py`` when the line before its opening fence
 - ``<!-- docs-check: run -->``: run against the walk-through's server, which is running;
 - ``<!-- docs-check: run, server stopped -->``: the server is stopped first, started after;
 - ``<!-- docs-check: run postgresql -->``: run with ``PG*`` variables naming a PostgreSQL
-  database of the deployment (``test_walkthrough.py``, the PostgreSQL case).
+  database of the deployment (``test_walkthrough.py``, the PostgreSQL case);
+- ``<!-- docs-check: pytest -->``: a Python test file, run with pytest from the repository's
+  root (``test_sandbox_example.py``: README's "Testing your integration").
 
 Every other shell command is checked by ``test_commands.py``: our programs' by their own
 parsers, others against the list of programs the documents may name.

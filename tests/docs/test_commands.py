@@ -38,6 +38,15 @@ SAMPLES = {
     "COMMAND": "accounts",
     "SHELL": "bash",
     "TEXT": "a note",
+    "FILE": "tests/data/sandbox.yaml",
+    "DURATION": "366d",
+    "MODE": "manual",
+    "STATUS": "429",
+    "SECONDS": "0.5",
+    "METHOD": "POST",
+    "GLOB": "/v2/accounts*",
+    "KIND": "account.create",
+    "P": "0.5",
 }
 PLACEHOLDER = re.compile(r"\b[A-Z][A-Z0-9_]*\b")
 
@@ -54,6 +63,8 @@ OTHER_PROGRAMS = {
     "chown": "system set-up as root (docs/backends.md); the tests set up private servers",
     "useradd": "system set-up as root (docs/backends.md); the tests set up private servers",
     "install": "system set-up as root (docs/backends.md); the tests set up private servers",
+    "curl": "drives /sandbox/faults over HTTP in README (Testing your integration); the same request "
+    "is made by tests/api/test_sandbox.py and reseller_api.client.testing",
 }
 
 

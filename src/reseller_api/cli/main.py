@@ -9,12 +9,14 @@ import sys
 
 from reseller_api import __version__, logs
 from reseller_api.cli import admin, backends, operations
+from reseller_api.cli import sandbox as sandbox_cli
 from reseller_api.cli.output import fail
 from reseller_api.errors import ApiProblem
+from reseller_api.sandbox import SandboxError
 from reseller_api.settings import Settings, SettingsError
 from reseller_api.store.migrate import SchemaMismatch
 
-COMMANDS = "{serve,worker,migrate,status,check-config,backup,restore,admin,certificates,backends}"
+COMMANDS = "{serve,worker,migrate,status,check-config,backup,restore,admin,certificates,backends,sandbox}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         "renew", help="renew the certificates that are due and reload nginx (run daily)"
     )
     backends.add_parsers(sub)
+    sandbox_cli.add_parsers(sub)
     return parser
 
 
@@ -43,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         logs.configure(settings)
         return run(args, settings)
-    except (SettingsError, SchemaMismatch) as exc:
+    except (SettingsError, SchemaMismatch, SandboxError) as exc:
         return fail(str(exc), 2)
     except ApiProblem as exc:
         return fail(exc.text)
@@ -61,6 +64,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return operations.status(settings, as_json=args.json)
     if args.command == "admin" and args.object == "secret-key" and args.action == "generate":
         return admin.generate_secret_key()
+    if args.command == "worker" and settings.sandbox:
+        raise SandboxError(
+            "the sandbox runs its jobs inside `reseller-api serve` (its clock and job faults live there)"
+        )
+    if args.command == "sandbox" and not settings.sandbox:  # before any database is made
+        raise SandboxError(
+            "the sandbox is off: run the server and these commands with RESELLER_API_SANDBOX=true"
+        )
     if args.command == "certificates":  # no database, and nothing run as the web user
         from reseller_api.cli.certificates import renew
 
@@ -94,6 +105,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         box = keyring.open_box(settings, database, create=True)
         assert box is not None  # create=True: a box, or SecretKeyMismatch
+        if args.command == "sandbox":
+            return sandbox_cli.run(args, settings, database, box)
         return admin.run(args, settings, database, box)
     finally:
         # Its connections closed, not left to the garbage collector (main() runs in-process in tests).

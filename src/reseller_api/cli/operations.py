@@ -21,7 +21,7 @@ from reseller_api.store.database import Database
 # The commands ``run`` takes once the database is open.
 COMMANDS = ("migrate", "backup")
 # Settings whose values are secrets (or URLs that may carry a password): never printed whole.
-SECRET_SETTINGS = ("secret_key", "powerdns_api_key")
+SECRET_SETTINGS = ("secret_key", "powerdns_api_key", "sandbox_token")
 URL_SETTINGS = ("database_url", "redis_url", "mariadb_url")
 # Where a setting's variable is not its field's name in capitals.
 VARIABLES = {"mysql_hostname": "MARIADB_HOSTNAME"}

@@ -44,7 +44,14 @@ RATE_LIMIT_INVALID = define("rate_limit_invalid", 400, "Expected a rate limit su
 KEY_NAME_INVALID = define(
     "api_key_name_invalid", 400, "Key names are at most 64 characters, notes at most 500, on one line."
 )
+KEY_GIVEN_INVALID = define(
+    "api_key_given_invalid",
+    400,
+    "A given API key is 8-64 letters, digits, '-' or '_'; a secret 16-128 characters.",
+)
 NAME_MAX, NOTE_MAX = 64, 500
+_GIVEN_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_GIVEN_SECRET = re.compile(r"[\x21-\x7e]{16,128}")
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 LOCALHOST = ("127.0.0.1/32", "::1/128")
@@ -197,13 +204,23 @@ class CredentialsService:
         *,
         name: str = "",
         note: str = "",
+        api_key: str | None = None,
+        api_secret: str | None = None,
     ) -> NewCredentials:
-        """Create a key (and the reseller if missing); the secret is returned here only."""
+        """Create a key (and the reseller if missing); the secret is returned here only.
+
+        ``api_key``/``api_secret``: given ones, for the sandbox's fixtures (reproducible tests
+        sign with credentials written in their own files); otherwise random.
+        """
         cidrs = sorted({parse_network(n) for n in networks})
         _check_rate_limit(rate_limit)
         name, note = clean_name(name, note)
-        api_key = secrets.token_hex(16)
-        api_secret = secrets.token_urlsafe(32)
+        if api_key is not None and not _GIVEN_KEY.fullmatch(api_key):
+            raise ApiProblem(KEY_GIVEN_INVALID, "An API key is 8-64 letters, digits, '-' or '_'.")
+        if api_secret is not None and not _GIVEN_SECRET.fullmatch(api_secret):
+            raise ApiProblem(KEY_GIVEN_INVALID, "An API secret is 16-128 printable characters, no spaces.")
+        api_key = api_key or secrets.token_hex(16)
+        api_secret = api_secret or secrets.token_urlsafe(32)
         with self.db.transaction() as conn:
             reseller_id = self.reseller_id(conn, reseller, create=True)
             key_id = conn.execute(

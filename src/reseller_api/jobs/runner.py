@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from reseller_api import clock
 from reseller_api.backends import Backends
@@ -38,6 +39,9 @@ class Runner:
     def __init__(self, database: Database, backends: Backends) -> None:
         self.db = database
         self.backends = backends
+        # The sandbox's job faults (reseller_api/sandbox/faults.py): the kind of a job about
+        # to run -> why it must fail instead, or None to run it.
+        self.injected_failure: Callable[[str], str | None] | None = None
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -109,6 +113,11 @@ class Runner:
             return False
         handler = HANDLERS.get(job.kind)
         context = JobContext(job.id, job.reseller_id, self.backends)
+        if self.injected_failure is not None and handler is not None:
+            reason = self.injected_failure(job.kind)
+            if reason is not None:  # before any step: nothing was built, the clean-up is a no-op
+                self._fail(job, context, reason, exclusive=exclusive)
+                return True
         try:
             if handler is None:
                 raise RuntimeError(f"no handler for job kind {job.kind!r}")

@@ -61,6 +61,20 @@ _DEFERRERS: weakref.WeakKeyDictionary[Engine, Deferrer] = weakref.WeakKeyDiction
 RESOURCE_FIELDS = ("domain_name", "identifier", "hostname", "database_name", "account_id")
 
 
+# (now, duration) -> (not before, estimate): when a new job is due and what its caller is
+# told. The sandbox's job modes (reseller_api/sandbox/jobs.py) set one per engine.
+Timing = Callable[[float, float], tuple[float, float]]
+_TIMINGS: weakref.WeakKeyDictionary[Engine, Timing] = weakref.WeakKeyDictionary()
+
+
+def time_with(engine: Engine, timing: Timing | None) -> None:
+    """Time new jobs on this engine with ``timing`` (None: after their duration, the default)."""
+    if timing is None:
+        _TIMINGS.pop(engine, None)
+    else:
+        _TIMINGS[engine] = timing
+
+
 def defer_with(engine: Engine, deferrer: Deferrer | None) -> None:
     """Make ``enqueue`` on this engine also defer each job (None: stop doing so)."""
     if deferrer is None:
@@ -95,6 +109,8 @@ def enqueue(
     """Insert the job in the caller's transaction: the 202 and the job commit together."""
     now = clock.time()
     job_id = str(uuid.uuid4())
+    timing = _TIMINGS.get(conn.engine)
+    not_before, estimate = (now + duration, now + duration + 1) if timing is None else timing(now, duration)
     conn.execute(
         insert(jobs).values(
             id=job_id,
@@ -104,8 +120,8 @@ def enqueue(
             status=ONGOING,
             subject=subject_of(payload),
             created_at=now,
-            not_before=now + duration,
-            estimate=now + duration + 1,
+            not_before=not_before,
+            estimate=estimate,
             attempts=0,
         )
     )

@@ -630,3 +630,38 @@ webhook_deliveries = Table(
     Index("ix_webhook_deliveries_endpoint_id_id", "endpoint_id", "id"),
     sqlite_autoincrement=True,
 )
+
+# The sandbox for integrators (reseller_api/sandbox, RESELLER_API_SANDBOX=true): one row of
+# state shared by every process (the test clock, how jobs run, the fixture loaded and the
+# rows it made, for reset), and the fault rules.
+sandbox_state = Table(
+    "sandbox_state",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("clock_offset", Float, nullable=False),  # seconds added to the wall clock
+    Column("frozen_at", Float, nullable=True),  # the frozen "now", or NULL when the clock runs
+    Column("job_mode", String(16), nullable=False),  # estimate | instant | manual
+    Column("fixture", Text, nullable=True),  # the YAML last loaded
+    Column("snapshot", Text, nullable=True),  # JSON of every row just after it was loaded
+    Column("version", Integer, nullable=False),  # bumped by every change
+)
+
+sandbox_faults = Table(
+    "sandbox_faults",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("target", String(8), nullable=False),  # request | job
+    Column("method", String(10), nullable=True),  # requests: NULL matches any
+    Column("path", String(500), nullable=True),  # requests: a glob on the path, NULL any
+    Column("api_key", String(128), nullable=True),  # requests: NULL matches any key
+    Column("status", Integer, nullable=True),  # requests: 429, 500 or 503; NULL: latency only
+    Column("retry_after", Integer, nullable=True),  # requests answered 429 or 503
+    Column("latency", Float, nullable=False),  # requests: seconds added before answering
+    Column("job_kind", String(64), nullable=True),  # jobs: the kind that fails, NULL any
+    Column("reason", Text, nullable=True),  # jobs: why it failed
+    Column("remaining", Integer, nullable=True),  # how many more times; NULL: every time
+    Column("probability", Float, nullable=False),  # 0 < p <= 1, of applying to a match
+    Column("hits", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    sqlite_autoincrement=True,
+)

@@ -242,7 +242,10 @@ class Deliverer:
         return True
 
     def _post(self, url: str, secret: str, event_id: str, body: bytes) -> int:
-        timestamp = int(clock.time())
+        # The wall clock, not the installation's: the receiver checks this timestamp against
+        # its own real clock (as we check a request's), and a sandbox's test clock may be a
+        # year ahead (docs/extensions.md, the sandbox).
+        timestamp = int(time.time())
         headers = {
             "content-type": "application/json",
             "user-agent": f"reseller-api-webhooks/{__version__}",
