@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
-DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml client/pyproject.toml | md5sum | cut -c1-8)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml client/pyproject.toml | md5sum | cut -c1-8)
 PG_TESTS ?= 1
 # `make run PORT=8001 HOST=0.0.0.0`: where the server listens.
 HOST ?= 127.0.0.1
@@ -21,20 +21,22 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# The server depends on reseller-api-client, which is not on PyPI: both are installed in one pip
+# command, the client from its path (./client), so pip never asks an index for it.
+$(STAMP): $(BIN)/python pyproject.toml client/pyproject.toml
+	$(BIN)/pip install --quiet -e ./client -e .
 	touch $@
 
-$(DEV_STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEV_STAMP): $(BIN)/python pyproject.toml client/pyproject.toml
+	$(BIN)/pip install --quiet -e ./client -e '.[dev]'
 	touch $@ $(STAMP)
 
 run: $(STAMP)  ## install, migrate and serve on http://$(HOST):$(PORT) (SQLite, embedded jobs)
 	$(BIN)/reseller-api serve --host $(HOST) --port $(PORT)
 
 lint: $(DEV_STAMP)  ## ruff and mypy
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src client tests bench
+	$(BIN)/ruff format --check src client tests bench
 	$(BIN)/mypy
 
 test: $(DEV_STAMP) lint  ## install with dev extras; lint, then every test on SQLite and again on PostgreSQL

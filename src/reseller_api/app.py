@@ -21,8 +21,8 @@ from litestar.openapi.spec import Server
 from litestar.routes import HTTPRoute
 from litestar.utils import normalize_path
 
-from reseller_api import __version__, controlpanel, docs, documentation, openapi
 from reseller_api import clock as installation_clock
+from reseller_api import controlpanel, docs, documentation, openapi
 from reseller_api.backends import Backends, build_backends
 from reseller_api.context import AppContext, provide_context, provide_credential
 from reseller_api.conventions.admission import Admission
@@ -44,6 +44,7 @@ from reseller_api.resources.webhooks.delivery import Deliverer
 from reseller_api.resources.webhooks.layer import WebhookEvents
 from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
+from reseller_api.version import __version__
 
 log = logging.getLogger("reseller_api")
 

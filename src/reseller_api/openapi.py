@@ -24,7 +24,7 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 
-from reseller_api.conventions.integers import INT32_MAX
+from reseller_api.wire.integers import INT32_MAX
 
 HMAC_DESCRIPTION = (
     "`Authorization: hmac {apikey}:{signature}:{nonce}:{unix seconds}`. The signature is the "

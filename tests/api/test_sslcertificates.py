@@ -23,12 +23,12 @@ from reseller_api.cli.main import main
 from reseller_api.credentials.service import CredentialsService
 from reseller_api.crypto import SecretBox, generate_key
 from reseller_api.resources.dns import service as dns
-from reseller_api.resources.dns.schemas import DnsRecordInput
 from reseller_api.resources.servicepacks import service as servicepacks
 from reseller_api.resources.sslcertificates import service, validations
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
 from reseller_api.store.tables import certificate_authority, resellers, ssl_certificate_requests
+from reseller_api.wire.dns import DnsRecordInput
 from tests.api.test_mailboxes import codes, make_account
 from tests.conftest import TEST_SECRET_KEY
 from tests.harness import Caller

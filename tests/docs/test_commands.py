@@ -53,6 +53,8 @@ PLACEHOLDER = re.compile(r"\b[A-Z][A-Z0-9_]*\b")
 OTHER_PROGRAMS = {
     "openssl": "makes a key and CSR in README (SSL certificates); not run here: the tests make CSRs "
     "with cryptography (tests/api/test_sslcertificates.py) and download with resellerctl (tests/cli)",
+    "pip": "installs ./client alone (README); tests/sdk/test_standalone.py builds and installs the "
+    "same into a clean virtualenv",
     "echo": "feeds a password to resellerctl on stdin; run by test_walkthrough.py (README)",
     "mkdir": "run by test_walkthrough.py (docs/operations.md, backups)",
     "pg_dump": "run by test_walkthrough.py against PostgreSQL (docs/operations.md)",

@@ -20,8 +20,8 @@ from reseller_api.client import (
     ValidationError,
 )
 from reseller_api.credentials.service import CredentialsService
-from reseller_api.resources.accounts.schemas import Account, AccountDetail
-from reseller_api.resources.provisioningjobs.schemas import ProvisioningJobCompletion, ProvisioningJobInfo
+from reseller_api.wire.accounts import Account, AccountDetail
+from reseller_api.wire.provisioningjobs import ProvisioningJobCompletion, ProvisioningJobInfo
 from tests.sdk.conftest import BASE_URL, Through, make_client
 
 

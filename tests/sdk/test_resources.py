@@ -9,14 +9,14 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from reseller_api.client import AsyncClient, Client, ConflictError, NotFoundError, ValidationError
-from reseller_api.resources.accounts.schemas import AccountDetail
-from reseller_api.resources.domains.schemas import DomainDetail
-from reseller_api.resources.linuxhostings.schemas import LinuxHostingDetail
-from reseller_api.resources.mysqldatabases.schemas import MySqlDatabase
 from reseller_api.resources.servicepacks.service import Asset
 from reseller_api.resources.servicepacks.service import create as create_pack
-from reseller_api.resources.sslcertificates.schemas import SslCertificateRequestDetail
 from reseller_api.store.database import Database
+from reseller_api.wire.accounts import AccountDetail
+from reseller_api.wire.domains import DomainDetail
+from reseller_api.wire.linuxhostings import LinuxHostingDetail
+from reseller_api.wire.mysqldatabases import MySqlDatabase
+from reseller_api.wire.sslcertificates import SslCertificateRequestDetail
 from tests.api.test_sslcertificates import make_csr
 
 PASSWORD = "Secret123x"

@@ -18,7 +18,7 @@ from reseller_api.client import (
     idempotency_key,
 )
 from reseller_api.client.core import Call
-from reseller_api.resources.accounts.schemas import CreateAccount
+from reseller_api.wire.accounts import CreateAccount
 
 SERVICEPACKS = b'[{"id": 1, "name": "Starter"}]'
 PAGING = {"X-Paging-Skipped": "0", "X-Paging-Take": "1", "X-Paging-TotalResults": "1"}

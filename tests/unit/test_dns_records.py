@@ -12,10 +12,10 @@ from alembic.migration import MigrationContext
 from reseller_api.backends.simulated.registry import years_on
 from reseller_api.errors import ValidationFailed
 from reseller_api.resources.dns.records import Invalid, build, host_name, owner_name, txt_strings
-from reseller_api.resources.dns.schemas import DnsRecordInput
 from reseller_api.store import migrate
 from reseller_api.store.database import Database
 from reseller_api.store.tables import metadata
+from reseller_api.wire.dns import DnsRecordInput
 
 
 @pytest.mark.parametrize(

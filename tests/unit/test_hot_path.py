@@ -29,10 +29,10 @@ from reseller_api.credentials.service import CredentialsService
 from reseller_api.crypto import SecretBox
 from reseller_api.health import REQUESTS, Operations
 from reseller_api.resources.accounts.routes import ACCOUNT_ID_DESCRIPTION
-from reseller_api.resources.accounts.schemas import AccountDetail
-from reseller_api.resources.servicepacks.schemas import Servicepack
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
+from reseller_api.wire.accounts import AccountDetail
+from reseller_api.wire.servicepacks import Servicepack
 
 DETAIL = AccountDetail(
     id=7, identifier="bücher.example", servicepack=Servicepack(id=3, name="Mail"), addons=[]

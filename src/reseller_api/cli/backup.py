@@ -28,7 +28,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from reseller_api import __version__
 from reseller_api.credentials import keyring
 from reseller_api.crypto import (
     KEY_VARIABLE,
@@ -43,6 +42,7 @@ from reseller_api.store import migrate
 from reseller_api.store.backup import copy_sqlite
 from reseller_api.store.database import Database
 from reseller_api.store.tables import api_keys
+from reseller_api.version import __version__
 
 FORMAT = 1
 DATABASE, MANIFEST, KEY = "reseller-api.db", "manifest.json", "secret.key"

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 
-from reseller_api import __version__, logs
+from reseller_api import logs
 from reseller_api.cli import admin, backends, operations
 from reseller_api.cli import sandbox as sandbox_cli
 from reseller_api.cli.output import fail
@@ -15,6 +15,7 @@ from reseller_api.errors import ApiProblem
 from reseller_api.sandbox import SandboxError
 from reseller_api.settings import Settings, SettingsError
 from reseller_api.store.migrate import SchemaMismatch
+from reseller_api.version import __version__
 
 COMMANDS = "{serve,worker,migrate,status,check-config,backup,restore,admin,certificates,backends,sandbox}"
 

@@ -40,7 +40,7 @@ from reseller_api.credentials.service import parse_network, stored_network
 from reseller_api.errors import ApiProblem, ValidationFailed, define
 from reseller_api.resources.webhooks import events as webhook_events
 from reseller_api.resources.webhooks import service as webhooks
-from reseller_api.resources.webhooks.schemas import CreateWebhook, UpdateWebhook
+from reseller_api.wire.webhooks import CreateWebhook, UpdateWebhook
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 KeyParam = Annotated[str, Parameter(description="The API key.")]

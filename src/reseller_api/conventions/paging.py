@@ -10,7 +10,7 @@ from litestar import Response
 from litestar.di import Dependency
 from litestar.params import Parameter, SkipValidationMarker
 
-from reseller_api.conventions.integers import INT32_MAX
+from reseller_api.wire.integers import INT32_MAX
 
 DEFAULT_TAKE = 25
 # Clients ask for take=1000 or 99999 to avoid paging; we serve at most this many and the

@@ -1,12 +1,12 @@
 """The API's resources, one package each with the same shape:
 
-``schemas.py`` (msgspec Structs mirroring the reference YAML), ``service.py`` (the rules),
-``routes.py`` (a Litestar Controller with its full ``/v2/...`` path), and ``jobs.py`` where
-the resource is provisioned asynchronously. Every controller is listed here, once.
+``service.py`` (the rules), ``routes.py`` (a Litestar Controller with its full ``/v2/...``
+path), and ``jobs.py`` where the resource is provisioned asynchronously; its wire shapes
+(msgspec Structs mirroring the reference YAML) are ``reseller_api.wire.<name>``, shipped with
+the SDK. Every controller is listed here, once.
 
-The controllers are imported on first use of ``CONTROLLERS``, not with this package: the SDK
-imports the resources' ``schemas`` modules (msgspec only) and must not pull in the server
-(Litestar, SQLAlchemy) with them.
+The controllers are imported on first use of ``CONTROLLERS``, not with this package, so that
+importing one resource's module does not import every controller (and Litestar) with it.
 """
 
 from __future__ import annotations

@@ -199,14 +199,14 @@ class Fixtures:
 
     def _account(self, context: AppContext, reseller_id: int, item: dict[str, Any]) -> str:
         from reseller_api.resources.accounts import service
-        from reseller_api.resources.accounts.schemas import CreateAccount
+        from reseller_api.wire.accounts import CreateAccount
 
         order = _convert({"ftp_password": _password(), **item}, CreateAccount)
         return service.create_account(context, reseller_id, order)
 
     def _domain(self, context: AppContext, reseller_id: int, item: dict[str, Any]) -> str:
         from reseller_api.resources.domains import service
-        from reseller_api.resources.domains.schemas import RegisterDomain, TransferDomain
+        from reseller_api.wire.domains import RegisterDomain, TransferDomain
 
         if item.get("auth_code"):
             return service.transfer(context, reseller_id, _convert(item, TransferDomain))
@@ -239,7 +239,7 @@ class Fixtures:
 
     def _mysql(self, context: AppContext, reseller_id: int, item: dict[str, Any]) -> str:
         from reseller_api.resources.mysqldatabases import service
-        from reseller_api.resources.mysqldatabases.schemas import CreateMySqlDatabase
+        from reseller_api.wire.mysqldatabases import CreateMySqlDatabase
 
         order = {
             "database_name": item.get("database_name"),
@@ -250,7 +250,7 @@ class Fixtures:
 
     def _records(self, context: AppContext, reseller_id: int, reseller: dict[str, Any], where: str) -> int:
         from reseller_api.resources.dns import service
-        from reseller_api.resources.dns.schemas import DnsRecordInput
+        from reseller_api.wire.dns import DnsRecordInput
 
         count = 0
         for zone_name, records in (reseller.get("dns_records") or {}).items():

@@ -8,17 +8,14 @@ from sqlalchemy.exc import IntegrityError
 
 from reseller_api import clock
 from reseller_api.context import AppContext
-from reseller_api.conventions.integers import INT32_MAX
 from reseller_api.conventions.paging import Page
 from reseller_api.crypto import hash_password
 from reseller_api.errors import FieldProblem, ValidationFailed, define
 from reseller_api.jobs import service as jobs
-from reseller_api.resources.accounts.schemas import Account, AccountDetail, CreateAccount
 from reseller_api.resources.dns import zone
 from reseller_api.resources.domains import service as domains_service
 from reseller_api.resources.domains.service import REGISTERING
 from reseller_api.resources.hostnames import claim, unavailable
-from reseller_api.resources.servicepacks.schemas import Servicepack
 from reseller_api.resources.servicepacks.service import Asset, assets_of
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name, password_problem
 from reseller_api.store.database import Database, Query
@@ -33,6 +30,9 @@ from reseller_api.store.tables import (
     servicepack_assets,
     servicepacks,
 )
+from reseller_api.wire.accounts import Account, AccountDetail, CreateAccount
+from reseller_api.wire.integers import INT32_MAX
+from reseller_api.wire.servicepacks import Servicepack
 
 ACTIVE, PROVISIONING = "active", "provisioning"
 # Packs with any of these assets are bound to a domain: the identifier must be one.

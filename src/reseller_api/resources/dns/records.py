@@ -21,7 +21,7 @@ import idna
 from msgspec import UNSET
 
 from reseller_api.errors import ErrorCode, FieldProblem, ValidationFailed, define
-from reseller_api.resources.dns.schemas import DnsRecord, DnsRecordInput
+from reseller_api.wire.dns import DnsRecord, DnsRecordInput
 
 # What a client may add. NS too: a zone's apex NS records are listed and edited like any other
 # (never fewer than two: service.py), and NS below the apex delegates a subdomain.

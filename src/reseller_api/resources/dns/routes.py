@@ -11,7 +11,7 @@ from reseller_api.context import Caller, Context, Paging
 from reseller_api.conventions.locations import location
 from reseller_api.conventions.paging import paged
 from reseller_api.resources.dns import service
-from reseller_api.resources.dns.schemas import DnsRecord, DnsRecordInput
+from reseller_api.wire.dns import DnsRecord, DnsRecordInput
 
 DomainName = Annotated[
     str,

@@ -22,7 +22,6 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from reseller_api import clock
 from reseller_api.backends.base import BackendRefused, BackendUnavailable, DnsBackend
 from reseller_api.context import AppContext
-from reseller_api.conventions.integers import fits_int32
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import ApiProblem, define, invalid
 from reseller_api.resources.dns import zone as apex
@@ -35,10 +34,11 @@ from reseller_api.resources.dns.records import (
     build,
     owner_name,
 )
-from reseller_api.resources.dns.schemas import DnsRecord, DnsRecordInput
 from reseller_api.rules import canonical_domain_name
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import dns_records, dns_zones
+from reseller_api.wire.dns import DnsRecord, DnsRecordInput
+from reseller_api.wire.integers import fits_int32
 
 log = logging.getLogger("reseller_api.dns")
 MIN_APEX_NS = 2  # what registries ask of a delegation

@@ -11,7 +11,8 @@ from reseller_api.context import Caller, Context, Paging
 from reseller_api.conventions.paging import paged
 from reseller_api.resources.domains import jobs as _jobs  # noqa: F401 - registers the job handlers
 from reseller_api.resources.domains import service
-from reseller_api.resources.domains.schemas import (
+from reseller_api.resources.provisioningjobs.routes import accepted
+from reseller_api.wire.domains import (
     Domain,
     DomainDetail,
     EditDomainWillRenewRequest,
@@ -19,7 +20,6 @@ from reseller_api.resources.domains.schemas import (
     RegisterDomain,
     TransferDomain,
 )
-from reseller_api.resources.provisioningjobs.routes import accepted
 
 DomainName = Annotated[
     str, Parameter(description="The domain name (any case; IDN in UTF-8, percent-encoded, or as A-labels).")

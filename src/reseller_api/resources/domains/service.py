@@ -25,7 +25,10 @@ from reseller_api.jobs import service as jobs
 from reseller_api.resources.dns import service as dns
 from reseller_api.resources.dns import zone
 from reseller_api.resources.dns.records import Invalid, host_name
-from reseller_api.resources.domains.schemas import (
+from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import dns_zones, domains
+from reseller_api.wire.domains import (
     Domain,
     DomainDetail,
     EditDomainWillRenewRequest,
@@ -35,9 +38,6 @@ from reseller_api.resources.domains.schemas import (
     Registrant,
     TransferDomain,
 )
-from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
-from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import dns_zones, domains
 
 ACTIVE, REGISTERING, TRANSFERRING = "active", "registering", "transferring"
 MIN_NAME_SERVERS, MAX_NAME_SERVERS = 2, 13

@@ -16,7 +16,8 @@ from reseller_api.context import Caller, Context, Paging
 from reseller_api.conventions.locations import location
 from reseller_api.conventions.paging import paged
 from reseller_api.resources.linuxhostings import service
-from reseller_api.resources.linuxhostings.schemas import (
+from reseller_api.rules import canonical_domain_name
+from reseller_api.wire.linuxhostings import (
     ChangePhpVersion,
     FtpConfiguration,
     GzipConfig,
@@ -27,7 +28,6 @@ from reseller_api.resources.linuxhostings.schemas import (
     UpdatePhpAPcuRequest,
     UpdatePhpMemoryLimitRequest,
 )
-from reseller_api.rules import canonical_domain_name
 
 DomainName = Annotated[str, Parameter(description="The Linux hosting domain name.")]
 TAGS = ["Linux hostings"]

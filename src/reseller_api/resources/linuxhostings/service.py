@@ -17,14 +17,14 @@ from sqlalchemy import bindparam, func, select, update
 from reseller_api.context import AppContext
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
-from reseller_api.resources.linuxhostings.schemas import (
+from reseller_api.rules import canonical_domain_name
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import accounts, linux_hostings, mysql_databases, servicepack_assets
+from reseller_api.wire.linuxhostings import (
     LinuxHosting,
     LinuxHostingDetail,
     UpdatePhpAPcuRequest,
 )
-from reseller_api.rules import canonical_domain_name
-from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import accounts, linux_hostings, mysql_databases, servicepack_assets
 
 # Documented in the errors below, the OpenAPI text and the README.
 MEMORY_LIMITS_MB = (64, 128, 256, 512, 1024)

@@ -10,14 +10,14 @@ from litestar.params import JSONBody, Parameter
 from reseller_api.context import Caller, Context
 from reseller_api.resources.linuxhostings import sites
 from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created, hosting_location
-from reseller_api.resources.linuxhostings.schemas import (
+from reseller_api.rules import canonical_domain_name
+from reseller_api.wire.linuxhostings import (
     AddHostHeaderRequest,
     AddSubsiteRequest,
     AutoRedirectConfig,
     Http2Configuration,
     LetsEncryptConfig,
 )
-from reseller_api.rules import canonical_domain_name
 
 SiteName = Annotated[str, Parameter(description="Name of the site on the linux hosting.")]
 Hostname = Annotated[str, Parameter(description="Specific hostname (a host header of one of the sites).")]

@@ -20,17 +20,17 @@ from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
 from reseller_api.resources.hostnames import claim, unavailable
-from reseller_api.resources.linuxhostings.schemas import (
-    AddHostHeaderRequest,
-    AddSubsiteRequest,
-    HostHeader,
-    LinuxSite,
-)
 from reseller_api.resources.linuxhostings.service import Hosting, find_hosting, required_enabled
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import accounts, linux_host_headers, linux_hostings, linux_sites
 from reseller_api.store.undo import RowsSnapshot
+from reseller_api.wire.linuxhostings import (
+    AddHostHeaderRequest,
+    AddSubsiteRequest,
+    HostHeader,
+    LinuxSite,
+)
 
 MAIN_PATH = "/www"
 SUBSITES = "/subsites"

@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
-from reseller_api.resources.linuxhostings.schemas import SshKey
 from reseller_api.resources.linuxhostings.service import Hosting, find_hosting
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import linux_ssh_keys
 from reseller_api.store.undo import RowsSnapshot
+from reseller_api.wire.linuxhostings import SshKey
 
 RSA_MIN_BITS = 2048
 MAX_KEYS_PER_HOSTING = 100

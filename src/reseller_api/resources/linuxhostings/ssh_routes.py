@@ -11,7 +11,7 @@ from litestar.params import JSONBody, Parameter
 from reseller_api.context import Caller, Context
 from reseller_api.resources.linuxhostings import ssh
 from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created, hosting_location
-from reseller_api.resources.linuxhostings.schemas import AddSshKeyRequest, SshKey
+from reseller_api.wire.linuxhostings import AddSshKeyRequest, SshKey
 
 
 class SshKeyController(Controller):

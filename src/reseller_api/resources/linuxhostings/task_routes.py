@@ -10,7 +10,7 @@ from litestar.params import JSONBody, Parameter
 from reseller_api.context import Caller, Context
 from reseller_api.resources.linuxhostings import tasks
 from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created, hosting_location
-from reseller_api.resources.linuxhostings.schemas import ScheduledTask, ScheduledTaskRequest
+from reseller_api.wire.linuxhostings import ScheduledTask, ScheduledTaskRequest
 
 TaskId = Annotated[str, Parameter(description="Id of the scheduled task.")]
 CRON_TEXT = (

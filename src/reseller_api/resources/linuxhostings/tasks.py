@@ -20,11 +20,11 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define
-from reseller_api.resources.linuxhostings.schemas import ScheduledTask, ScheduledTaskRequest
 from reseller_api.resources.linuxhostings.service import Hosting, find_hosting
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import linux_scheduled_tasks as tasks
 from reseller_api.store.undo import RowsSnapshot
+from reseller_api.wire.linuxhostings import ScheduledTask, ScheduledTaskRequest
 
 MAX_TASKS_PER_HOSTING = 50
 MINUTE_STEPS = ("*/5", "*/10", "*/15", "*/30")

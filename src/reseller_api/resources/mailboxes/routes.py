@@ -13,7 +13,8 @@ from msgspec import UNSET
 from reseller_api.context import Caller, Context
 from reseller_api.conventions.paging import Page, paged
 from reseller_api.resources.mailboxes import service
-from reseller_api.resources.mailboxes.schemas import (
+from reseller_api.resources.mailzones.routes import created
+from reseller_api.wire.mailboxes import (
     AddMailboxRequest,
     AutoForward,
     AutoReply,
@@ -22,8 +23,7 @@ from reseller_api.resources.mailboxes.schemas import (
     MailboxDetail,
     UpdateMailboxPasswordRequest,
 )
-from reseller_api.resources.mailzones.routes import created
-from reseller_api.resources.mailzones.schemas import MailZoneAccount
+from reseller_api.wire.mailzones import MailZoneAccount
 
 
 class ErrorMessage(msgspec.Struct):

@@ -20,14 +20,6 @@ from reseller_api.context import AppContext
 from reseller_api.conventions.locations import location
 from reseller_api.crypto import hash_password
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
-from reseller_api.resources.mailboxes.schemas import (
-    AutoForward,
-    AutoReply,
-    Mailbox,
-    MailboxDetail,
-    UpdateMailboxPasswordRequest,
-)
-from reseller_api.resources.mailzones.schemas import MailZoneAccount
 from reseller_api.resources.mailzones.service import (
     ADDRESS_IN_USE,
     EMAIL_INVALID,
@@ -49,6 +41,14 @@ from reseller_api.resources.mailzones.service import (
 from reseller_api.rules import password_problem
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import accounts, mail_aliases, mail_zones, mailboxes
+from reseller_api.wire.mailboxes import (
+    AutoForward,
+    AutoReply,
+    Mailbox,
+    MailboxDetail,
+    UpdateMailboxPasswordRequest,
+)
+from reseller_api.wire.mailzones import MailZoneAccount
 
 SUBJECT_MAX = 255
 MESSAGE_MAX = 10_000

@@ -9,7 +9,7 @@ from litestar.params import JSONBody, Parameter
 
 from reseller_api.context import Caller, Context
 from reseller_api.resources.mailzones import service
-from reseller_api.resources.mailzones.schemas import (
+from reseller_api.wire.mailzones import (
     CreateAliasRequest,
     CreateCatchAllRequest,
     CreateSmtpDomainRequest,

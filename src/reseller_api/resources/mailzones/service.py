@@ -21,7 +21,19 @@ from reseller_api.context import AppContext
 from reseller_api.conventions.locations import location
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.resources.hostnames import in_another_resellers_domain, unavailable
-from reseller_api.resources.mailzones.schemas import (
+from reseller_api.resources.servicepacks.service import Asset, assets_of
+from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import (
+    accounts,
+    mail_aliases,
+    mail_catch_alls,
+    mail_smtp_domains,
+    mail_zone_settings,
+    mail_zones,
+    mailboxes,
+)
+from reseller_api.wire.mailzones import (
     ANTI_SPAM_TYPES,
     Alias,
     AntiSpam,
@@ -35,18 +47,6 @@ from reseller_api.resources.mailzones.schemas import (
     UpdateAliasRequest,
     UpdateAntiSpamRequest,
     UpdateSmtpDomainRequest,
-)
-from reseller_api.resources.servicepacks.service import Asset, assets_of
-from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
-from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import (
-    accounts,
-    mail_aliases,
-    mail_catch_alls,
-    mail_smtp_domains,
-    mail_zone_settings,
-    mail_zones,
-    mailboxes,
 )
 
 # At most this many addresses in one alias, catch-all or auto-forward: mail fan-out stays bounded.

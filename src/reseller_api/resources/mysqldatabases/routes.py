@@ -11,7 +11,8 @@ from reseller_api.context import Caller, Context, Paging
 from reseller_api.conventions.paging import Page, paged
 from reseller_api.resources.mysqldatabases import jobs as _jobs  # noqa: F401 - registers the job handlers
 from reseller_api.resources.mysqldatabases import service
-from reseller_api.resources.mysqldatabases.schemas import (
+from reseller_api.resources.provisioningjobs.routes import accepted
+from reseller_api.wire.mysqldatabases import (
     CreateMySqlDatabase,
     CreateMySqlUser,
     MySqlDatabase,
@@ -19,7 +20,6 @@ from reseller_api.resources.mysqldatabases.schemas import (
     UpdateUserPasswordRequest,
     UpdateUserStatusRequest,
 )
-from reseller_api.resources.provisioningjobs.routes import accepted
 
 DatabaseName = Annotated[str, Parameter(description="Name of the database (as provisioned, prefixed).")]
 UserName = Annotated[str, Parameter(description="Name of the user (as provisioned, prefixed).")]

@@ -30,7 +30,11 @@ from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.mysqldatabases.jobs import ACTIVE, PROVISIONING
-from reseller_api.resources.mysqldatabases.schemas import (
+from reseller_api.resources.servicepacks.service import assets_of
+from reseller_api.rules import password_problem
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import accounts, mysql_databases, mysql_users
+from reseller_api.wire.mysqldatabases import (
     CreateMySqlDatabase,
     CreateMySqlUser,
     MySqlDatabase,
@@ -38,10 +42,6 @@ from reseller_api.resources.mysqldatabases.schemas import (
     UpdateUserPasswordRequest,
     UpdateUserStatusRequest,
 )
-from reseller_api.resources.servicepacks.service import assets_of
-from reseller_api.rules import password_problem
-from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import accounts, mysql_databases, mysql_users
 
 log = logging.getLogger("reseller_api.mysql")
 MAX_NAME = 32  # MariaDB user names; the first user is named as the database

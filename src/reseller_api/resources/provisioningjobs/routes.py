@@ -13,7 +13,7 @@ from reseller_api.context import Caller, Context
 from reseller_api.conventions.locations import location
 from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.jobs import service as jobs
-from reseller_api.resources.provisioningjobs.schemas import (
+from reseller_api.wire.provisioningjobs import (
     CompletionEstimation,
     JobStatus,
     ProvisioningJobCompletion,

@@ -7,7 +7,7 @@ from litestar import Controller, Response, get
 from reseller_api.context import Caller, Context, Paging
 from reseller_api.conventions.paging import paged
 from reseller_api.resources.ssh import service
-from reseller_api.resources.ssh.schemas import SshKeyDetail
+from reseller_api.wire.ssh import SshKeyDetail
 
 
 class SshController(Controller):

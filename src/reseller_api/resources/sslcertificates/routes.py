@@ -14,7 +14,7 @@ from reseller_api.conventions.paging import paged
 from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.resources.sslcertificates import certificates, service
 from reseller_api.resources.sslcertificates import jobs as _jobs  # noqa: F401 - registers the job handler
-from reseller_api.resources.sslcertificates.schemas import (
+from reseller_api.wire.sslcertificates import (
     CreateSslCertificateRequest,
     SslCertificate,
     SslCertificateDetail,

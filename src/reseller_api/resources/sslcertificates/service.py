@@ -24,20 +24,20 @@ from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.dns import service as dns
-from reseller_api.resources.dns.schemas import DnsRecordInput
 from reseller_api.resources.sslcertificates import validations
 from reseller_api.resources.sslcertificates.csr import CsrProblem, check_type, parse
 from reseller_api.resources.sslcertificates.jobs import FAILED, ISSUED, ISSUING, PENDING, REJECTED
-from reseller_api.resources.sslcertificates.schemas import (
+from reseller_api.settings import Settings
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import ssl_certificate_requests, ssl_certificate_validations, ssl_certificates
+from reseller_api.wire.dns import DnsRecordInput
+from reseller_api.wire.sslcertificates import (
     CreateSslCertificateRequest,
     SslCertificateRequest,
     SslCertificateRequestDetail,
     SslCertificateRequestValidation,
     SslSubjectAltName,
 )
-from reseller_api.settings import Settings
-from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import ssl_certificate_requests, ssl_certificate_validations, ssl_certificates
 
 log = logging.getLogger("reseller_api.sslcertificates")
 CERTIFICATE_TYPES = ("standard", "multi_domain", "wildcard")

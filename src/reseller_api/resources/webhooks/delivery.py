@@ -28,12 +28,13 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
-from reseller_api import __version__, clock
+from reseller_api import clock
 from reseller_api.crypto import SecretBox
 from reseller_api.resources.webhooks import addresses, signing
 from reseller_api.resources.webhooks.events import TEST_EVENT
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_endpoints, webhook_events
+from reseller_api.version import __version__
 
 log = logging.getLogger("reseller_api.webhooks")
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"

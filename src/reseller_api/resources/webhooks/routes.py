@@ -11,7 +11,7 @@ from reseller_api.context import Caller, Context, Paging
 from reseller_api.conventions.locations import location
 from reseller_api.conventions.paging import paged
 from reseller_api.resources.webhooks import service
-from reseller_api.resources.webhooks.schemas import (
+from reseller_api.wire.webhooks import (
     CreatedWebhook,
     CreateWebhook,
     UpdateWebhook,

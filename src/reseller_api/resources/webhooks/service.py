@@ -16,14 +16,14 @@ from reseller_api.credentials import keyring
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
 from reseller_api.resources.webhooks import addresses, events, signing
 from reseller_api.resources.webhooks.delivery import PENDING, iso
-from reseller_api.resources.webhooks.schemas import (
+from reseller_api.store.tables import webhook_deliveries, webhook_endpoints, webhook_events
+from reseller_api.wire.webhooks import (
     CreatedWebhook,
     CreateWebhook,
     UpdateWebhook,
     Webhook,
     WebhookDelivery,
 )
-from reseller_api.store.tables import webhook_deliveries, webhook_endpoints, webhook_events
 
 MAX_ENDPOINTS = 20
 MAX_DESCRIPTION = 200

@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from reseller_api.context import Caller, Context, Paging
 from reseller_api.conventions.paging import paged
 from reseller_api.resources.windowshostings import service
-from reseller_api.resources.windowshostings.schemas import WindowsHosting, WindowsHostingDetail
+from reseller_api.wire.windowshostings import WindowsHosting, WindowsHostingDetail
 
 DomainName = Annotated[str, Parameter(description="The Windows hosting domain name.")]
 

@@ -8,16 +8,16 @@ from sqlalchemy import bindparam, func, select
 
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem
-from reseller_api.resources.windowshostings.schemas import (
+from reseller_api.rules import canonical_domain_name
+from reseller_api.store.database import Database, Query
+from reseller_api.store.tables import windows_hostings
+from reseller_api.wire.windowshostings import (
     ApplicationPool,
     SiteBinding,
     WindowsHosting,
     WindowsHostingDetail,
     WindowsSite,
 )
-from reseller_api.rules import canonical_domain_name
-from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import windows_hostings
 
 _OWNED = windows_hostings.c.reseller_id == bindparam("reseller_id")
 _LIST = Query(
