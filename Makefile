@@ -22,13 +22,17 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # The server depends on reseller-api-client, which is not on PyPI: both are installed in one pip
-# command, the client from its path (./client), so pip never asks an index for it.
+# command, the client from its path (./client), so pip never asks an index for it. In a venv
+# made before the split, the server's old install owned `resellerctl`, and uninstalling it
+# removes the script the client just installed: the client is then installed once more.
 $(STAMP): $(BIN)/python pyproject.toml client/pyproject.toml
 	$(BIN)/pip install --quiet -e ./client -e .
+	test -x $(BIN)/resellerctl || $(BIN)/pip install --quiet --no-deps --force-reinstall -e ./client
 	touch $@
 
 $(DEV_STAMP): $(BIN)/python pyproject.toml client/pyproject.toml
 	$(BIN)/pip install --quiet -e ./client -e '.[dev]'
+	test -x $(BIN)/resellerctl || $(BIN)/pip install --quiet --no-deps --force-reinstall -e ./client
 	touch $@ $(STAMP)
 
 run: $(STAMP)  ## install, migrate and serve on http://$(HOST):$(PORT) (SQLite, embedded jobs)

@@ -139,9 +139,26 @@ def backends(settings: Settings) -> list[Check]:
             checks.append(Check(f"{kind} backend", True, f"{chosen}: {probe()}"))
         except (BackendRefused, BackendUnavailable, SettingsError, OSError) as exc:
             checks.append(Check(f"{kind} backend", False, f"{chosen}: {exc}"))
+    checks.append(certificate_issuer(settings))
     if settings.acme_directory_url is not None:
         checks.append(_acme(settings.acme_directory_url))
     return checks
+
+
+def certificate_issuer(settings: Settings) -> Check:
+    """Who signs SSL certificate requests, and how an ACME CA's challenges are answered."""
+    if settings.certificate_issuer != "acme":
+        return Check("certificate issuer", True, "internal: the installation's own CA signs requests")
+    detail = (
+        f"acme: {settings.acme_directory_url}; HTTP-01 for names a hosting serves, "
+        "DNS-01 for wildcards and other names in hosted zones"
+    )
+    if settings.dns_backend == "simulated":
+        # Not a failure: HTTP-01 still works; but no CA can see a simulated zone's TXT records.
+        detail += " (the DNS backend is simulated: no CA sees its DNS-01 records)"
+    else:
+        detail += f" (TXT records on {settings.dns_backend})"
+    return Check("certificate issuer", True, detail)
 
 
 class Probed(Protocol):

@@ -2,8 +2,9 @@
 
 Pebble validates HTTP-01 by fetching ``http://<name>:<httpPort>/.well-known/acme-challenge/<token>``.
 ``pebble-challtestsrv`` (same package) answers pebble's DNS queries with 127.0.0.1 for every
-name, and :func:`serving_challenges` serves an issuer's challenge directory there from a stdlib
-HTTP server in a thread. Pebble's HTTPS listener uses a certificate from a throw-away CA made
+name (or pebble asks a real DNS server given to :func:`running_pebble`, for DNS-01), and
+:func:`serving_challenges` serves an issuer's challenge directory there from a stdlib HTTP
+server in a thread. Pebble's HTTPS listener uses a certificate from a throw-away CA made
 here (``Pebble.ca_bundle``: what ``REQUESTS_CA_BUNDLE`` or ``ca_bundle=`` trust).
 Used by the ``pebble`` fixture (tests/integration/conftest.py).
 """
@@ -115,12 +116,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_pebble(home: Path) -> Iterator[Pebble]:
-    """Pebble and its fake DNS on free loopback ports, state and logs under ``home``."""
+def running_pebble(home: Path, dns_server: str | None = None) -> Iterator[Pebble]:
+    """Pebble and its fake DNS on free loopback ports, state and logs under ``home``.
+
+    ``dns_server`` (``host:port``): the DNS server pebble asks instead of the fake one, for
+    DNS-01 answered by a real authoritative server (a private PowerDNS)."""
     pebble_bin = require_binary("pebble")
-    challtestsrv_bin = require_binary("pebble-challtestsrv")
     ca, cert, key = _make_tls_files(home)
-    listen, management, http_port, tls_port, dns_port, dns_management = (free_port() for _ in range(6))
+    listen, management, http_port, tls_port = (free_port() for _ in range(4))
     config = home / "pebble-config.json"
     config.write_text(
         json.dumps(
@@ -138,39 +141,47 @@ def running_pebble(home: Path) -> Iterator[Pebble]:
             }
         )
     )
-    # Fake DNS: every A query answers 127.0.0.1, where our challenge server listens.
-    dns_log = home / "challtestsrv.log"
-    dns_output = dns_log.open("wb")
-    # Only the fake DNS server: no HTTP/TLS challenge listeners, no AAAA answers.
-    disabled = ["-http01", "", "-https01", "", "-tlsalpn01", "", "-defaultIPv6", ""]
-    dns = subprocess.Popen(
-        [
-            challtestsrv_bin,
-            *("-dns01", f"127.0.0.1:{dns_port}", "-management", f"127.0.0.1:{dns_management}"),
-            *("-defaultIPv4", "127.0.0.1", *disabled),
-        ],
-        stdout=dns_output,
-        stderr=subprocess.STDOUT,
-        cwd=home,
-    )
-    env = {**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"}
-    pebble_log = home / "pebble.log"
-    pebble_output = pebble_log.open("wb")
-    server = subprocess.Popen(
-        [pebble_bin, "-config", str(config), "-dnsserver", f"127.0.0.1:{dns_port}"],
-        stdout=pebble_output,
-        stderr=subprocess.STDOUT,
-        cwd=home,
-        env=env,
-    )
-    try:
+    with contextlib.ExitStack() as stack:
+        if dns_server is None:
+            dns_server = stack.enter_context(_fake_dns(home))
+        env = {**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"}
+        pebble_log = home / "pebble.log"
+        pebble_output = stack.enter_context(pebble_log.open("wb"))
+        server = subprocess.Popen(
+            [pebble_bin, "-config", str(config), "-dnsserver", dns_server],
+            stdout=pebble_output,
+            stderr=subprocess.STDOUT,
+            cwd=home,
+            env=env,
+        )
+        stack.callback(_stop, server)
         _wait_for(f"https://127.0.0.1:{listen}/dir", ca, server, pebble_log)
         yield Pebble(f"https://127.0.0.1:{listen}/dir", ca, http_port)
-    finally:
-        _stop(server)
-        _stop(dns)
-        pebble_output.close()
-        dns_output.close()
+
+
+@contextlib.contextmanager
+def _fake_dns(home: Path) -> Iterator[str]:
+    """pebble-challtestsrv's DNS server: every A query answers 127.0.0.1, where our challenge
+    server listens. Yields its ``host:port``."""
+    challtestsrv_bin = require_binary("pebble-challtestsrv")
+    dns_port, dns_management = free_port(), free_port()
+    # Only the fake DNS server: no HTTP/TLS challenge listeners, no AAAA answers.
+    disabled = ["-http01", "", "-https01", "", "-tlsalpn01", "", "-defaultIPv6", ""]
+    with (home / "challtestsrv.log").open("wb") as dns_output:
+        dns = subprocess.Popen(
+            [
+                challtestsrv_bin,
+                *("-dns01", f"127.0.0.1:{dns_port}", "-management", f"127.0.0.1:{dns_management}"),
+                *("-defaultIPv4", "127.0.0.1", *disabled),
+            ],
+            stdout=dns_output,
+            stderr=subprocess.STDOUT,
+            cwd=home,
+        )
+        try:
+            yield f"127.0.0.1:{dns_port}"
+        finally:
+            _stop(dns)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -373,6 +373,8 @@ def test_check_config_shows_settings_masked_and_checks_each_connection(deploymen
     assert checks["database"]["ok"]
     assert checks["mysql backend"]["ok"], checks["mysql backend"]
     assert "MariaDB" in checks["mysql backend"]["detail"]
+    assert report["settings"]["RESELLER_API_CERTIFICATE_ISSUER"] == "internal"
+    assert checks["certificate issuer"]["detail"].startswith("internal:"), checks["certificate issuer"]
     assert good.returncode == 0, good.stdout
     bad = deployment.cli(
         "check-config",

@@ -75,7 +75,7 @@ def build_backends(settings: Settings, database: Database) -> Backends:
     if settings.certificate_issuer == "acme":
         from reseller_api.backends.acme_authority import AcmeAuthority
 
-        issuer = AcmeAuthority.from_settings(settings, database)
+        issuer = AcmeAuthority.from_settings(settings, database, dns)
     return Backends(
         hosting=hosting,
         dns=dns,

@@ -3,10 +3,16 @@
 The customer's own CSR is sent (the customer keeps the private key; we never hold it) to the
 ACME directory the nginx backend uses, through the same :class:`AcmeClient` (one account key
 per directory URL, the same challenge directory, the same trust: ``REQUESTS_CA_BUNDLE`` for a
-private CA). The CA validates each name over HTTP-01: nginx serves the challenge directory on
-port 80 of every hosted name, so a name the CA cannot reach on a hosting of ours fails its
-order. DNS-01 is not done, so wildcard names cannot be ordered this way: their order fails with
-the reason.
+private CA). The CA validates each name over one challenge:
+
+- HTTP-01 for a name a Linux hosting of the reseller serves: nginx serves the challenge
+  directory on port 80 of every hosted name;
+- DNS-01 for a wildcard name, and for a name in a DNS zone the reseller hosts with us that no
+  hosting serves: ``_acme-challenge.<name>`` TXT records are added to the zone as any record
+  is, and deleted once the order is over (resources/sslcertificates/acme_dns.py);
+- HTTP-01 for the rest, which the CA can only reach if the name points at us somehow.
+
+A wildcard name outside the reseller's zones fails its order with the reason.
 
 The order is network work and runs in the job's ``provision`` step, outside any transaction of
 ours; its chain (public, nothing secret) is kept on the request row in a short transaction of
@@ -29,7 +35,7 @@ from sqlalchemy import Connection, Select, select, update
 
 from reseller_api import clock
 from reseller_api.backends.acme_issuer import AcmeClient, AcmeFailure
-from reseller_api.backends.base import BackendRefused, BackendUnavailable
+from reseller_api.backends.base import BackendRefused, BackendUnavailable, DnsBackend
 from reseller_api.backends.certificates import acme_paths
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
@@ -42,28 +48,36 @@ KEEP_MARGIN = dt.timedelta(days=1)
 class AcmeAuthority:
     """Orders a validated request's CSR from an ACME CA; the CA decides the validity (``days`` unused)."""
 
-    def __init__(self, acme: AcmeClient, database: Database) -> None:
+    def __init__(self, acme: AcmeClient, database: Database, dns: DnsBackend) -> None:
         self.acme = acme
         self.database = database
+        # The DNS backend the API's records go to: DNS-01 records go the same way.
+        self.dns = dns
 
     @classmethod
-    def from_settings(cls, settings: Settings, database: Database) -> AcmeAuthority:
+    def from_settings(cls, settings: Settings, database: Database, dns: DnsBackend) -> AcmeAuthority:
         # Settings.checked() refuses CERTIFICATE_ISSUER=acme without a directory URL.
         assert settings.acme_directory_url is not None
         challenges, accounts = acme_paths(settings)
-        return cls(AcmeClient(settings.acme_directory_url, challenges, accounts), database)
+        return cls(AcmeClient(settings.acme_directory_url, challenges, accounts), database, dns)
 
     def prepare(self, request_id: int) -> None:
+        # Imported here: the resources import the backends, not the other way at load time.
+        from reseller_api.resources.sslcertificates.acme_dns import ZoneChallenges
+
         with self.database.engine.connect() as conn:
-            csr_pem, kept = conn.execute(
+            csr_pem, kept, reseller_id = conn.execute(
                 select(
-                    ssl_certificate_requests.c.csr_pem, ssl_certificate_requests.c.ordered_chain_pem
+                    ssl_certificate_requests.c.csr_pem,
+                    ssl_certificate_requests.c.ordered_chain_pem,
+                    ssl_certificate_requests.c.reseller_id,
                 ).where(ssl_certificate_requests.c.id == request_id)
             ).one()
         if kept is not None and usable_chain(str(kept), csr_pem, clock.now()):
             return  # ordered by a run that ended before its commit
+        zones = ZoneChallenges(self.database, self.dns, int(reseller_id))
         try:
-            chain = self.acme.order(csr_pem.encode()).decode()
+            chain = self.acme.order(csr_pem.encode(), zones).decode()
         except AcmeFailure as failure:
             raise _refusal(self.acme.directory_url, failure) from None
         if not usable_chain(chain, csr_pem, clock.now()):

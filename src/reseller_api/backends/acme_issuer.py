@@ -3,11 +3,13 @@
 :class:`AcmeClient` is the one ACME conversation of the installation: it orders a certificate
 for a CSR, writing the challenge files to ``challenge_dir/<token>`` (nginx serves that
 directory at ``/.well-known/acme-challenge/`` on port 80 of every hosted name) while the CA
-fetches them. The account key is created once per ACME directory URL (0600) and the CA's terms
-of service are agreed to on the operator's behalf: configuring the URL is that agreement. Two
-callers use it: :class:`AcmeIssuer` here (hosted sites: our own key, the chain lands in the
-certificate directory beside it) and ``backends/acme_authority.py`` (customers' certificate
-requests: their CSR, their key).
+fetches them. A caller that can publish TXT records (:class:`DnsChallenges`: customers'
+certificate requests, in the zones we host for them) answers DNS-01 for the names it
+chooses; wildcard names have no other challenge. The account key is created once per ACME
+directory URL (0600) and the CA's terms of service are agreed to on the operator's behalf:
+configuring the URL is that agreement. Two callers use it: :class:`AcmeIssuer` here (hosted
+sites: our own key, the chain lands in the certificate directory beside it) and
+``backends/acme_authority.py`` (customers' certificate requests: their CSR, their key).
 
 For hosted sites, whatever goes wrong on the ACME side (server unreachable, order refused,
 validation failed) never fails the caller: the site gets (or keeps) a self-signed certificate
@@ -25,7 +27,7 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 from acme import challenges, client, crypto_util, errors, messages
 from cryptography import x509
@@ -70,8 +72,22 @@ class AcmeFailure(Exception):
         return f"Self-signed: the ACME server at {directory_url} could not be reached ({self.reason})"
 
 
+class DnsChallenges(Protocol):
+    """Where DNS-01 can be answered: ``_acme-challenge.<name>`` TXT records we can publish."""
+
+    # Whether to answer ``name``'s authorization over DNS-01 rather than HTTP-01 (``wildcard``:
+    # the order's name is ``*.<name>``, which only DNS-01 can validate).
+    def dns01(self, name: str, wildcard: bool) -> bool: ...
+    # Publish ``value`` at ``_acme-challenge.<name>`` (beside any other value there: a wildcard
+    # and its base name share the owner); AcmeFailure when it cannot be.
+    def publish(self, name: str, value: str) -> None: ...
+    # Take it away again; idempotent, and never raises (the order's outcome stands).
+    def remove(self, name: str, value: str) -> None: ...
+
+
 class AcmeClient:
-    """One account at one ACME directory, ordering certificates for CSRs over HTTP-01."""
+    """One account at one ACME directory, ordering certificates for CSRs over HTTP-01 (and
+    DNS-01 where the caller can publish TXT records)."""
 
     def __init__(
         self,
@@ -98,11 +114,13 @@ class AcmeClient:
         self._lock = threading.Lock()
         self._client: client.ClientV2 | None = None
 
-    def order(self, csr_pem: bytes) -> bytes:
-        """The full chain (leaf first, PEM) for the names of ``csr_pem``, or AcmeFailure."""
+    def order(self, csr_pem: bytes, dns: DnsChallenges | None = None) -> bytes:
+        """The full chain (leaf first, PEM) for the names of ``csr_pem``, or AcmeFailure.
+
+        ``dns``: answer DNS-01 for the names it chooses; without it, HTTP-01 only."""
         with self._lock:
             try:
-                return self._order_unlocked(csr_pem)
+                return self._order_unlocked(csr_pem, dns)
             except AcmeFailure:
                 self._client = None
                 raise
@@ -129,26 +147,37 @@ class AcmeClient:
                 self._client = None
                 raise AcmeFailure(f"unexpected answer: {type(exc).__name__}: {exc}", reached=True) from None
 
-    def _order_unlocked(self, csr_pem: bytes) -> bytes:
+    def _order_unlocked(self, csr_pem: bytes, dns: DnsChallenges | None) -> bytes:
         acme = self._client or self._connect()
         self._client = acme
         order = acme.new_order(csr_pem)
         written: list[Path] = []
+        published: list[tuple[str, str]] = []
         try:
+            answers = []
             for authorization in order.authorizations:
                 if authorization.body.status == messages.STATUS_VALID:
                     continue  # the CA remembers a recent validation for this name
-                challenge = next(
-                    (c for c in authorization.body.challenges if isinstance(c.chall, challenges.HTTP01)), None
-                )
-                if challenge is None:
+                name = str(authorization.body.identifier.value)
+                wildcard = bool(authorization.body.wildcard)
+                if dns is not None and dns.dns01(name, wildcard):
+                    challenge = _challenge(authorization, challenges.DNS01, name)
+                    response, validation = challenge.response_and_validation(acme.net.key)
+                    dns.publish(name, validation)
+                    published.append((name, validation))
+                elif wildcard:
                     raise AcmeFailure(
-                        f"no HTTP-01 challenge for {authorization.body.identifier.value} "
-                        "(wildcards need DNS-01, which is not done)",
+                        f"*.{name} can only be validated over DNS-01, which needs its DNS zone hosted here",
                         reached=True,
                     )
-                response, validation = challenge.response_and_validation(acme.net.key)
-                written.append(self._write_challenge(challenge.chall.encode("token"), validation))
+                else:
+                    challenge = _challenge(authorization, challenges.HTTP01, name)
+                    response, validation = challenge.response_and_validation(acme.net.key)
+                    written.append(self._write_challenge(challenge.chall.encode("token"), validation))
+                answers.append((challenge, response))
+            # Every answer is in place before the CA is told to look: a wildcard and its base
+            # name share one TXT owner, and a DNS answer cached between the two would miss one.
+            for challenge, response in answers:
                 acme.answer_challenge(challenge, response)
             deadline = dt.datetime.now() + dt.timedelta(seconds=self.order_timeout)
             order = acme.poll_and_finalize(order, deadline)
@@ -156,6 +185,9 @@ class AcmeClient:
             for path in written:
                 with contextlib.suppress(OSError):
                     path.unlink()
+            for name, value in published:
+                assert dns is not None
+                dns.remove(name, value)
         if not order.fullchain_pem:
             raise AcmeFailure("the order completed without a certificate", reached=True)
         return order.fullchain_pem.encode()
@@ -345,6 +377,15 @@ class AcmeIssuer(StoredIssuer):
         """(key PEM, full chain PEM) for a new key of ours, or AcmeFailure."""
         key_pem = new_private_key()[1]
         return key_pem, self.acme.order(crypto_util.make_csr(key_pem, list(names)))
+
+
+def _challenge(
+    authorization: messages.AuthorizationResource, kind: type[challenges.Challenge], name: str
+) -> messages.ChallengeBody:
+    found = next((c for c in authorization.body.challenges if isinstance(c.chall, kind)), None)
+    if found is None:
+        raise AcmeFailure(f"the CA offers no {kind.typ.upper()} challenge for {name}", reached=True)
+    return found
 
 
 def _problem(error: messages.Error) -> str:

@@ -14,13 +14,13 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, null, select, update
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from reseller_api import clock
-from reseller_api.backends.base import BackendRefused, BackendUnavailable
+from reseller_api.backends.base import BackendRefused, BackendUnavailable, DnsBackend
 from reseller_api.context import AppContext
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import ApiProblem, define, invalid
@@ -108,6 +108,22 @@ _ONE = Query(
         dns_records.c.id == bindparam("record_pk"), dns_records.c.zone_id == bindparam("zone_id")
     )
 )
+
+
+class _HasDns(Protocol):
+    @property
+    def dns(self) -> DnsBackend: ...
+
+
+class ZoneContext(Protocol):
+    """What a record write needs: our store and the DNS backend. The API's :class:`AppContext`
+    is one; the ``ssl.issue`` job's DNS-01 records (resources/sslcertificates/acme_dns.py)
+    bring their own, so they go the same way as every record."""
+
+    @property
+    def database(self) -> Database: ...
+    @property
+    def backends(self) -> _HasDns: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +300,7 @@ def read_rrsets(conn: Connection, zone_id: int, owners: set[tuple[str, str]] | N
     ]
 
 
-def _sync(context: AppContext, zone: Zone, owners: set[tuple[str, str]]) -> None:
+def _sync(context: ZoneContext, zone: Zone, owners: set[tuple[str, str]]) -> None:
     """Push the touched RRsets to the DNS backend, after our commit (world steps never run inside
     our transactions); each push replaces the whole RRset, so a repeat converges. The SOA goes
     last, so a secondary that sees the new serial finds the new data."""
@@ -295,7 +311,7 @@ def _sync(context: AppContext, zone: Zone, owners: set[tuple[str, str]]) -> None
 
 
 def _sync_or_undo(
-    context: AppContext,
+    context: ZoneContext,
     zone: Zone,
     reseller_id: int,
     owners: set[tuple[str, str]],
@@ -346,7 +362,7 @@ def _keep_two_apex_ns(conn: Connection, zone: Zone, removed: Record) -> None:
 
 
 def create_record(
-    context: AppContext, reseller_id: int, domain_name: str, body: DnsRecordInput
+    context: ZoneContext, reseller_id: int, domain_name: str, body: DnsRecordInput
 ) -> tuple[Zone, str]:
     """Add a record; returns its zone and id. ``id`` in the body is ignored, as the API text says."""
     # Three statements in the transaction, each one round trip on PostgreSQL, while the zone
@@ -444,7 +460,7 @@ def _restore_row(conn: Connection, zone: Zone, row: dict[str, Any]) -> None:
     conn.execute(insert(dns_records).values(**row))
 
 
-def delete_record(context: AppContext, reseller_id: int, domain_name: str, raw_id: str) -> None:
+def delete_record(context: ZoneContext, reseller_id: int, domain_name: str, raw_id: str) -> None:
     zone = find_zone(context.database, reseller_id, domain_name)
     pk = _pk(zone, raw_id)
     with context.database.transaction() as conn:

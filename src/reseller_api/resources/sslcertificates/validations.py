@@ -112,10 +112,10 @@ def dns_validated(database: Database, backends: Backends, reseller_id: int, want
 def hosting_serving(database: Database, reseller_id: int, dns_name: str) -> str | None:
     """The domain name of the reseller's Linux hosting that serves ``dns_name``."""
     with database.engine.connect() as conn:
-        return _hosting_serving(conn, reseller_id, dns_name)
+        return hosting_serving_on(conn, reseller_id, dns_name)
 
 
-def _hosting_serving(conn: Connection, reseller_id: int, dns_name: str) -> str | None:
+def hosting_serving_on(conn: Connection, reseller_id: int, dns_name: str) -> str | None:
     found = conn.execute(
         select(linux_hostings.c.domain_name)
         .select_from(
@@ -129,6 +129,26 @@ def _hosting_serving(conn: Connection, reseller_id: int, dns_name: str) -> str |
         found = conn.execute(
             select(linux_hostings.c.domain_name).where(
                 linux_hostings.c.domain_name == dns_name, linux_hostings.c.reseller_id == reseller_id
+            )
+        ).scalar()
+    if found is None and dns_name.startswith("www."):
+        # A main site never written serves its defaults, the domain and its www. name
+        # (resources/linuxhostings/sites.py), unless another site has that name.
+        main_written = (
+            select(linux_sites.c.id)
+            .where(
+                linux_sites.c.hosting_id == linux_hostings.c.id,
+                linux_sites.c.name == linux_hostings.c.domain_name,
+            )
+            .exists()
+        )
+        elsewhere = select(linux_host_headers.c.id).where(linux_host_headers.c.name == dns_name).exists()
+        found = conn.execute(
+            select(linux_hostings.c.domain_name).where(
+                linux_hostings.c.domain_name == dns_name.removeprefix("www."),
+                linux_hostings.c.reseller_id == reseller_id,
+                ~main_written,
+                ~elsewhere,
             )
         ).scalar()
     return None if found is None else str(found)
