@@ -24,14 +24,14 @@ from litestar.utils import normalize_path
 from reseller_api import clock as installation_clock
 from reseller_api import controlpanel, docs, documentation, openapi
 from reseller_api.backends import Backends, build_backends
-from reseller_api.context import AppContext, provide_context, provide_credential
+from reseller_api.context import AppContext
 from reseller_api.conventions.admission import Admission
 from reseller_api.conventions.bodies import ApiRequest, strict_bodies
+from reseller_api.conventions.dependencies import provide_context, provide_credential, provide_page
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.gate import Gate
 from reseller_api.conventions.idempotency import Idempotency
 from reseller_api.conventions.idempotency_records import Records
-from reseller_api.conventions.paging import provide_page
 from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.credentials import keyring
 from reseller_api.credentials.cache import KeyCache

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from reseller_api.backends.base import TransientError
 from reseller_api.backends.simulated import SimulatedDns, SimulatedMail
-from reseller_api.jobs.registry import TransientError
 from reseller_api.store.database import Database
 from reseller_api.store.tables import accounts, linux_hostings, provisioning_jobs, simulated_objects
 from tests.harness import Caller

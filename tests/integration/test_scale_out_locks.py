@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import Connection, insert, select, text
 
 from reseller_api.backends import build_backends
+from reseller_api.backends.base import TransientError
 from reseller_api.jobs import service
 from reseller_api.jobs.distributed import DistributedRunner, deferrer, ensure_schema
-from reseller_api.jobs.registry import HANDLERS, JobContext, JobHandler, Payload, TransientError
+from reseller_api.jobs.registry import HANDLERS, JobContext, JobHandler, Payload
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
 from reseller_api.store.tables import provisioning_jobs, resellers

@@ -13,10 +13,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.testing import TestClient
 
 from reseller_api import errors
+from reseller_api.conventions.dependencies import provide_page
 from reseller_api.conventions.errors import EXCEPTION_HANDLERS
 from reseller_api.conventions.network import client_address
 from reseller_api.conventions.nonces import MemoryNonceStore
-from reseller_api.conventions.paging import DEFAULT_TAKE, MAX_TAKE, Page, provide_page
+from reseller_api.conventions.paging import DEFAULT_TAKE, MAX_TAKE, Page
 from reseller_api.conventions.ratelimit import Decision, RateLimiter
 
 T0 = 1_795_713_835.0

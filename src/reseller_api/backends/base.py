@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-from reseller_api.jobs.registry import TransientError
+
+class TransientError(Exception):
+    """A backend failure worth retrying (connection refused, timeout); anything else fails the job.
+
+    It lives here, with the backends that raise it, so that backends import nothing of the
+    job layer above them; the job runner imports it from here.
+    """
 
 
 class BackendUnavailable(TransientError):

@@ -4,7 +4,7 @@
   inserts the job row (``service.defer_with``): both commit or neither does.
 - ``reseller-api worker`` processes run them. Each carries the lock of the resource it
   changes, so two jobs on one resource never run at once, on any machine.
-- A :class:`~reseller_api.jobs.registry.TransientError` is retried with our back-off
+- A :class:`~reseller_api.backends.base.TransientError` is retried with our back-off
   (``runner.retry_delay``) through procrastinate's retry decision.
 - A worker that dies (``kill -9``) stops sending heartbeats; any live worker finds its
   jobs stalled and hands them out again. The job's steps are idempotent and its commit

@@ -58,7 +58,3 @@ def register(handler: JobHandler) -> JobHandler:
         raise RuntimeError(f"job kind {handler.kind!r} registered twice")
     HANDLERS[handler.kind] = handler
     return handler
-
-
-class TransientError(Exception):
-    """A backend failure worth retrying (connection refused, timeout); anything else fails the job."""

@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 from reseller_api import clock
 from reseller_api.backends import Backends
+from reseller_api.backends.base import TransientError
 from reseller_api.jobs import service
-from reseller_api.jobs.registry import ENDED, HANDLERS, JobContext, TransientError
+from reseller_api.jobs.registry import ENDED, HANDLERS, JobContext
 from reseller_api.store.database import Database
 
 log = logging.getLogger("reseller_api.jobs")

@@ -7,9 +7,9 @@ from typing import Annotated
 from litestar import Controller, MediaType, Response, delete, get, post, put
 from litestar.params import JSONBody, Parameter, QueryParameter
 
-from reseller_api.context import Caller, Context, Paging
+from reseller_api.conventions.dependencies import Caller, Context, Paging
 from reseller_api.conventions.locations import location
-from reseller_api.conventions.paging import paged
+from reseller_api.conventions.replies import paged
 from reseller_api.resources.dns import service
 from reseller_api.wire.dns import DnsRecord, DnsRecordInput
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, MediaType, Response, get, put
+from litestar import Controller, Response, get, put
 from litestar.datastructures import ResponseHeader
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context, Paging
+from reseller_api.conventions.dependencies import Caller, Context, Paging
 from reseller_api.conventions.locations import location
-from reseller_api.conventions.paging import paged
+from reseller_api.conventions.replies import paged
 from reseller_api.resources.linuxhostings import service
 from reseller_api.rules import canonical_domain_name
 from reseller_api.wire.linuxhostings import (
@@ -36,15 +36,6 @@ TAGS = ["Linux hostings"]
 def hosting_location(domain_name: str, *segments: str) -> str:
     """The relative path of something under a hosting, its domain name as we store it."""
     return location("linuxhostings", canonical_domain_name(domain_name) or domain_name, *segments)
-
-
-def created(path: str) -> Response[bytes]:
-    """The 201 of a synchronous creation: no body, the new resource's relative path in Location.
-
-    Plain text, so the document does not promise a JSON body (on the wire an empty body has no
-    Content-Type at all: conventions/responses.py).
-    """
-    return Response(b"", status_code=201, media_type=MediaType.TEXT, headers={"Location": path})
 
 
 class LinuxHostingController(Controller):

@@ -7,9 +7,10 @@ from typing import Annotated
 from litestar import Controller, MediaType, Response, delete, post, put
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context
+from reseller_api.conventions.dependencies import Caller, Context
+from reseller_api.conventions.replies import created
 from reseller_api.resources.linuxhostings import sites
-from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created, hosting_location
+from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, hosting_location
 from reseller_api.rules import canonical_domain_name
 from reseller_api.wire.linuxhostings import (
     AddHostHeaderRequest,
@@ -42,7 +43,7 @@ class LinuxSiteController(Controller):
         self, context: Context, credential: Caller, domain_name: DomainName, data: JSONBody[AddSubsiteRequest]
     ) -> Response[bytes]:
         name = sites.create_subsite(context, credential.reseller_id, domain_name, data)
-        return created(hosting_location(domain_name, "subsites", name))
+        return created(hosting_location(domain_name, "subsites", name), MediaType.TEXT)
 
     @delete(
         "/subsites/{site_name:str}",
@@ -75,7 +76,7 @@ class LinuxSiteController(Controller):
     ) -> Response[bytes]:
         name = sites.add_host_header(context, credential.reseller_id, domain_name, site_name, data)
         site = canonical_domain_name(site_name) or site_name
-        return created(hosting_location(domain_name, "sites", site, "hostheaders", name))
+        return created(hosting_location(domain_name, "sites", site, "hostheaders", name), MediaType.TEXT)
 
     @put(
         "/sites/{site_name:str}/http2/configuration",

@@ -8,9 +8,10 @@ from urllib.parse import unquote
 from litestar import Controller, MediaType, Request, Response, delete, get, post
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context
+from reseller_api.conventions.dependencies import Caller, Context
+from reseller_api.conventions.replies import created
 from reseller_api.resources.linuxhostings import ssh
-from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created, hosting_location
+from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, hosting_location
 from reseller_api.wire.linuxhostings import AddSshKeyRequest, SshKey
 
 
@@ -36,7 +37,7 @@ class SshKeyController(Controller):
         self, context: Context, credential: Caller, domain_name: DomainName, data: JSONBody[AddSshKeyRequest]
     ) -> Response[bytes]:
         fingerprint = ssh.add_key(context, credential.reseller_id, domain_name, data.public_key)
-        return created(hosting_location(domain_name, "ssh", "keys", fingerprint))
+        return created(hosting_location(domain_name, "ssh", "keys", fingerprint), MediaType.TEXT)
 
     @delete(
         "/{fingerprint:path}",

@@ -7,9 +7,10 @@ from typing import Annotated
 from litestar import Controller, MediaType, Response, delete, get, post, put
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context
+from reseller_api.conventions.dependencies import Caller, Context
+from reseller_api.conventions.replies import created
 from reseller_api.resources.linuxhostings import tasks
-from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, created, hosting_location
+from reseller_api.resources.linuxhostings.routes import TAGS, DomainName, hosting_location
 from reseller_api.wire.linuxhostings import ScheduledTask, ScheduledTaskRequest
 
 TaskId = Annotated[str, Parameter(description="Id of the scheduled task.")]
@@ -53,7 +54,7 @@ class ScheduledTaskController(Controller):
         data: JSONBody[ScheduledTaskRequest],
     ) -> Response[bytes]:
         task_id = tasks.create_task(context, credential.reseller_id, domain_name, data)
-        return created(hosting_location(domain_name, "scheduledtasks", task_id))
+        return created(hosting_location(domain_name, "scheduledtasks", task_id), MediaType.TEXT)
 
     @get(
         "/{scheduled_task_id:str}",

@@ -10,10 +10,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from msgspec import UNSET
 
-from reseller_api.context import Caller, Context
-from reseller_api.conventions.paging import Page, paged
+from reseller_api.conventions.dependencies import Caller, Context
+from reseller_api.conventions.paging import Page
+from reseller_api.conventions.replies import created, paged
 from reseller_api.resources.mailboxes import service
-from reseller_api.resources.mailzones.routes import created
 from reseller_api.wire.mailboxes import (
     AddMailboxRequest,
     AutoForward,

@@ -7,7 +7,8 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, post, put
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context
+from reseller_api.conventions.dependencies import Caller, Context
+from reseller_api.conventions.replies import created
 from reseller_api.resources.mailzones import service
 from reseller_api.wire.mailzones import (
     CreateAliasRequest,
@@ -22,10 +23,6 @@ from reseller_api.wire.mailzones import (
 DomainName = Annotated[str, Parameter(description="Mail zone domain name.")]
 EmailAddress = Annotated[str, Parameter(description="The e-mail address.")]
 Hostname = Annotated[str, Parameter(description="Smtp domain name.")]
-
-
-def created(location: str) -> Response[bytes]:
-    return Response(b"", status_code=201, headers={"Location": location})
 
 
 class MailZoneController(Controller):

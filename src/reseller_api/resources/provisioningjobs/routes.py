@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, cast
 
 from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from reseller_api.context import Caller, Context
-from reseller_api.conventions.locations import location
+from reseller_api.conventions.dependencies import Caller, Context
 from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.jobs import service as jobs
 from reseller_api.wire.provisioningjobs import (
@@ -28,16 +26,6 @@ def reason_header(error: str) -> str:
     """One line of printable ASCII (HTTP header values are Latin-1 at best), at most 500 characters."""
     text = " ".join(error.split()).encode("ascii", "replace").decode("ascii")
     return text[:500]
-
-
-def accepted(job_id: str, step_duration: float) -> Response[bytes]:
-    """The 202 every asynchronous creation answers: no body, its job's relative path in Location,
-    and in Retry-After the seconds until the job's estimate, as the vendor's 202s carry it."""
-    headers = {
-        "Location": location("provisioningjobs", job_id),
-        "Retry-After": str(math.ceil(step_duration) + 1),
-    }
-    return Response(b"", status_code=202, headers=headers)
 
 
 class ProvisioningJobController(Controller):

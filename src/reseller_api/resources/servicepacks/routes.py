@@ -6,8 +6,9 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 
-from reseller_api.context import Context, Paging
-from reseller_api.conventions.paging import Page, paged
+from reseller_api.conventions.dependencies import Context, Paging
+from reseller_api.conventions.paging import Page
+from reseller_api.conventions.replies import paged
 from reseller_api.resources.servicepacks import service
 from reseller_api.wire.integers import INT32_MAX
 from reseller_api.wire.servicepacks import Servicepack

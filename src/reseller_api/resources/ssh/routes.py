@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from litestar import Controller, Response, get
 
-from reseller_api.context import Caller, Context, Paging
-from reseller_api.conventions.paging import paged
+from reseller_api.conventions.dependencies import Caller, Context, Paging
+from reseller_api.conventions.replies import paged
 from reseller_api.resources.ssh import service
 from reseller_api.wire.ssh import SshKeyDetail
 

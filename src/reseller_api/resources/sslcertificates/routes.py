@@ -8,9 +8,9 @@ from typing import Annotated
 from litestar import Controller, Response, get, post, put
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context, Paging
+from reseller_api.conventions.dependencies import Caller, Context, Paging
 from reseller_api.conventions.locations import location
-from reseller_api.conventions.paging import paged
+from reseller_api.conventions.replies import paged
 from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.resources.sslcertificates import certificates, service
 from reseller_api.resources.sslcertificates import jobs as _jobs  # noqa: F401 - registers the job handler

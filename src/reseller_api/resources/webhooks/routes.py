@@ -7,9 +7,9 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, post, put
 from litestar.params import JSONBody, Parameter
 
-from reseller_api.context import Caller, Context, Paging
+from reseller_api.conventions.dependencies import Caller, Context, Paging
 from reseller_api.conventions.locations import location
-from reseller_api.conventions.paging import paged
+from reseller_api.conventions.replies import paged
 from reseller_api.resources.webhooks import service
 from reseller_api.wire.webhooks import (
     CreatedWebhook,

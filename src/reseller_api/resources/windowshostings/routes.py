@@ -7,8 +7,8 @@ from typing import Annotated
 from litestar import Controller, Response, get
 from litestar.params import Parameter
 
-from reseller_api.context import Caller, Context, Paging
-from reseller_api.conventions.paging import paged
+from reseller_api.conventions.dependencies import Caller, Context, Paging
+from reseller_api.conventions.replies import paged
 from reseller_api.resources.windowshostings import service
 from reseller_api.wire.windowshostings import WindowsHosting, WindowsHostingDetail
 
