@@ -266,7 +266,10 @@ def test_reseller_manages_keys_in_the_browser(server: tuple[Deployment, Server],
                 small.screenshot(path=str(shots / f"controlpanel-phone-{name}.png"), full_page=True)
         account_link = small.goto(running.base_url + "/controlpanel/accounts")
         assert account_link is not None
-        small.click("main a:text-is('acme.example') >> nth=0")
+        # click() does not wait for the page it opens to load; evaluating before the new document
+        # exists read a null documentElement in CI.
+        with small.expect_navigation():
+            small.click("main a:text-is('acme.example') >> nth=0")
         assert small.evaluate(LAYOUT_PROBLEMS) == []
         phone.close()
         context.close()
@@ -300,7 +303,8 @@ def test_a_new_secret_on_a_phone_and_without_javascript(server: tuple[Deployment
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
             page.goto(running.base_url + "/controlpanel/keys")
-            page.click("text=Create API key")
+            with page.expect_navigation():
+                page.click("text=Create API key")
             assert page.is_visible("#api-secret")
             if options.get("java_script_enabled") is False:
                 assert page.locator("button[data-copy]").count() >= 2
