@@ -38,9 +38,9 @@ from reseller_api.credentials.cache import KeyCache
 from reseller_api.crypto import SecretBox
 from reseller_api.health import Operations
 from reseller_api.jobs.runner import Runner
-from reseller_api.resources import CONTROLLERS
+from reseller_api.resources import registry
 from reseller_api.resources.accounts import routes as accounts_routes
-from reseller_api.resources.webhooks.delivery import Deliverer
+from reseller_api.resources.webhooks.delivery import webhook_deliverer
 from reseller_api.resources.webhooks.layer import WebhookEvents
 from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
@@ -67,6 +67,7 @@ def create_app(
     box: SecretBox | None = None,
 ) -> Operations:
     database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    registry.install_jobs()  # the runner (here, or a worker's) runs every manifest's job kinds
     if box is None:
         # Refuses a key the database's secrets were not written with (credentials/keyring.py).
         box = keyring.open_box(settings, database, create=True)
@@ -105,7 +106,7 @@ def create_app(
 
     litestar = Litestar(
         route_handlers=[
-            *CONTROLLERS,
+            *registry.controllers(),
             docs.redoc_js,
             docs.logo,
             docs.openapi_json,
@@ -193,16 +194,6 @@ def _route_status(litestar: Litestar) -> Callable[[str, str], int | None]:
         return int(getattr(handler, "status_code", None) or 200)
 
     return route_status
-
-
-def webhook_deliverer(settings: Settings, database: Database, box: SecretBox) -> Deliverer:
-    """Sends the webhook outbox where jobs run (``serve`` with the embedded runner, ``worker``)."""
-    return Deliverer(
-        database,
-        box,
-        allow_private=settings.webhook_allow_private,
-        retry_window=settings.webhook_retry_window,
-    )
 
 
 def _runner(settings: Settings, database: Database, backends: Backends, *, run_jobs: bool) -> Runner:

@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.openapi.plugins import RedocRenderPlugin
 
-from reseller_api.errors import CATALOGUE
+from reseller_api.errors import ErrorCode, codes_of
 
 REDOC_JS_PATH = "/v2/documentation/redoc.standalone.js"
 LOGO_PATH = "/v2/documentation/logo.svg"
@@ -59,7 +59,22 @@ def openapi_json(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 @get("/v2/documentation/errorcodes", include_in_schema=False, sync_to_thread=False)
 def error_codes() -> list[dict[str, Any]]:
     """Every error code the API can answer with, its HTTP status and its meaning."""
-    return [
-        {"error_code": e.code, "status": e.status, "error_text": e.text}
-        for e in sorted(CATALOGUE.values(), key=lambda e: (e.status, e.code))
-    ]
+    return [{"error_code": e.code, "status": e.status, "error_text": e.text} for e in catalogue()]
+
+
+@cache
+def catalogue() -> list[ErrorCode]:
+    """Every error code the API answers with, by status then code: the core's (the conventions,
+    the vendor's rules, API keys, the control panel) and each listed resource's manifest's."""
+    from reseller_api import errors, rules
+    from reseller_api.controlpanel import overview, users
+    from reseller_api.controlpanel import routes as panel
+    from reseller_api.conventions import bodies
+    from reseller_api.credentials import service as credentials
+    from reseller_api.resources import registry
+
+    core = codes_of(errors, rules, bodies, credentials, overview, panel, users)
+    found: dict[str, ErrorCode] = {}
+    for error in (*core, *registry.error_codes()):
+        found.setdefault(error.code, error)
+    return sorted(found.values(), key=lambda e: (e.status, e.code))

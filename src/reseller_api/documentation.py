@@ -17,7 +17,7 @@ from typing import Any
 from litestar.openapi.spec import OpenAPI, Tag
 
 from reseller_api.client.signing import php_urlencode, signature
-from reseller_api.errors import CATALOGUE
+from reseller_api.docs import catalogue
 
 TITLE = "Reseller Public API"
 
@@ -221,10 +221,7 @@ and your own key and secret in real requests.
 
 
 def errors_table() -> str:
-    rows = "\n".join(
-        f"| `{e.code}` | {e.status} | {e.text.replace('|', '&#124;')} |"
-        for e in sorted(CATALOGUE.values(), key=lambda e: (e.status, e.code))
-    )
+    rows = "\n".join(f"| `{e.code}` | {e.status} | {e.text.replace('|', '&#124;')} |" for e in catalogue())
     return f"""# Errors
 
 An error answer is JSON: `{{"error_code": "...", "error_text": "..."}}`, or for invalid input 400

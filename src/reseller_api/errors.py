@@ -1,7 +1,10 @@
 """Domain errors: what went wrong, in words a reseller can act on. Nothing here knows HTTP.
 
-Every machine-readable code lives in :data:`CATALOGUE` with the status it maps to, so
-the catalogue served at ``/v2/documentation/errorcodes`` is complete by construction.
+Every machine-readable code is made by :func:`define`, with the status it maps to. The
+catalogue served at ``/v2/documentation/errorcodes`` lists the codes of the core and of
+every resource's manifest (``docs.catalogue``), so it does not depend on what a process
+happened to import; :data:`CATALOGUE` keeps every code defined so far, to refuse a code
+defined twice with two meanings.
 Services raise :class:`ApiProblem` (one error) or :class:`ValidationFailed` (a list of
 field problems); ``conventions.errors`` turns both into the API's JSON bodies.
 """
@@ -9,6 +12,7 @@ field problems); ``conventions.errors`` turns both into the API's JSON bodies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +26,25 @@ CATALOGUE: dict[str, ErrorCode] = {}
 
 
 def define(code: str, status: int, text: str) -> ErrorCode:
-    """Register an error code once; resource packages call this at import time."""
+    """Make an error code; the same code made twice must mean the same thing."""
     if code in CATALOGUE and CATALOGUE[code] != ErrorCode(code, status, text):
         raise RuntimeError(f"error code {code!r} defined twice with different meanings")
     CATALOGUE[code] = ErrorCode(code, status, text)
     return CATALOGUE[code]
+
+
+def codes_of(*modules: ModuleType) -> tuple[ErrorCode, ...]:
+    """The error codes the modules hold as module-level constants, in their order, once each.
+
+    What a resource's manifest (or the catalogue's core) declares; a module that imports
+    another's code holds it too, and it is still counted once.
+    """
+    found: dict[str, ErrorCode] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, ErrorCode):
+                found.setdefault(value.code, value)
+    return tuple(found.values())
 
 
 class ApiProblem(Exception):

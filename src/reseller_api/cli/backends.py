@@ -5,21 +5,24 @@ from a backup: every DNS zone, mail zone and Linux hosting we record is pushed w
 backends' idempotent methods. Nothing is removed from the servers. MySQL is not synced: we keep
 no password hash for MySQL users, so they cannot be recreated (see docs/backends.md).
 
-The per-resource work is each resource package's ``sync_all``; this module only chooses,
-prints and counts.
+The per-resource work is the ``sync_all`` each resource's manifest declares (its
+``backend_sync``, read from resources/registry.py); this module only chooses, prints and counts.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from reseller_api.backends import Backends, build_backends
-from reseller_api.resources.syncing import Synced
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
 
-SyncAll = Callable[..., Iterator[Synced]]
+if TYPE_CHECKING:
+    from reseller_api.resources.manifest import SyncAll
+
+# The manifests' kinds, named here too so that building the command line imports no resource
+# package; tests/unit/test_manifests.py checks the two agree.
 KINDS = ("dns", "mail", "web")
 MYSQL_LINE = (
     "mysql: not synced: no password hash is kept for MySQL users, so they cannot be recreated "
@@ -41,12 +44,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _syncers(only: str | None) -> list[SyncAll]:
     # Imported here: the resource packages are not needed by the other commands.
-    from reseller_api.resources.dns.sync import sync_all as dns
-    from reseller_api.resources.linuxhostings.sync import sync_all as web
-    from reseller_api.resources.mailzones.sync import sync_all as mail
+    from reseller_api.resources import registry
 
-    chosen = {"dns": dns, "mail": mail, "web": web}
-    return [chosen[kind] for kind in KINDS if only in (None, kind)]
+    return [sync.sync_all for sync in registry.backend_syncs() if only in (None, sync.kind)]
 
 
 def sync(

@@ -159,8 +159,12 @@ async def worker(settings: Settings, database: Database) -> int:
     leases). ``procrastinate``: a procrastinate worker, ``RESELLER_API_WORKER_CONCURRENCY``
     jobs at a time, recovering the jobs of workers that died.
     """
-    import reseller_api.app
+    # The job kinds come from the manifests, which import no web framework: a worker never
+    # loads Litestar (tests/unit/test_worker_imports.py).
+    from reseller_api.resources import registry
+    from reseller_api.resources.webhooks.delivery import webhook_deliverer
 
+    registry.install_jobs()
     prepare_database(settings, database)
     # A worker reads no secret, but one machine of a deployment with the wrong key is a
     # mistake to stop at once (never generating one: that would be another wrong key).
@@ -175,7 +179,7 @@ async def worker(settings: Settings, database: Database) -> int:
         runner = Runner(database, backends)
     await runner.start(sole_runner=False)
     # Webhook deliveries go out from where jobs run (they need the secret key to sign).
-    deliverer = None if box is None else reseller_api.app.webhook_deliverer(settings, database, box)
+    deliverer = None if box is None else webhook_deliverer(settings, database, box)
     if deliverer is not None:
         await deliverer.start()
     stop = asyncio.Event()

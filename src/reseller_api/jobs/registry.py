@@ -1,4 +1,5 @@
-"""What each kind of job does. Resource packages register their handlers at import time.
+"""What each kind of job does. Each resource's manifest declares its handlers; the processes
+that run jobs install them here (``resources.registry.install_jobs``) before the runner starts.
 
 A handler has four steps, so that a job is never half-done:
 
@@ -48,13 +49,7 @@ class JobHandler:
 HANDLERS: dict[str, JobHandler] = {}
 
 # Called in the transaction that ends a job: (conn, reseller id, job id, kind, status,
-# links, error). The webhook outbox writes its events here (resources/webhooks/events.py).
+# links, error). The webhook outbox writes its events here (resources/webhooks/events.py,
+# declared by the webhooks manifest).
 JobEnded = Callable[[Connection, int, str, str, str, list[str], str], None]
 ENDED: list[JobEnded] = []
-
-
-def register(handler: JobHandler) -> JobHandler:
-    if handler.kind in HANDLERS and HANDLERS[handler.kind] is not handler:
-        raise RuntimeError(f"job kind {handler.kind!r} registered twice")
-    HANDLERS[handler.kind] = handler
-    return handler

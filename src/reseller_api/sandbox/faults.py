@@ -194,12 +194,10 @@ def add_job_fault(
 
 
 def job_kinds() -> list[str]:
-    """Every kind of job (the resource packages register their handlers when imported)."""
-    from reseller_api import resources
-    from reseller_api.jobs.registry import HANDLERS
+    """Every kind of job, as the resources' manifests declare them."""
+    from reseller_api.resources import registry
 
-    assert resources.CONTROLLERS  # imports every resource package, and so its jobs
-    return sorted(HANDLERS)
+    return sorted(registry.job_handlers())
 
 
 def _insert(database: Database, **values: Any) -> int:

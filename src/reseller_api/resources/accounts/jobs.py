@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from reseller_api import clock
 from reseller_api.backends.simulated.registry import years_on
 from reseller_api.conventions.locations import location
-from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
+from reseller_api.jobs.registry import JobContext, JobHandler, Payload
 from reseller_api.resources.dns import zone
 from reseller_api.resources.windowshostings import provisioning as windows
 from reseller_api.store.tables import (
@@ -167,4 +167,4 @@ def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
         )
 
 
-CREATE_ACCOUNT = register(JobHandler("account.create", _provision, _commit, _unprovision, _discard))
+CREATE_ACCOUNT = JobHandler("account.create", _provision, _commit, _unprovision, _discard)

@@ -14,7 +14,6 @@ from reseller_api.conventions.dependencies import Caller, Context, Paging, conte
 from reseller_api.conventions.replies import accepted, paged
 from reseller_api.conventions.responses import JSONBytes
 from reseller_api.errors import NOT_FOUND, PARAMETER_INVALID, ApiProblem, invalid
-from reseller_api.resources.accounts import jobs as _jobs  # noqa: F401 - registers the job handler
 from reseller_api.resources.accounts import service
 from reseller_api.wire.accounts import Account, AccountDetail, CreateAccount
 from reseller_api.wire.integers import INT32_MAX, fits_int32

@@ -7,7 +7,7 @@ from sqlalchemy import Connection, delete, select, update
 from reseller_api import clock
 from reseller_api.backends.simulated.registry import years_on
 from reseller_api.conventions.locations import location
-from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
+from reseller_api.jobs.registry import JobContext, JobHandler, Payload
 from reseller_api.resources.dns import zone
 from reseller_api.store.tables import dns_zones, domains
 
@@ -71,5 +71,5 @@ def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
     conn.execute(delete(domains).where(domains.c.id == payload["domain_id"], domains.c.status != "active"))
 
 
-REGISTER = register(JobHandler("domain.register", _provision_registration, _commit, _unprovision, _discard))
-TRANSFER = register(JobHandler("domain.transfer", _provision_transfer, _commit, _unprovision, _discard))
+REGISTER = JobHandler("domain.register", _provision_registration, _commit, _unprovision, _discard)
+TRANSFER = JobHandler("domain.transfer", _provision_transfer, _commit, _unprovision, _discard)

@@ -9,7 +9,6 @@ from litestar.params import JSONBody, Parameter
 
 from reseller_api.conventions.dependencies import Caller, Context, Paging
 from reseller_api.conventions.replies import accepted, paged
-from reseller_api.resources.domains import jobs as _jobs  # noqa: F401 - registers the job handlers
 from reseller_api.resources.domains import service
 from reseller_api.wire.domains import (
     Domain,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, update
 
 from reseller_api.conventions.locations import location
-from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
+from reseller_api.jobs.registry import JobContext, JobHandler, Payload
 from reseller_api.store.tables import mysql_databases, mysql_users
 
 ACTIVE, PROVISIONING = "active", "provisioning"
@@ -66,7 +66,7 @@ def _discard_user(conn: Connection, ctx: JobContext, payload: Payload) -> None:
     )
 
 
-CREATE_DATABASE = register(
-    JobHandler("mysql.create_database", _create_database, _commit_database, _drop_database, _discard_database)
+CREATE_DATABASE = JobHandler(
+    "mysql.create_database", _create_database, _commit_database, _drop_database, _discard_database
 )
-CREATE_USER = register(JobHandler("mysql.create_user", _create_user, _commit_user, _drop_user, _discard_user))
+CREATE_USER = JobHandler("mysql.create_user", _create_user, _commit_user, _drop_user, _discard_user)

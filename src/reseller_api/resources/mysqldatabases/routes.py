@@ -10,7 +10,6 @@ from litestar.params import JSONBody, Parameter
 from reseller_api.conventions.dependencies import Caller, Context, Paging
 from reseller_api.conventions.paging import Page
 from reseller_api.conventions.replies import accepted, paged
-from reseller_api.resources.mysqldatabases import jobs as _jobs  # noqa: F401 - registers the job handlers
 from reseller_api.resources.mysqldatabases import service
 from reseller_api.wire.mysqldatabases import (
     CreateMySqlDatabase,

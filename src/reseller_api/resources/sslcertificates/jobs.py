@@ -21,7 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from reseller_api import clock
 from reseller_api.conventions.locations import location
-from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
+from reseller_api.jobs.registry import JobContext, JobHandler, Payload
 from reseller_api.store.tables import ssl_certificate_requests, ssl_certificates
 
 PENDING, ISSUING, ISSUED, FAILED, REJECTED = "pending", "issuing", "issued", "failed", "rejected"
@@ -92,4 +92,4 @@ def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
     )
 
 
-ISSUE = register(JobHandler("ssl.issue", _provision, _commit, _unprovision, _discard))
+ISSUE = JobHandler("ssl.issue", _provision, _commit, _unprovision, _discard)

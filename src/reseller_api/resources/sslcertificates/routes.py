@@ -13,7 +13,6 @@ from reseller_api.conventions.locations import location
 from reseller_api.conventions.replies import paged
 from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.resources.sslcertificates import certificates, service
-from reseller_api.resources.sslcertificates import jobs as _jobs  # noqa: F401 - registers the job handler
 from reseller_api.wire.sslcertificates import (
     CreateSslCertificateRequest,
     SslCertificate,

@@ -32,6 +32,7 @@ from reseller_api import clock
 from reseller_api.crypto import SecretBox
 from reseller_api.resources.webhooks import addresses, signing
 from reseller_api.resources.webhooks.events import TEST_EVENT
+from reseller_api.settings import Settings
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_endpoints, webhook_events
 from reseller_api.version import __version__
@@ -321,3 +322,13 @@ class Deliverer:
             )
         )
         log.warning("webhook endpoint %s disabled: %s", claimed.endpoint_id, reason)
+
+
+def webhook_deliverer(settings: Settings, database: Database, box: SecretBox) -> Deliverer:
+    """Sends the webhook outbox where jobs run (``serve`` with the embedded runner, ``worker``)."""
+    return Deliverer(
+        database,
+        box,
+        allow_private=settings.webhook_allow_private,
+        retry_window=settings.webhook_retry_window,
+    )

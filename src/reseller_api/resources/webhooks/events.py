@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from reseller_api import clock
-from reseller_api.jobs.registry import ENDED
 from reseller_api.store.tables import webhook_deliveries, webhook_endpoints, webhook_events
 
 # The first path segment under /v2, and the name its events carry.
@@ -137,7 +136,3 @@ def for_job(
     created = JOB_RESOURCES.get(kind)
     if status == "finished" and created is not None:
         emit(conn, reseller_id, created, {"job_id": job_id, "resource_links": links}, resource)
-
-
-if for_job not in ENDED:  # every process that runs jobs imports this package (through the app)
-    ENDED.append(for_job)

@@ -1,0 +1,21 @@
+"""DNS zones and records: ``/v2/dns``, pushed to the DNS backend by ``backends sync --only dns``."""
+
+from __future__ import annotations
+
+from reseller_api.errors import codes_of
+from reseller_api.resources.dns import records, service, sync
+from reseller_api.resources.manifest import BackendSync, Controllers, Resource
+
+
+def controllers() -> Controllers:
+    from reseller_api.resources.dns.routes import DnsRecordController
+
+    return [DnsRecordController]
+
+
+RESOURCE = Resource(
+    name="dns",
+    controllers=controllers,
+    backend_sync=BackendSync("dns", sync.sync_all),
+    errors=codes_of(service, records),
+)

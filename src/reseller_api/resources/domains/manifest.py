@@ -1,0 +1,21 @@
+"""Domains: ``/v2/domains``, registered and transferred by the ``domain.*`` jobs."""
+
+from __future__ import annotations
+
+from reseller_api.errors import codes_of
+from reseller_api.resources.domains import jobs, service
+from reseller_api.resources.manifest import Controllers, Resource
+
+
+def controllers() -> Controllers:
+    from reseller_api.resources.domains.routes import DomainController
+
+    return [DomainController]
+
+
+RESOURCE = Resource(
+    name="domains",
+    controllers=controllers,
+    jobs=(jobs.REGISTER, jobs.TRANSFER),
+    errors=codes_of(service),
+)

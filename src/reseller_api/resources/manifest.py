@@ -1,0 +1,64 @@
+"""What one resource package contributes, declared once in its ``manifest.py``.
+
+Each package under ``resources/`` has a ``manifest.py`` holding one :class:`Resource`, and
+``resources/registry.py`` lists them. The app, the worker, ``reseller-api backends sync``, the
+error-code catalogue and account provisioning read that list: nothing registers itself when
+imported, so what a process runs does not depend on what it happened to import.
+
+A manifest imports no web framework: the worker reads the job handlers of every manifest and
+never loads Litestar. The controllers are therefore behind a function, imported when the app
+calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeAlias
+
+from reseller_api.errors import ErrorCode
+from reseller_api.jobs.registry import JobEnded, JobHandler
+
+if TYPE_CHECKING:
+    from litestar.types import ControllerRouterHandler
+
+    from reseller_api.backends import Backends
+    from reseller_api.resources.syncing import Synced
+    from reseller_api.store.database import Database
+
+# For the type checker only: at run time a manifest never imports Litestar.
+Controllers: TypeAlias = "Sequence[ControllerRouterHandler]"
+
+
+class SyncAll(Protocol):
+    """A package's ``sync_all`` (resources/syncing.py): pushes what we record to its backend."""
+
+    def __call__(
+        self, database: Database, backends: Backends, *, dry_run: bool = False
+    ) -> Iterator[Synced]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BackendSync:
+    """What ``reseller-api backends sync`` pushes for a resource; ``kind`` is its ``--only`` name."""
+
+    kind: str
+    sync_all: SyncAll
+
+
+def no_controllers() -> Controllers:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    name: str  # the package's name under resources/
+    # The Litestar controllers and route handlers, imported only when called (by the app).
+    controllers: Callable[[], Controllers] = no_controllers
+    # The job kinds the package runs, the JobHandler constants of its jobs.py.
+    jobs: tuple[JobHandler, ...] = ()
+    # Called in the transaction that ends any job (the webhook outbox).
+    job_ended: tuple[JobEnded, ...] = ()
+    backend_sync: BackendSync | None = None
+    # The error codes its rules answer with (errors.codes_of its modules).
+    errors: tuple[ErrorCode, ...] = ()

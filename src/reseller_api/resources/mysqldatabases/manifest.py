@@ -1,0 +1,21 @@
+"""MySQL databases and users: ``/v2/mysqldatabases``, made by the ``mysql.*`` jobs."""
+
+from __future__ import annotations
+
+from reseller_api.errors import codes_of
+from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.mysqldatabases import jobs, service
+
+
+def controllers() -> Controllers:
+    from reseller_api.resources.mysqldatabases.routes import MySqlDatabaseController
+
+    return [MySqlDatabaseController]
+
+
+RESOURCE = Resource(
+    name="mysqldatabases",
+    controllers=controllers,
+    jobs=(jobs.CREATE_DATABASE, jobs.CREATE_USER),
+    errors=codes_of(service),
+)

@@ -1,0 +1,16 @@
+"""Servicepacks: ``/v2/servicepacks``, what an account is made of."""
+
+from __future__ import annotations
+
+from reseller_api.errors import codes_of
+from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.servicepacks import service
+
+
+def controllers() -> Controllers:
+    from reseller_api.resources.servicepacks.routes import ServicepackController
+
+    return [ServicepackController]
+
+
+RESOURCE = Resource(name="servicepacks", controllers=controllers, errors=codes_of(service))

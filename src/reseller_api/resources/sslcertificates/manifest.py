@@ -1,0 +1,24 @@
+"""SSL certificates and their requests: ``/v2/sslcertificates``, issued by the ``ssl.issue`` job."""
+
+from __future__ import annotations
+
+from reseller_api.errors import codes_of
+from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.sslcertificates import certificates, jobs, service
+
+
+def controllers() -> Controllers:
+    from reseller_api.resources.sslcertificates.routes import (
+        SslCertificateController,
+        SslCertificateRequestController,
+    )
+
+    return [SslCertificateRequestController, SslCertificateController]
+
+
+RESOURCE = Resource(
+    name="sslcertificates",
+    controllers=controllers,
+    jobs=(jobs.ISSUE,),
+    errors=codes_of(service, certificates),
+)

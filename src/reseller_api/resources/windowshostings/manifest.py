@@ -1,0 +1,14 @@
+"""Windows hostings: ``/v2/windowshostings``, made with an account whose pack has one."""
+
+from __future__ import annotations
+
+from reseller_api.resources.manifest import Controllers, Resource
+
+
+def controllers() -> Controllers:
+    from reseller_api.resources.windowshostings.routes import WindowsHostingController
+
+    return [WindowsHostingController]
+
+
+RESOURCE = Resource(name="windowshostings", controllers=controllers)

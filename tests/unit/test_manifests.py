@@ -1,0 +1,95 @@
+"""Every resource package declares itself once, in its manifest, and nothing registers by import.
+
+The manifests (resources/<name>/manifest.py) and the list naming them (resources/registry.py)
+are what the app, the worker, ``backends sync`` and the error catalogue read; these tests keep
+them complete (docs/adding-a-resource.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import reseller_api.resources
+from reseller_api import docs
+from reseller_api.cli import backends as backends_cli
+from reseller_api.controlpanel.overview import JOB_KINDS
+from reseller_api.errors import CATALOGUE
+from reseller_api.jobs import registry as jobs_registry
+from reseller_api.resources import registry
+from reseller_api.resources.manifest import Resource
+
+RESOURCES_DIR = Path(reseller_api.resources.__file__).parent
+SRC = RESOURCES_DIR.parents[1]
+
+
+def resource_packages() -> list[str]:
+    return sorted(path.parent.name for path in RESOURCES_DIR.glob("*/__init__.py"))
+
+
+def test_every_resource_package_has_a_manifest_and_is_listed() -> None:
+    listed = [resource.name for resource in registry.RESOURCES]
+    assert len(listed) == len(set(listed))
+    assert sorted(listed) == resource_packages()
+    for name in resource_packages():
+        manifest = importlib.import_module(f"reseller_api.resources.{name}.manifest")
+        assert isinstance(manifest.RESOURCE, Resource)
+        assert manifest.RESOURCE.name == name
+        assert manifest.RESOURCE in registry.RESOURCES
+
+
+def test_every_job_kind_has_a_handler() -> None:
+    handlers = registry.job_handlers()
+    assert all(kind == handler.kind for kind, handler in handlers.items())
+    # The kinds the services enqueue, as literals, and the ones the control panel names.
+    enqueued = {
+        kind
+        for path in RESOURCES_DIR.rglob("*.py")
+        for kind in re.findall(r'kind="([a-z_]+\.[a-z_]+)"', path.read_text())
+    }
+    assert enqueued
+    assert enqueued <= set(handlers)
+    assert set(JOB_KINDS) == set(handlers)
+
+
+def test_every_error_code_is_defined_by_a_listed_resource_or_the_core() -> None:
+    # Import every module of the server: whatever defines an error code has done so now.
+    for module in pkgutil.walk_packages([str(SRC / "reseller_api")], "reseller_api."):
+        if ".migrations." not in module.name and not module.name.endswith(".migrations"):
+            importlib.import_module(module.name)
+    served = {error.code for error in docs.catalogue()}
+    assert set(CATALOGUE) == served
+    for error in registry.error_codes():
+        assert CATALOGUE[error.code] == error
+
+
+def test_backend_sync_kinds_are_the_manifests() -> None:
+    assert tuple(sync.kind for sync in registry.backend_syncs()) == backends_cli.KINDS
+
+
+def test_no_resource_registers_by_import_side_effect() -> None:
+    assert not hasattr(jobs_registry, "register")
+    for path in RESOURCES_DIR.rglob("*.py"):
+        text = path.read_text()
+        assert "noqa: F401" not in text, path
+        assert not re.search(r"\b(HANDLERS|ENDED)\b", text) or path.name == "registry.py", path
+    # Importing every resource module (the manifests and their list included) fills nothing:
+    # only install_jobs() does, in the processes that run jobs.
+    code = (
+        "import importlib, pkgutil, reseller_api.resources as r\n"
+        "from reseller_api.jobs.registry import ENDED, HANDLERS\n"
+        "for m in pkgutil.walk_packages(r.__path__, 'reseller_api.resources.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "assert not HANDLERS and not ENDED, (HANDLERS, ENDED)\n"
+        "from reseller_api.resources import registry\n"
+        "registry.install_jobs()\n"
+        "assert set(HANDLERS) == set(registry.job_handlers()) and ENDED\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
