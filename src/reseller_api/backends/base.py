@@ -100,6 +100,9 @@ class RegistryBackend(Protocol):
     def set_auto_renew(self, domain_name: str, will_renew: bool) -> None: ...
     # Undo a registration or transfer that our side could not record (idempotent).
     def release(self, domain_name: str) -> None: ...
+    # When a registration or transfer made at ``start`` (unix seconds) for ``years`` expires: the
+    # registry's rule, which our books record when a job commits.
+    def expiration(self, start: float, years: int = 1) -> float: ...
 
 
 class MailBackend(Protocol):

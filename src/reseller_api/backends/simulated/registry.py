@@ -94,6 +94,9 @@ class SimulatedRegistry:
     def release(self, domain_name: str) -> None:
         self.store.remove(KIND, domain_name)
 
+    def expiration(self, start: float, years: int = 1) -> float:
+        return years_on(start, years)
+
     @staticmethod
     def _record(name_servers: tuple[str, ...], expires: float, how: str) -> dict[str, Any]:
         return {"name_servers": list(name_servers), "expires": expires, "auto_renew": True, "via": how}

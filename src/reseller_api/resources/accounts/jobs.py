@@ -7,7 +7,6 @@ import json
 from sqlalchemy import Connection, delete, insert, select, update
 
 from reseller_api import clock
-from reseller_api.backends.simulated.registry import years_on
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload
 from reseller_api.resources.dns import zone
@@ -107,7 +106,7 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
         conn.execute(
             update(domains)
             .where(domains.c.id == payload["domain_id"])
-            .values(status="active", expiration_date=years_on(now))
+            .values(status="active", expiration_date=ctx.backends.registry.expiration(now))
         )
     conn.execute(update(accounts).where(accounts.c.id == account_id).values(status="active"))
     return [location("accounts", account_id)]

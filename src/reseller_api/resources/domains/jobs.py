@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, select, update
 
 from reseller_api import clock
-from reseller_api.backends.simulated.registry import years_on
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload
 from reseller_api.resources.dns import zone
@@ -44,7 +43,7 @@ def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
     conn.execute(
         update(domains)
         .where(domains.c.id == payload["domain_id"])
-        .values(status="active", expiration_date=years_on(now))
+        .values(status="active", expiration_date=ctx.backends.registry.expiration(now))
     )
     # An account of this reseller may have built the zone already: it is adopted as it is.
     found = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == name)).first()
