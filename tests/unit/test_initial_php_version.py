@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reseller_api.resources.accounts.jobs import initial_php_version
+from reseller_api.resources.linuxhostings.account_asset import initial_php_version
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 Each package under ``resources/`` has a ``manifest.py`` holding one :class:`Resource`, and
 ``resources/registry.py`` lists them. The app, the worker, ``reseller-api backends sync``, the
-error-code catalogue and account provisioning read that list: nothing registers itself when
-imported, so what a process runs does not depend on what it happened to import.
+error-code catalogue and account provisioning (resources/assets.py) read that list: nothing
+registers itself when imported, so what a process runs does not depend on what it imported.
 
 A manifest imports no web framework: the worker reads the job handlers of every manifest and
 never loads Litestar. The controllers are therefore behind a function, imported when the app
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from reseller_api.errors import ErrorCode
 from reseller_api.jobs.registry import JobEnded, JobHandler
+from reseller_api.resources.assets import AssetProvisioner
 
 if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
@@ -50,6 +51,10 @@ def no_controllers() -> Controllers:
     return ()
 
 
+# Job handlers built with every listed resource's asset provisioners (the account job).
+AssetJobs = Callable[[Sequence[AssetProvisioner]], tuple[JobHandler, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     name: str  # the package's name under resources/
@@ -57,8 +62,12 @@ class Resource:
     controllers: Callable[[], Controllers] = no_controllers
     # The job kinds the package runs, the JobHandler constants of its jobs.py.
     jobs: tuple[JobHandler, ...] = ()
+    # Job kinds that build an account's assets, given every resource's provisioners.
+    asset_jobs: AssetJobs | None = None
     # Called in the transaction that ends any job (the webhook outbox).
     job_ended: tuple[JobEnded, ...] = ()
     backend_sync: BackendSync | None = None
+    # What it builds for an account whose servicepack has its asset (its account_asset.py).
+    assets: tuple[AssetProvisioner, ...] = ()
     # The error codes its rules answer with (errors.codes_of its modules).
     errors: tuple[ErrorCode, ...] = ()

@@ -12,11 +12,13 @@ no web framework: the worker reads its job handlers without loading Litestar.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from reseller_api.errors import ErrorCode
 from reseller_api.jobs import registry as jobs_registry
 from reseller_api.jobs.registry import JobEnded, JobHandler
 from reseller_api.resources.accounts import manifest as accounts
+from reseller_api.resources.assets import AssetProvisioner
 from reseller_api.resources.dns import manifest as dns
 from reseller_api.resources.domains import manifest as domains
 from reseller_api.resources.linuxhostings import manifest as linuxhostings
@@ -53,14 +55,38 @@ def controllers() -> Controllers:
     return [controller for resource in RESOURCES for controller in resource.controllers()]
 
 
+def asset_provisioners() -> list[AssetProvisioner]:
+    """What each resource builds for an account's asset; one provisioner per asset type."""
+    provisioners: dict[str, AssetProvisioner] = {}
+    for resource in RESOURCES:
+        for provisioner in resource.assets:
+            if provisioner.asset_type in provisioners:
+                raise RuntimeError(f"asset type {provisioner.asset_type!r} declared twice")
+            provisioners[provisioner.asset_type] = provisioner
+    return list(provisioners.values())
+
+
+@cache
+def _job_handlers() -> tuple[JobHandler, ...]:
+    # Built once, so every caller holds the same handlers.
+    provisioners = asset_provisioners()
+    return tuple(
+        handler
+        for resource in RESOURCES
+        for handler in (
+            *resource.jobs,
+            *(resource.asset_jobs(provisioners) if resource.asset_jobs is not None else ()),
+        )
+    )
+
+
 def job_handlers() -> dict[str, JobHandler]:
     """Every job kind and its handler; a kind two resources claim is a mistake caught here."""
     handlers: dict[str, JobHandler] = {}
-    for resource in RESOURCES:
-        for handler in resource.jobs:
-            if handler.kind in handlers:
-                raise RuntimeError(f"job kind {handler.kind!r} declared twice")
-            handlers[handler.kind] = handler
+    for handler in _job_handlers():
+        if handler.kind in handlers:
+            raise RuntimeError(f"job kind {handler.kind!r} declared twice")
+        handlers[handler.kind] = handler
     return handlers
 
 

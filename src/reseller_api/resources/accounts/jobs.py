@@ -1,169 +1,88 @@
-"""The ``account.create`` job: build the pack's assets, then activate the account."""
+"""The ``account.create`` job: build the pack's assets, then activate the account.
+
+It names no asset: each asset type of the pack is built by its resource's provisioner
+(resources/assets.py), as the manifests declare them; resources/registry.py hands them to
+:func:`create_account`.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
+from functools import partial
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, update
 
 from reseller_api import clock
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload
+from reseller_api.resources.assets import AssetOrder, AssetProvisioner
 from reseller_api.resources.dns import zone
-from reseller_api.resources.windowshostings import provisioning as windows
-from reseller_api.store.tables import (
-    accounts,
-    dns_zones,
-    domains,
-    linux_hostings,
-    mail_zones,
-    servicepack_assets,
-    windows_hostings,
-)
+from reseller_api.store.tables import accounts
 
-DEFAULT_PHP_VERSION = "8.3"
+KIND = "account.create"
 
 
-def initial_php_version(available: tuple[str, ...]) -> str:
-    """8.3 where the platform has it; else its newest, so the detail never names a PHP it lacks."""
-    if DEFAULT_PHP_VERSION in available or not available:
-        return DEFAULT_PHP_VERSION
-    return max(
-        available, key=lambda version: tuple(int(part) for part in version.split(".") if part.isdigit())
+def asset_order(ctx: JobContext, payload: Payload) -> AssetOrder:
+    """What the order fixed. The new zone's name servers and first SOA serial: jobs queued by an
+    older version carry neither, and take ours and a serial from the day they run."""
+    return AssetOrder(
+        account_id=payload["account_id"],
+        reseller_id=ctx.reseller_id,
+        domain_name=payload["identifier"],
+        ftp_username=payload.get("ftp_username"),
+        ftp_password_hash=payload.get("ftp_password_hash"),
+        name_servers=tuple(payload.get("name_servers") or ctx.backends.name_servers),
+        soa_serial=int(payload.get("soa_serial") or zone.initial_serial(clock.time())),
+        existing_zone=bool(payload.get("existing_zone")),
+        domain_id=payload.get("domain_id") or None,
     )
 
 
-def _zone_apex(ctx: JobContext, payload: Payload) -> tuple[tuple[str, ...], int]:
-    """The new zone's name servers and first SOA serial, as the order fixed them (jobs queued by
-    an older version carry neither: ours, and a serial from the day it runs)."""
-    name_servers = tuple(payload.get("name_servers") or ctx.backends.name_servers)
-    return name_servers, int(payload.get("soa_serial") or zone.initial_serial(clock.time()))
-
-
-def _provision(ctx: JobContext, payload: Payload) -> None:
-    domain = payload["identifier"]
+def _of_the_pack(provisioners: Sequence[AssetProvisioner], payload: Payload) -> list[AssetProvisioner]:
     assets = set(payload["assets"])
-    if payload.get("domain_id"):
-        # The pack's domain asset: registered exactly as POST /v2/domains/registrations would.
-        ctx.backends.registry.register(
-            domain, tuple(payload.get("name_servers") or ctx.backends.name_servers), 1
-        )
-    if "linux_hosting" in assets:
-        ctx.backends.hosting.ensure_hosting(domain, payload["ftp_username"], payload["ftp_password_hash"])
-    if "dns" in assets and not payload.get("existing_zone"):
-        # A zone the reseller already has (a registered domain) is adopted as it is.
-        name_servers, serial = _zone_apex(ctx, payload)
-        ctx.backends.dns.ensure_zone(domain, name_servers)
-        zone.push_apex(ctx.backends.dns, domain, name_servers, serial)
-    if "mailbox" in assets:
-        ctx.backends.mail.ensure_mail_zone(domain)
+    return [provisioner for provisioner in provisioners if provisioner.asset_type in assets]
 
 
-def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
-    account_id, domain = payload["account_id"], payload["identifier"]
-    assets = set(payload["assets"])
-    now = clock.time()
-    if "linux_hosting" in assets:
-        conn.execute(
-            insert(linux_hostings).values(
-                account_id=account_id,
-                reseller_id=ctx.reseller_id,
-                domain_name=domain,
-                ftp_username=payload["ftp_username"],
-                ftp_password_hash=payload["ftp_password_hash"],
-                php_version=initial_php_version(ctx.backends.hosting.php_versions()),
-                created_at=now,
-            )
-        )
-    if "dns" in assets:
-        # The reseller may already own the zone (a domain registered before the account).
-        zone_id = conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == domain)).scalar()
-        if zone_id is None:
-            name_servers, serial = _zone_apex(ctx, payload)
-            zone.insert_zone(
-                conn,
-                reseller_id=ctx.reseller_id,
-                account_id=account_id,
-                domain_name=domain,
-                name_servers=name_servers,
-                serial=serial,
-                now=now,
-            )
-        else:
-            conn.execute(update(dns_zones).where(dns_zones.c.id == zone_id).values(account_id=account_id))
-    if "mailbox" in assets:
-        conn.execute(
-            insert(mail_zones).values(
-                reseller_id=ctx.reseller_id,
-                account_id=account_id,
-                domain_name=domain,
-                created_at=now,
-            )
-        )
-    if "windows_hosting" in assets:
-        _insert_windows_hosting(conn, ctx.reseller_id, account_id, domain, now)
-    if payload.get("domain_id"):
-        conn.execute(
-            update(domains)
-            .where(domains.c.id == payload["domain_id"])
-            .values(status="active", expiration_date=ctx.backends.registry.expiration(now))
-        )
-    conn.execute(update(accounts).where(accounts.c.id == account_id).values(status="active"))
-    return [location("accounts", account_id)]
+def _provision(provisioners: Sequence[AssetProvisioner], ctx: JobContext, payload: Payload) -> None:
+    order = asset_order(ctx, payload)
+    for provisioner in _of_the_pack(provisioners, payload):
+        provisioner.provision(ctx.backends, order)
 
 
-def _insert_windows_hosting(
-    conn: Connection, reseller_id: int, account_id: int, domain: str, now: float
+def _commit(
+    provisioners: Sequence[AssetProvisioner], conn: Connection, ctx: JobContext, payload: Payload
+) -> list[str]:
+    order, now = asset_order(ctx, payload), clock.time()
+    for provisioner in _of_the_pack(provisioners, payload):
+        provisioner.commit(conn, ctx.backends, order, now)
+    conn.execute(update(accounts).where(accounts.c.id == order.account_id).values(status="active"))
+    return [location("accounts", order.account_id)]
+
+
+def _unprovision(provisioners: Sequence[AssetProvisioner], ctx: JobContext, payload: Payload) -> None:
+    order = asset_order(ctx, payload)
+    for provisioner in _of_the_pack(provisioners, payload):
+        provisioner.unprovision(ctx.backends, order)
+
+
+def _discard(
+    provisioners: Sequence[AssetProvisioner], conn: Connection, ctx: JobContext, payload: Payload
 ) -> None:
-    """The simulated IIS hosting (resources/windowshostings/provisioning.py), sized by the pack."""
-    servicepack_id = conn.execute(
-        select(accounts.c.servicepack_id).where(accounts.c.id == account_id)
-    ).scalar_one()
-    max_size = conn.execute(
-        select(servicepack_assets.c.max_size_mb).where(
-            servicepack_assets.c.servicepack_id == servicepack_id,
-            servicepack_assets.c.asset_type == "windows_hosting",
-        )
-    ).scalar()
-    conn.execute(
-        insert(windows_hostings).values(
-            account_id=account_id,
-            reseller_id=reseller_id,
-            domain_name=domain,
-            servicepack_id=servicepack_id,
-            ftp_username=windows.ftp_username(domain),
-            ip=windows.SHARED_IP,
-            ip_type="shared",
-            max_size_mb=max_size or 0,
-            actual_size_mb=0,
-            application_pool=json.dumps(windows.application_pool()),
-            sites=json.dumps(windows.sites(domain, windows.SHARED_IP)),
-            created_at=now,
-        )
-    )
-
-
-def _unprovision(ctx: JobContext, payload: Payload) -> None:
-    domain = payload["identifier"]
-    assets = set(payload["assets"])
-    if payload.get("domain_id"):
-        ctx.backends.registry.release(domain)
-    if "linux_hosting" in assets:
-        ctx.backends.hosting.remove_hosting(domain)
-    if "dns" in assets and not payload.get("existing_zone"):
-        ctx.backends.dns.remove_zone(domain)
-    if "mailbox" in assets:
-        ctx.backends.mail.remove_mail_zone(domain)
-
-
-def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
     conn.execute(
         delete(accounts).where(accounts.c.id == payload["account_id"], accounts.c.status == "provisioning")
     )
-    if payload.get("domain_id"):  # the order's domain row, as a failed registration drops its own
-        conn.execute(
-            delete(domains).where(domains.c.id == payload["domain_id"], domains.c.status != "active")
-        )
+    order = asset_order(ctx, payload)
+    for provisioner in _of_the_pack(provisioners, payload):
+        provisioner.discard(conn, order)
 
 
-CREATE_ACCOUNT = JobHandler("account.create", _provision, _commit, _unprovision, _discard)
+def create_account(provisioners: Sequence[AssetProvisioner]) -> JobHandler:
+    """The job's handler, building the assets with ``provisioners`` (every listed resource's)."""
+    chosen = tuple(provisioners)
+    return JobHandler(
+        KIND,
+        partial(_provision, chosen),
+        partial(_commit, chosen),
+        partial(_unprovision, chosen),
+        partial(_discard, chosen),
+    )

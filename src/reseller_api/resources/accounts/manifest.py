@@ -16,6 +16,6 @@ def controllers() -> Controllers:
 RESOURCE = Resource(
     name="accounts",
     controllers=controllers,
-    jobs=(jobs.CREATE_ACCOUNT,),
+    asset_jobs=lambda provisioners: (jobs.create_account(provisioners),),
     errors=codes_of(service),
 )

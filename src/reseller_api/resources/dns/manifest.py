@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
-from reseller_api.resources.dns import records, service, sync
+from reseller_api.resources.dns import account_asset, records, service, sync
 from reseller_api.resources.manifest import BackendSync, Controllers, Resource
 
 
@@ -16,6 +16,7 @@ def controllers() -> Controllers:
 RESOURCE = Resource(
     name="dns",
     controllers=controllers,
+    assets=(account_asset.PROVISIONER,),
     backend_sync=BackendSync("dns", sync.sync_all),
     errors=codes_of(service, records),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
-from reseller_api.resources.domains import jobs, service
+from reseller_api.resources.domains import account_asset, jobs, service
 from reseller_api.resources.manifest import Controllers, Resource
 
 
@@ -16,6 +16,7 @@ def controllers() -> Controllers:
 RESOURCE = Resource(
     name="domains",
     controllers=controllers,
+    assets=(account_asset.PROVISIONER,),
     jobs=(jobs.REGISTER, jobs.TRANSFER),
     errors=codes_of(service),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
-from reseller_api.resources.mailzones import service, sync
+from reseller_api.resources.mailzones import account_asset, service, sync
 from reseller_api.resources.manifest import BackendSync, Controllers, Resource
 
 
@@ -16,6 +16,7 @@ def controllers() -> Controllers:
 RESOURCE = Resource(
     name="mailzones",
     controllers=controllers,
+    assets=(account_asset.PROVISIONER,),
     backend_sync=BackendSync("mail", sync.sync_all),
     errors=codes_of(service),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.windowshostings import account_asset
 
 
 def controllers() -> Controllers:
@@ -11,4 +12,4 @@ def controllers() -> Controllers:
     return [WindowsHostingController]
 
 
-RESOURCE = Resource(name="windowshostings", controllers=controllers)
+RESOURCE = Resource(name="windowshostings", controllers=controllers, assets=(account_asset.PROVISIONER,))
