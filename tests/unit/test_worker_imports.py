@@ -2,6 +2,7 @@
 
 The job handlers come from the resources' manifests (resources/registry.py), which import no
 web framework; before them, the worker imported the whole app to have its jobs registered.
+The command line's other commands import the control panel (which is Litestar) only when run.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-# What ``cli.serve.worker`` imports and calls before it starts its runner.
+# What ``reseller-api worker`` imports: the command line (every command's parser), then what
+# ``cli.serve.worker`` imports and calls before it starts its runner.
 WORKER_PATH = """
 import sys
+from reseller_api.cli import main
+main.build_parser().parse_args(["worker"])
 import reseller_api.cli.serve
 from reseller_api.backends import build_backends
 from reseller_api.jobs.runner import Runner

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from reseller_api.cli import certificate_requests
 from reseller_api.cli import controlpanel as panel_cli
 from reseller_api.cli.output import emit_json, emit_table
-from reseller_api.controlpanel import audit
 from reseller_api.credentials.service import CredentialsService, NewCredentials
 from reseller_api.crypto import SecretBox, generate_key
 from reseller_api.resources.servicepacks import service as packs
@@ -102,6 +101,9 @@ def _audit(
     """Record an operator's change as the panel records a user's (actor: the OS user)."""
     if reseller is not None and reseller_id is None:
         reseller_id = CredentialsService.reseller_id_of(database, reseller)
+    # Imported here: the panel's package loads Litestar, which `reseller-api worker` never does.
+    from reseller_api.controlpanel import audit
+
     audit.record(
         database,
         reseller_id=reseller_id,

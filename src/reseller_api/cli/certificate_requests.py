@@ -11,7 +11,6 @@ import argparse
 import json
 
 from reseller_api.cli.output import emit_json, emit_table
-from reseller_api.controlpanel import audit
 from reseller_api.resources.sslcertificates import service
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
@@ -31,6 +30,9 @@ def add_parsers(objects: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _audit(database: Database, action: str, detail: str, reseller_id: int | None) -> None:
+    # Imported here: the panel's package loads Litestar, which `reseller-api worker` never does.
+    from reseller_api.controlpanel import audit
+
     audit.record(
         database,
         reseller_id=reseller_id,

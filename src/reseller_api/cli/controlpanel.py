@@ -10,7 +10,6 @@ import argparse
 from datetime import UTC, datetime
 
 from reseller_api.cli.output import emit_json, emit_table, printable
-from reseller_api.controlpanel import audit, users
 from reseller_api.store.database import Database
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -47,6 +46,9 @@ def _when(ts: float) -> str:
 
 
 def run(args: argparse.Namespace, database: Database) -> int:
+    # Imported here: the panel's package loads Litestar, which `reseller-api worker` never does.
+    from reseller_api.controlpanel import audit, users
+
     if args.object == "audit":
         return _audit(args, database)
     if args.action == "list":
@@ -97,6 +99,8 @@ def run(args: argparse.Namespace, database: Database) -> int:
 
 
 def _audit(args: argparse.Namespace, database: Database) -> int:
+    from reseller_api.controlpanel import audit
+
     found, _ = audit.entries(database, reseller=args.reseller, take=max(1, args.limit))
     if args.json:
         emit_json(

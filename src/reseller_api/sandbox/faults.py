@@ -13,7 +13,6 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.utils import normalize_path
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from reseller_api import clock
@@ -46,6 +45,10 @@ class Fault:
     hits: int
 
     def matches(self, method: str, path: str, api_key: str | None) -> bool:
+        # Imported here: `reseller-api sandbox` builds its command line from this module, and
+        # the command line loads no Litestar (`reseller-api worker` never does); requests do.
+        from litestar.utils import normalize_path
+
         return (
             (self.method is None or self.method == method)
             and (self.api_key is None or self.api_key == api_key)
