@@ -22,6 +22,7 @@ from reseller_api.errors import CATALOGUE
 from reseller_api.jobs import registry as jobs_registry
 from reseller_api.resources import registry
 from reseller_api.resources.manifest import Resource
+from reseller_api.resources.servicepacks.service import ASSET_TYPES
 
 RESOURCES_DIR = Path(reseller_api.resources.__file__).parent
 SRC = RESOURCES_DIR.parents[1]
@@ -67,6 +68,12 @@ def test_every_error_code_is_defined_by_a_listed_resource_or_the_core() -> None:
         assert CATALOGUE[error.code] == error
 
 
+def test_every_asset_type_a_provisioner_builds_is_a_servicepack_asset() -> None:
+    types = [provisioner.asset_type for provisioner in registry.asset_provisioners()]
+    assert len(types) == len(set(types))
+    assert set(types) <= set(ASSET_TYPES)
+
+
 def test_backend_sync_kinds_are_the_manifests() -> None:
     assert tuple(sync.kind for sync in registry.backend_syncs()) == backends_cli.KINDS
 
@@ -82,12 +89,14 @@ def test_no_resource_registers_by_import_side_effect() -> None:
     code = (
         "import importlib, pkgutil, reseller_api.resources as r\n"
         "from reseller_api.jobs.registry import ENDED, HANDLERS\n"
+        "from reseller_api.resources.assets import PROVISIONERS\n"
         "for m in pkgutil.walk_packages(r.__path__, 'reseller_api.resources.'):\n"
         "    importlib.import_module(m.name)\n"
-        "assert not HANDLERS and not ENDED, (HANDLERS, ENDED)\n"
+        "assert not HANDLERS and not ENDED and not PROVISIONERS, (HANDLERS, ENDED, PROVISIONERS)\n"
         "from reseller_api.resources import registry\n"
         "registry.install_jobs()\n"
         "assert set(HANDLERS) == set(registry.job_handlers()) and ENDED\n"
+        "assert list(PROVISIONERS.values()) == registry.asset_provisioners()\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False

@@ -51,10 +51,6 @@ def no_controllers() -> Controllers:
     return ()
 
 
-# Job handlers built with every listed resource's asset provisioners (the account job).
-AssetJobs = Callable[[Sequence[AssetProvisioner]], tuple[JobHandler, ...]]
-
-
 @dataclass(frozen=True, slots=True)
 class Resource:
     name: str  # the package's name under resources/
@@ -62,8 +58,6 @@ class Resource:
     controllers: Callable[[], Controllers] = no_controllers
     # The job kinds the package runs, the JobHandler constants of its jobs.py.
     jobs: tuple[JobHandler, ...] = ()
-    # Job kinds that build an account's assets, given every resource's provisioners.
-    asset_jobs: AssetJobs | None = None
     # Called in the transaction that ends any job (the webhook outbox).
     job_ended: tuple[JobEnded, ...] = ()
     backend_sync: BackendSync | None = None

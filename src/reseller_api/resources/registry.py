@@ -12,11 +12,11 @@ no web framework: the worker reads its job handlers without loading Litestar.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 
 from reseller_api.errors import ErrorCode
 from reseller_api.jobs import registry as jobs_registry
 from reseller_api.jobs.registry import JobEnded, JobHandler
+from reseller_api.resources import assets
 from reseller_api.resources.accounts import manifest as accounts
 from reseller_api.resources.assets import AssetProvisioner
 from reseller_api.resources.dns import manifest as dns
@@ -66,27 +66,14 @@ def asset_provisioners() -> list[AssetProvisioner]:
     return list(provisioners.values())
 
 
-@cache
-def _job_handlers() -> tuple[JobHandler, ...]:
-    # Built once, so every caller holds the same handlers.
-    provisioners = asset_provisioners()
-    return tuple(
-        handler
-        for resource in RESOURCES
-        for handler in (
-            *resource.jobs,
-            *(resource.asset_jobs(provisioners) if resource.asset_jobs is not None else ()),
-        )
-    )
-
-
 def job_handlers() -> dict[str, JobHandler]:
     """Every job kind and its handler; a kind two resources claim is a mistake caught here."""
     handlers: dict[str, JobHandler] = {}
-    for handler in _job_handlers():
-        if handler.kind in handlers:
-            raise RuntimeError(f"job kind {handler.kind!r} declared twice")
-        handlers[handler.kind] = handler
+    for resource in RESOURCES:
+        for handler in resource.jobs:
+            if handler.kind in handlers:
+                raise RuntimeError(f"job kind {handler.kind!r} declared twice")
+            handlers[handler.kind] = handler
     return handlers
 
 
@@ -95,15 +82,18 @@ def job_ended_hooks() -> list[JobEnded]:
 
 
 def install_jobs() -> None:
-    """Give the job runner (jobs/registry.py) every handler and job-ended hook; idempotent.
+    """Give the job runner (jobs/registry.py) every handler and job-ended hook, and the account
+    job (resources/assets.py) every asset provisioner; idempotent.
 
-    Called by each process that runs or lists jobs (the app, the worker) before it starts.
+    Called by each process that runs jobs (the app, the worker) before it starts.
     """
     for kind, handler in job_handlers().items():
         jobs_registry.HANDLERS.setdefault(kind, handler)
     for hook in job_ended_hooks():
         if hook not in jobs_registry.ENDED:
             jobs_registry.ENDED.append(hook)
+    for provisioner in asset_provisioners():
+        assets.PROVISIONERS.setdefault(provisioner.asset_type, provisioner)
 
 
 def backend_syncs() -> list[BackendSync]:

@@ -1,25 +1,20 @@
 """The ``account.create`` job: build the pack's assets, then activate the account.
 
 It names no asset: each asset type of the pack is built by its resource's provisioner
-(resources/assets.py), as the manifests declare them; resources/registry.py hands them to
-:func:`create_account`.
+(resources/assets.py), as the manifests declare them.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from functools import partial
 
 from sqlalchemy import Connection, delete, update
 
 from reseller_api import clock
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload
-from reseller_api.resources.assets import AssetOrder, AssetProvisioner
+from reseller_api.resources import assets
+from reseller_api.resources.assets import AssetOrder
 from reseller_api.resources.dns import zone
 from reseller_api.store.tables import accounts
-
-KIND = "account.create"
 
 
 def asset_order(ctx: JobContext, payload: Payload) -> AssetOrder:
@@ -38,51 +33,33 @@ def asset_order(ctx: JobContext, payload: Payload) -> AssetOrder:
     )
 
 
-def _of_the_pack(provisioners: Sequence[AssetProvisioner], payload: Payload) -> list[AssetProvisioner]:
-    assets = set(payload["assets"])
-    return [provisioner for provisioner in provisioners if provisioner.asset_type in assets]
-
-
-def _provision(provisioners: Sequence[AssetProvisioner], ctx: JobContext, payload: Payload) -> None:
+def _provision(ctx: JobContext, payload: Payload) -> None:
     order = asset_order(ctx, payload)
-    for provisioner in _of_the_pack(provisioners, payload):
+    for provisioner in assets.of_the_pack(payload["assets"]):
         provisioner.provision(ctx.backends, order)
 
 
-def _commit(
-    provisioners: Sequence[AssetProvisioner], conn: Connection, ctx: JobContext, payload: Payload
-) -> list[str]:
+def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
     order, now = asset_order(ctx, payload), clock.time()
-    for provisioner in _of_the_pack(provisioners, payload):
+    for provisioner in assets.of_the_pack(payload["assets"]):
         provisioner.commit(conn, ctx.backends, order, now)
     conn.execute(update(accounts).where(accounts.c.id == order.account_id).values(status="active"))
     return [location("accounts", order.account_id)]
 
 
-def _unprovision(provisioners: Sequence[AssetProvisioner], ctx: JobContext, payload: Payload) -> None:
+def _unprovision(ctx: JobContext, payload: Payload) -> None:
     order = asset_order(ctx, payload)
-    for provisioner in _of_the_pack(provisioners, payload):
+    for provisioner in assets.of_the_pack(payload["assets"]):
         provisioner.unprovision(ctx.backends, order)
 
 
-def _discard(
-    provisioners: Sequence[AssetProvisioner], conn: Connection, ctx: JobContext, payload: Payload
-) -> None:
+def _discard(conn: Connection, ctx: JobContext, payload: Payload) -> None:
     conn.execute(
         delete(accounts).where(accounts.c.id == payload["account_id"], accounts.c.status == "provisioning")
     )
     order = asset_order(ctx, payload)
-    for provisioner in _of_the_pack(provisioners, payload):
+    for provisioner in assets.of_the_pack(payload["assets"]):
         provisioner.discard(conn, order)
 
 
-def create_account(provisioners: Sequence[AssetProvisioner]) -> JobHandler:
-    """The job's handler, building the assets with ``provisioners`` (every listed resource's)."""
-    chosen = tuple(provisioners)
-    return JobHandler(
-        KIND,
-        partial(_provision, chosen),
-        partial(_commit, chosen),
-        partial(_unprovision, chosen),
-        partial(_discard, chosen),
-    )
+CREATE_ACCOUNT = JobHandler("account.create", _provision, _commit, _unprovision, _discard)

@@ -16,8 +16,6 @@ def controllers() -> Controllers:
 RESOURCE = Resource(
     name="accounts",
     controllers=controllers,
-    # The account job builds every resource's asset; it is handed their provisioners, since
-    # this package cannot import the list of resources (the list imports it).
-    asset_jobs=lambda provisioners: (jobs.create_account(provisioners),),
+    jobs=(jobs.CREATE_ACCOUNT,),
     errors=codes_of(service),
 )
