@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.manifest import Controllers, Resource
-from reseller_api.resources.mysqldatabases import jobs, service
+from reseller_api.resources.mysqldatabases import jobs, names, passwords, service, users
 
 
 def controllers() -> Controllers:
@@ -17,5 +17,5 @@ RESOURCE = Resource(
     name="mysqldatabases",
     controllers=controllers,
     jobs=(jobs.CREATE_DATABASE, jobs.CREATE_USER),
-    errors=codes_of(service),
+    errors=codes_of(service, names, passwords, users),
 )
