@@ -29,7 +29,7 @@ from reseller_api.context import AppContext
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.jobs import service as jobs
-from reseller_api.resources.mysqldatabases.jobs import ACTIVE, PROVISIONING
+from reseller_api.resources.mysqldatabases.jobs import ACTIVE, PROVISIONING, CreateDatabaseJob, CreateUserJob
 from reseller_api.resources.servicepacks.service import assets_of
 from reseller_api.rules import password_problem
 from reseller_api.store.database import Database, Query
@@ -267,15 +267,15 @@ def create_database(context: AppContext, reseller_id: int, order: CreateMySqlDat
                 conn,
                 reseller_id=reseller_id,
                 kind="mysql.create_database",
-                payload={
-                    "database_id": database_id,
-                    "user_id": user_id,
-                    "database": full,
-                    "user": full,
-                    "rights": READ_AND_WRITE,
-                    "password_hash": password_hash,
-                    "max_size_mb": size,
-                },
+                payload=CreateDatabaseJob(
+                    database_id=database_id,
+                    user_id=user_id,
+                    database=full,
+                    user=full,
+                    rights=READ_AND_WRITE,
+                    password_hash=password_hash,
+                    max_size_mb=size,
+                ),
                 duration=context.backends.step_duration,
             )
     except IntegrityError:
@@ -372,13 +372,13 @@ def create_user(context: AppContext, reseller_id: int, database_name: str, order
                 conn,
                 reseller_id=reseller_id,
                 kind="mysql.create_user",
-                payload={
-                    "user_id": user_id,
-                    "user": user,
-                    "database": found.name,
-                    "rights": READ_ONLY,
-                    "password_hash": password_hash,
-                },
+                payload=CreateUserJob(
+                    user_id=user_id,
+                    user=user,
+                    database=found.name,
+                    rights=READ_ONLY,
+                    password_hash=password_hash,
+                ),
                 duration=context.backends.step_duration,
             )
     except IntegrityError:
