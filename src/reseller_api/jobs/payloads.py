@@ -36,7 +36,7 @@ def decode(payload_type: type[S], stored: str | bytes) -> S:
     try:
         return msgspec.json.decode(stored, type=payload_type)
     except msgspec.DecodeError as exc:  # ValidationError included
-        raise UnreadableJob(f"its payload is not a {payload_type.__name__}: {exc}") from None
+        raise UnreadableJob(f"its payload does not decode as {payload_type.__name__}: {exc}") from None
 
 
 def read(kind: str, stored: str | bytes) -> tuple[JobHandler[Any], msgspec.Struct]:
