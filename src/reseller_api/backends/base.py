@@ -123,8 +123,8 @@ class MailBackend(Protocol):
     def remove_smtp_domain(self, hostname: str) -> None: ...
 
 
-class MySqlBackend(Protocol):
-    """A MariaDB server, one method per statement family.
+class MySqlDatabasesBackend(Protocol):
+    """The MySQL databases and their users, on a MariaDB server: one method per statement family.
 
     ``password_hash`` is always the ``mysql_native_password`` hash (``*`` + 40 hex digits),
     as ``CREATE USER ... IDENTIFIED BY PASSWORD '<hash>'`` takes it: the clear password
