@@ -15,6 +15,7 @@ private address before anything is sent.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -53,14 +54,13 @@ class _PinnedBackend(httpcore.SyncBackend):
         pin = _pin.get()
         if pin is None or pin.host != host or not pin.addresses:
             raise httpcore.ConnectError(f"{host!r} was not checked: no vetted address to connect to")
-        failure: Exception | None = None
-        for address in pin.addresses:  # in the resolver's order, as a resolving client would
-            try:
+        # In the resolver's order, the next when one fails, as a resolving client would; the
+        # last one's failure is the delivery's.
+        *others, last = pin.addresses
+        for address in others:
+            with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
                 return super().connect_tcp(str(address), port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None
-        raise failure
+        return super().connect_tcp(str(last), port, timeout, local_address, socket_options)
 
 
 class PinnedTransport(httpx.HTTPTransport):
