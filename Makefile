@@ -12,7 +12,7 @@ PORT ?= 8000
 SCALE_OUT_TESTS := $(wildcard tests/integration/test_scale_out*.py)
 
 .PHONY: run test test-scale-out lint typecheck unit docs-check bench bench-all bench-sqlite \
-	bench-postgresql bench-memory bench-writes bench-scale-out clean help
+	bench-postgresql bench-memory bench-writes bench-scale-out bench-sandbox clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -87,7 +87,10 @@ bench-memory: $(DEV_STAMP)  ## SQLite: the server's RSS after 500k signed reques
 bench-writes: $(DEV_STAMP)  ## signed POST of DNS records: PostgreSQL against SQLite
 	$(BIN)/python bench/writes.py --check
 
-bench-all: bench-sqlite bench-postgresql bench-memory bench-writes bench-scale-out  ## every target above
+bench-sandbox: $(DEV_STAMP)  ## the sandbox's reset of the example fixture: under a second
+	$(BIN)/python bench/sandbox_reset.py --check
+
+bench-all: bench-sqlite bench-postgresql bench-memory bench-writes bench-scale-out bench-sandbox  ## every target above
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
