@@ -100,7 +100,7 @@ def test_sync_rebuilds_the_wiped_world(
     assert f"dns zone {DOMAIN}: 5 rrsets" in lines  # www A, MX, TXT and the zone's SOA and NS
     assert any(line.startswith(f"mail zone {DOMAIN}: 1 mailboxes, 1 aliases") for line in lines)
     assert f"hosting {DOMAIN}: 1 sites, 1 ssh keys, 1 scheduled tasks" in lines
-    assert cli.MYSQL_LINE in lines
+    assert cli.MYSQLDATABASES_LINE in lines
     assert lines[-1] == "3 resource(s) synced, 0 failed"
     for secret in (
         populated["mailbox", f"info@{DOMAIN}"]["password_hash"],
@@ -124,7 +124,7 @@ def test_dry_run_and_only(
     assert cli.sync(settings, database, "dns") == 0
     assert {kind for kind, _ in world(database)} == {"dns_zone", "dns_rrset"}
     assert world(database) == {k: v for k, v in populated.items() if k[0].startswith("dns_")}
-    assert cli.MYSQL_LINE not in capsys.readouterr().out
+    assert cli.MYSQLDATABASES_LINE not in capsys.readouterr().out
 
 
 def test_a_failing_backend_is_one_line_and_exit_1(

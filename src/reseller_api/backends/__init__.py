@@ -13,7 +13,7 @@ from reseller_api.backends.base import (
     DnsBackend,
     HostingBackend,
     MailBackend,
-    MySqlBackend,
+    MySqlDatabasesBackend,
     RegistryBackend,
 )
 from reseller_api.settings import Settings
@@ -25,7 +25,7 @@ class Backends:
     hosting: HostingBackend
     dns: DnsBackend
     mail: MailBackend
-    mysql: MySqlBackend
+    mysqldatabases: MySqlDatabasesBackend
     registry: RegistryBackend
     # Signs SSL certificate requests: the installation's own CA (backends/internal_ca.py), or
     # an ACME CA with RESELLER_API_CERTIFICATE_ISSUER=acme (backends/acme_authority.py).
@@ -47,14 +47,14 @@ def check_settings(settings: Settings) -> None:
 def build_backends(settings: Settings, database: Database) -> Backends:
     from reseller_api.backends import simulated
     from reseller_api.backends.internal_ca import InternalAuthority
-    from reseller_api.backends.simulated.mysql import SimulatedMySql
+    from reseller_api.backends.simulated.mysqldatabases import SimulatedMySqlDatabases
     from reseller_api.backends.simulated.registry import SimulatedRegistry
 
     store = simulated.SimulatedStore(database)
     hosting: HostingBackend = simulated.SimulatedHosting(store)
     dns: DnsBackend = simulated.SimulatedDns(store)
     mail: MailBackend = simulated.SimulatedMail(store)
-    mysql: MySqlBackend = SimulatedMySql(store)
+    mysqldatabases: MySqlDatabasesBackend = SimulatedMySqlDatabases(store)
     if settings.dns_backend == "powerdns":
         from reseller_api.backends.powerdns import PowerDnsBackend
 
@@ -62,7 +62,7 @@ def build_backends(settings: Settings, database: Database) -> Backends:
     if settings.mysql_backend == "mariadb":
         from reseller_api.backends.mariadb import MariaDbBackend
 
-        mysql = MariaDbBackend(settings)
+        mysqldatabases = MariaDbBackend(settings)
     if settings.web_backend == "nginx":
         from reseller_api.backends.nginx import NginxHosting
 
@@ -80,7 +80,7 @@ def build_backends(settings: Settings, database: Database) -> Backends:
         hosting=hosting,
         dns=dns,
         mail=mail,
-        mysql=mysql,
+        mysqldatabases=mysqldatabases,
         registry=SimulatedRegistry(store, settings),
         issuer=issuer,
         name_servers=settings.name_servers,

@@ -1,4 +1,4 @@
-"""The MySQL backend on a real MariaDB server (``RESELLER_API_MYSQL_BACKEND=mariadb``).
+"""The MySQL databases backend on a real MariaDB server (``RESELLER_API_MYSQL_BACKEND=mariadb``).
 
 One short-lived connection per call, as the account in ``RESELLER_API_MARIADB_URL``
 (``mysql://user:password@host:port``, or ``?unix_socket=/path``): jobs call from threads,
@@ -238,7 +238,7 @@ def parse_url(url: str) -> Target:
 
 
 class MariaDbBackend:
-    """:class:`~reseller_api.backends.base.MySqlBackend` on MariaDB >= 10.4 (ACCOUNT LOCK)."""
+    """:class:`~reseller_api.backends.base.MySqlDatabasesBackend` on MariaDB >= 10.4 (ACCOUNT LOCK)."""
 
     def __init__(self, settings: Settings) -> None:
         if settings.mariadb_url is None:
@@ -260,7 +260,7 @@ class MariaDbBackend:
 
         return self._with_cursor("check the connection", read)
 
-    # -- MySqlBackend -------------------------------------------------------------------------
+    # -- MySqlDatabasesBackend ----------------------------------------------------------------
 
     def create_database(self, name: str, max_size_mb: int) -> None:
         # MariaDB has no per-database size limit: max_size_mb is what we report, not enforce.

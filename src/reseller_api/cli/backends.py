@@ -21,7 +21,8 @@ from reseller_api.store.database import Database
 
 SyncAll = Callable[..., Iterator[Synced]]
 KINDS = ("dns", "mail", "web")
-MYSQL_LINE = (
+# The line says "mysql", as the setting (RESELLER_API_MYSQL_BACKEND) and `check-config` do.
+MYSQLDATABASES_LINE = (
     "mysql: not synced: no password hash is kept for MySQL users, so they cannot be recreated "
     "(recreate the databases and users through the API)"
 )
@@ -66,7 +67,7 @@ def sync(
             synced += outcome.error is None
             failed += outcome.error is not None
     if only is None:
-        print(MYSQL_LINE)
+        print(MYSQLDATABASES_LINE)
     verb = "would be pushed (dry run)" if dry_run else "synced"
     print(f"{synced} resource(s) {verb}, {failed} failed")
     return 1 if failed else 0

@@ -128,7 +128,7 @@ class AccountPage:
     records: list[dict[str, Any]] = field(default_factory=list)
     records_total: int = 0
     mailboxes: list[dict[str, Any]] = field(default_factory=list)
-    databases: list[dict[str, Any]] = field(default_factory=list)
+    mysqldatabases: list[dict[str, Any]] = field(default_factory=list)
     jobs: list[JobView] = field(default_factory=list)
 
 
@@ -340,7 +340,7 @@ def account_page(database: Database, reseller_id: int, account_id: int) -> Accou
                 .order_by(mailboxes.c.name)
             )
         ]
-        databases = [
+        mysqldatabases = [
             dict(r._mapping)
             for r in conn.execute(
                 select(
@@ -377,6 +377,6 @@ def account_page(database: Database, reseller_id: int, account_id: int) -> Accou
         records,
         total,
         boxes,
-        databases,
+        mysqldatabases,
         jobs,
     )

@@ -154,7 +154,7 @@ class Fixtures:
                 ("accounts", self._account),
                 ("domains", self._domain),
                 ("mailboxes", self._mailbox),
-                ("mysql_databases", self._mysql),
+                ("mysql_databases", self._mysqldatabases),
             ):
                 if kind == "mailboxes":  # records come before mailboxes, after the zones exist
                     made["dns_records"] += self._records(context, reseller_id, reseller, where)
@@ -237,7 +237,7 @@ class Fixtures:
             password=_optional_text(item, "password") or _password(),
         )
 
-    def _mysql(self, context: AppContext, reseller_id: int, item: dict[str, Any]) -> str:
+    def _mysqldatabases(self, context: AppContext, reseller_id: int, item: dict[str, Any]) -> str:
         from reseller_api.resources.mysqldatabases import service
         from reseller_api.wire.mysqldatabases import CreateMySqlDatabase
 
@@ -351,7 +351,7 @@ class Fixtures:
     # -- dump ------------------------------------------------------------------------
 
     def dump(self, *, with_secrets: bool = False) -> dict[str, Any]:
-        from reseller_api.resources.mysqldatabases.service import prefix
+        from reseller_api.resources.mysqldatabases.names import prefix
 
         with self.database.engine.connect() as conn:
             packs = []

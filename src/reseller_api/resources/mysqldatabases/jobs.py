@@ -16,10 +16,10 @@ ACTIVE, PROVISIONING = "active", "provisioning"
 
 
 def _create_database(ctx: JobContext, payload: Payload) -> None:
-    mysql = ctx.backends.mysql
-    mysql.create_database(payload["database"], payload["max_size_mb"])
-    mysql.create_user(payload["user"], payload["password_hash"])
-    mysql.grant(payload["user"], payload["database"], payload["rights"])
+    backend = ctx.backends.mysqldatabases
+    backend.create_database(payload["database"], payload["max_size_mb"])
+    backend.create_user(payload["user"], payload["password_hash"])
+    backend.grant(payload["user"], payload["database"], payload["rights"])
 
 
 def _commit_database(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
@@ -31,8 +31,8 @@ def _commit_database(conn: Connection, ctx: JobContext, payload: Payload) -> lis
 
 
 def _drop_database(ctx: JobContext, payload: Payload) -> None:
-    ctx.backends.mysql.drop_user(payload["user"])
-    ctx.backends.mysql.drop_database(payload["database"])
+    ctx.backends.mysqldatabases.drop_user(payload["user"])
+    ctx.backends.mysqldatabases.drop_database(payload["database"])
 
 
 def _discard_database(conn: Connection, ctx: JobContext, payload: Payload) -> None:
@@ -45,8 +45,8 @@ def _discard_database(conn: Connection, ctx: JobContext, payload: Payload) -> No
 
 
 def _create_user(ctx: JobContext, payload: Payload) -> None:
-    ctx.backends.mysql.create_user(payload["user"], payload["password_hash"])
-    ctx.backends.mysql.grant(payload["user"], payload["database"], payload["rights"])
+    ctx.backends.mysqldatabases.create_user(payload["user"], payload["password_hash"])
+    ctx.backends.mysqldatabases.grant(payload["user"], payload["database"], payload["rights"])
 
 
 def _commit_user(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
@@ -55,7 +55,7 @@ def _commit_user(conn: Connection, ctx: JobContext, payload: Payload) -> list[st
 
 
 def _drop_user(ctx: JobContext, payload: Payload) -> None:
-    ctx.backends.mysql.drop_user(payload["user"])
+    ctx.backends.mysqldatabases.drop_user(payload["user"])
 
 
 def _discard_user(conn: Connection, ctx: JobContext, payload: Payload) -> None:

@@ -11,7 +11,7 @@ from reseller_api.conventions.dependencies import Caller, Context, Paging
 from reseller_api.conventions.paging import Page
 from reseller_api.conventions.replies import accepted, paged
 from reseller_api.resources.mysqldatabases import jobs as _jobs  # noqa: F401 - registers the job handlers
-from reseller_api.resources.mysqldatabases import service
+from reseller_api.resources.mysqldatabases import service, users
 from reseller_api.wire.mysqldatabases import (
     CreateMySqlDatabase,
     CreateMySqlUser,
@@ -83,9 +83,9 @@ class MySqlDatabaseController(Controller):
     def list_users(
         self, context: Context, credential: Caller, database_name: DatabaseName
     ) -> Response[list[MySqlUser]]:
-        users = service.list_users(context, credential.reseller_id, database_name)
+        listed = users.list_users(context, credential.reseller_id, database_name)
         # Not paged (as in the API), but the paging headers are sent: clients read them everywhere.
-        return paged(users, Page(0, len(users)), len(users))
+        return paged(listed, Page(0, len(listed)), len(listed))
 
     @post(
         "/{database_name:str}/users",
@@ -104,7 +104,7 @@ class MySqlDatabaseController(Controller):
         data: JSONBody[CreateMySqlUser],
     ) -> Response[bytes]:
         return accepted(
-            service.create_user(context, credential.reseller_id, database_name, data),
+            users.create_user(context, credential.reseller_id, database_name, data),
             context.backends.step_duration,
         )
 
@@ -123,7 +123,7 @@ class MySqlDatabaseController(Controller):
         user_name: UserName,
         data: JSONBody[UpdateUserStatusRequest],
     ) -> None:
-        service.set_user_status(context, credential.reseller_id, database_name, user_name, data)
+        users.set_user_status(context, credential.reseller_id, database_name, user_name, data)
 
     @put(
         "/{database_name:str}/users/{user_name:str}/password",
@@ -140,7 +140,7 @@ class MySqlDatabaseController(Controller):
         user_name: UserName,
         data: JSONBody[UpdateUserPasswordRequest],
     ) -> None:
-        service.set_user_password(context, credential.reseller_id, database_name, user_name, data)
+        users.set_user_password(context, credential.reseller_id, database_name, user_name, data)
 
     @delete(
         "/{database_name:str}/users/{user_name:str}",
@@ -151,4 +151,4 @@ class MySqlDatabaseController(Controller):
     def delete_user(
         self, context: Context, credential: Caller, database_name: DatabaseName, user_name: UserName
     ) -> None:
-        service.delete_user(context, credential.reseller_id, database_name, user_name)
+        users.delete_user(context, credential.reseller_id, database_name, user_name)

@@ -2,7 +2,8 @@
 
 ``provision`` prepares the issuer, outside any transaction of ours: the installation's CA is
 made on first use; with ``RESELLER_API_CERTIFICATE_ISSUER=acme`` the CSR is ordered from the
-ACME CA there (``backends/acme_authority.py``, which keeps the chain on the request). ``commit``
+ACME CA there (``backends/acme_authority.py``, which keeps the chain on the request; its DNS-01
+challenges are answered in the reseller's zones by ``acme_dns.ZoneChallenges``). ``commit``
 signs (or takes the ordered chain) and records the certificate in the transaction that marks
 the request issued and the job finished, so a certificate never exists without its request
 saying so. A failure (a CSR the issuer refuses, a name the ACME CA could not validate) fails
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, insert, select, update
 from reseller_api import clock
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler, Payload, register
+from reseller_api.resources.sslcertificates.acme_dns import ZoneChallenges
 from reseller_api.store.tables import ssl_certificate_requests, ssl_certificates
 
 PENDING, ISSUING, ISSUED, FAILED, REJECTED = "pending", "issuing", "issued", "failed", "rejected"
@@ -34,7 +36,8 @@ def sha1_fingerprint(certificate: x509.Certificate) -> str:
 
 
 def _provision(ctx: JobContext, payload: Payload) -> None:
-    ctx.backends.issuer.prepare(int(payload["request_id"]))
+    # The zones that answer DNS-01 are this resource's knowledge: the issuer is handed them.
+    ctx.backends.issuer.prepare(int(payload["request_id"]), ZoneChallenges)
 
 
 def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from reseller_api.resources.mysqldatabases.service import native_password_hash
+from reseller_api.resources.mysqldatabases.passwords import native_password_hash
 from reseller_api.store.database import Database
 from reseller_api.store.tables import provisioning_jobs, simulated_objects
 from tests.api.test_mailboxes import codes, make_account

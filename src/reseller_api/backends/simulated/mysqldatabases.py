@@ -1,4 +1,5 @@
-"""Simulated MariaDB server: databases and users (with their grants) in the simulated store.
+"""Simulated MySQL databases: databases and users (with their grants) in the simulated store,
+as a MariaDB server keeps them.
 
 Shaped like the statements a real server runs (``CREATE ... IF NOT EXISTS``, ``DROP ...
 IF EXISTS``), so every step converges when a job retries it.
@@ -12,7 +13,7 @@ from typing import Any
 from reseller_api.backends.simulated.world import SimulatedStore
 
 
-class SimulatedMySql:
+class SimulatedMySqlDatabases:
     def __init__(self, store: SimulatedStore) -> None:
         self.store = store
 
