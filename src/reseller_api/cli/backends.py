@@ -44,7 +44,7 @@ def _syncers(only: str | None) -> list[SyncAll]:
     # Imported here: the resource packages are not needed by the other commands.
     from reseller_api.resources.dns.sync import sync_all as dns
     from reseller_api.resources.linuxhostings.sync import sync_all as web
-    from reseller_api.resources.mailzones.sync import sync_all as mail
+    from reseller_api.resources.mailboxes.sync import sync_all as mail
 
     chosen = {"dns": dns, "mail": mail, "web": web}
     return [chosen[kind] for kind in KINDS if only in (None, kind)]
