@@ -45,7 +45,8 @@ from reseller_api.jobs import service as jobs
 from reseller_api.jobs.runner import Runner
 from reseller_api.logs import ACCESS, CURRENT_REQUEST, REQUEST_ID_SCOPE_KEY, RequestInfo
 from reseller_api.settings import Settings
-from reseller_api.store.database import Database, DatabaseUnavailable
+from reseller_api.store.database import Database
+from reseller_api.store.driver import DatabaseUnavailable
 
 log = logging.getLogger("reseller_api.health")
 ASGIApp = Callable[..., Awaitable[None]]

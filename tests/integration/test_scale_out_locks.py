@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from sqlalchemy import Connection, insert, select, text
 
@@ -17,7 +19,7 @@ from reseller_api.backends import build_backends
 from reseller_api.backends.base import TransientError
 from reseller_api.jobs import service
 from reseller_api.jobs.distributed import DistributedRunner, deferrer, ensure_schema
-from reseller_api.jobs.registry import HANDLERS, JobContext, JobHandler, Payload
+from reseller_api.jobs.registry import HANDLERS, JobContext, JobHandler
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
 from reseller_api.store.tables import provisioning_jobs, resellers
@@ -29,18 +31,23 @@ FLAKY: dict[str, int] = {}
 _guard = threading.Lock()
 
 
-def _slow(ctx: JobContext, payload: Payload) -> None:
+class SlowJob(msgspec.Struct, kw_only=True):
+    domain_name: str
+    flaky: bool = False
+
+
+def _slow(ctx: JobContext, payload: SlowJob) -> None:
     started = time.monotonic()
-    if payload.get("flaky") and FLAKY.setdefault(ctx.job_id, 0) < 1:
+    if payload.flaky and FLAKY.setdefault(ctx.job_id, 0) < 1:
         FLAKY[ctx.job_id] += 1
         raise TransientError("backend timed out")
     time.sleep(0.3)
     with _guard:
-        SPANS.append((str(payload["domain_name"]), started, time.monotonic()))
+        SPANS.append((payload.domain_name, started, time.monotonic()))
 
 
-def _commit(conn: Connection, ctx: JobContext, payload: Payload) -> list[str]:
-    return [f"/v2/test/{payload['domain_name']}"]
+def _commit(conn: Connection, ctx: JobContext, payload: SlowJob) -> list[str]:
+    return [f"/v2/test/{payload.domain_name}"]
 
 
 def _nothing(*_: object) -> None:
@@ -49,7 +56,7 @@ def _nothing(*_: object) -> None:
 
 @pytest.fixture(scope="module")
 def handler() -> Iterator[None]:
-    HANDLERS["test.slow"] = JobHandler("test.slow", _slow, _commit, _nothing, _nothing)
+    HANDLERS["test.slow"] = JobHandler("test.slow", SlowJob, _slow, _commit, _nothing, _nothing)
     yield
     HANDLERS.pop("test.slow", None)
 
@@ -72,13 +79,13 @@ def scale_database(handler: None) -> Iterator[tuple[Database, Settings]]:
         factory.close()
 
 
-def _enqueue(database: Database, domain: str, **extra: object) -> str:
+def _enqueue(database: Database, domain: str, *, flaky: bool = False) -> str:
     with database.transaction() as conn:
         return service.enqueue(
             conn,
             reseller_id=1,
             kind="test.slow",
-            payload={"domain_name": domain, **extra},
+            payload=SlowJob(domain_name=domain, flaky=flaky),
             duration=0,
         )
 
@@ -120,7 +127,7 @@ def test_a_rolled_back_order_defers_nothing(scale_database: tuple[Database, Sett
     def order_that_fails() -> None:
         with database.transaction() as conn:
             service.enqueue(
-                conn, reseller_id=1, kind="test.slow", payload={"domain_name": "x.be"}, duration=0
+                conn, reseller_id=1, kind="test.slow", payload=SlowJob(domain_name="x.be"), duration=0
             )
             raise RuntimeError("the order failed after the job was enqueued")
 
@@ -145,3 +152,27 @@ def test_a_transient_error_is_retried_by_procrastinate(
         attempts = conn.execute(text("SELECT attempts FROM procrastinate_jobs")).scalars().all()
     assert tuple(row) == ("finished", 2)
     assert attempts in ([], [1])  # deleted once it succeeded, or kept with one retry
+
+
+class NotSlowJob(msgspec.Struct):
+    elsewhere: str
+
+
+def test_a_payload_that_does_not_decode_fails_on_a_worker_too(
+    scale_database: tuple[Database, Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    database, settings = scale_database
+    with database.transaction() as conn:
+        job_id = service.enqueue(
+            conn, reseller_id=1, kind="test.slow", payload=NotSlowJob("x.be"), duration=0
+        )
+    runner = DistributedRunner(database, build_backends(settings, database), settings)
+    with caplog.at_level(logging.INFO, logger="reseller_api.jobs"):
+        asyncio.run(_run_until_done(runner, database))
+    with database.engine.connect() as conn:
+        status, error = conn.execute(select(provisioning_jobs.c.status, provisioning_jobs.c.error)).one()
+    assert status == "failed"
+    assert error == "its payload does not decode as SlowJob: Object missing required field `domain_name`"
+    assert [r.getMessage() for r in caplog.records if job_id in r.getMessage()] == [
+        f"job {job_id} (test.slow) failed: {error}"
+    ]

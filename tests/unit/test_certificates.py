@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from reseller_api.backends import acme_issuer
-from reseller_api.backends.acme_issuer import AcmeFailure, AcmeIssuer
+from reseller_api.backends.acme_challenges import AcmeFailure
+from reseller_api.backends.acme_issuer import AcmeIssuer
 from reseller_api.backends.base import BackendRefused
 from reseller_api.backends.certificate_store import (
     CertificateSlot,

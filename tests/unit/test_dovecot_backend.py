@@ -28,7 +28,7 @@ from reseller_api.backends.dovecot import (
     sieve_script,
     split_address,
 )
-from reseller_api.resources.mailzones.service import canonical_address
+from reseller_api.resources.mailzones.addresses import canonical_address
 from reseller_api.settings import Settings
 
 ARGON = "$argon2id$v=19$m=1024,t=1,p=1$8IO6JPitKCioj/hjsVjCAw$ECALW4vns9qADIN3hA3/RuJkIofpWvgRBLY/on82gLs"

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from reseller_api.backends.acme_authority import _refusal, split_chain, usable_chain
-from reseller_api.backends.acme_issuer import AcmeFailure
+from reseller_api.backends.acme_challenges import AcmeFailure
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.backends.nginx.hosting import loopback
 from reseller_api.resources.sslcertificates.csr import CsrProblem, check_type, parse

@@ -9,7 +9,8 @@ private CA). The CA validates each name over one challenge:
   directory on port 80 of every hosted name;
 - DNS-01 for a wildcard name, and for a name in a DNS zone the reseller hosts with us that no
   hosting serves: ``_acme-challenge.<name>`` TXT records are added to the zone as any record
-  is, and deleted once the order is over (resources/sslcertificates/acme_dns.py);
+  is, and deleted once the order is over, by the ``DnsChallengesFor`` the job passes in
+  (resources/sslcertificates/acme_dns.py: the resource knows the zones, the backend does not);
 - HTTP-01 for the rest, which the CA can only reach if the name points at us somehow.
 
 A wildcard name outside the reseller's zones fails its order with the reason.
@@ -34,8 +35,9 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Connection, Select, select, update
 
 from reseller_api import clock
-from reseller_api.backends.acme_issuer import AcmeClient, AcmeFailure
-from reseller_api.backends.base import BackendRefused, BackendUnavailable, DnsBackend
+from reseller_api.backends.acme_challenges import AcmeFailure
+from reseller_api.backends.acme_issuer import AcmeClient
+from reseller_api.backends.base import BackendRefused, BackendUnavailable, DnsBackend, DnsChallengesFor
 from reseller_api.backends.certificates import acme_paths
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
@@ -61,10 +63,7 @@ class AcmeAuthority:
         challenges, accounts = acme_paths(settings)
         return cls(AcmeClient(settings.acme_directory_url, challenges, accounts), database, dns)
 
-    def prepare(self, request_id: int) -> None:
-        # Imported here: the resources import the backends, not the other way at load time.
-        from reseller_api.resources.sslcertificates.acme_dns import ZoneChallenges
-
+    def prepare(self, request_id: int, dns_challenges: DnsChallengesFor) -> None:
         with self.database.engine.connect() as conn:
             csr_pem, kept, reseller_id = conn.execute(
                 select(
@@ -75,7 +74,7 @@ class AcmeAuthority:
             ).one()
         if kept is not None and usable_chain(str(kept), csr_pem, clock.now()):
             return  # ordered by a run that ended before its commit
-        zones = ZoneChallenges(self.database, self.dns, int(reseller_id))
+        zones = dns_challenges(self.database, self.dns, int(reseller_id))
         try:
             chain = self.acme.order(csr_pem.encode(), zones).decode()
         except AcmeFailure as failure:

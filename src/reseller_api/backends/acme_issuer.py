@@ -3,7 +3,7 @@
 :class:`AcmeClient` is the one ACME conversation of the installation: it orders a certificate
 for a CSR, writing the challenge files to ``challenge_dir/<token>`` (nginx serves that
 directory at ``/.well-known/acme-challenge/`` on port 80 of every hosted name) while the CA
-fetches them. A caller that can publish TXT records (:class:`DnsChallenges`: customers'
+fetches them. A caller that can publish TXT records (``acme_challenges.DnsChallenges``: customers'
 certificate requests, in the zones we host for them) answers DNS-01 for the names it
 chooses; wildcard names have no other challenge. The account key is created once per ACME
 directory URL (0600) and the CA's terms of service are agreed to on the operator's behalf:
@@ -27,7 +27,7 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, cast
+from typing import cast
 
 from acme import challenges, client, crypto_util, errors, messages
 from cryptography import x509
@@ -37,52 +37,19 @@ from cryptography.x509.oid import NameOID
 from josepy.errors import Error as JoseError
 from josepy.jwk import JWKRSA
 
+from reseller_api.backends.acme_challenges import AcmeFailure, DnsChallenges
 from reseller_api.backends.certificate_store import (
     CertificateSlot,
     StoredCertificate,
     new_private_key,
     self_signed_certificate,
 )
-from reseller_api.backends.certificates import StoredIssuer
 from reseller_api.backends.files import write_atomically
+from reseller_api.backends.stored_issuer import StoredIssuer
 
 log = logging.getLogger("reseller_api.backends.acme")
 
-# Notes and log lines stay one readable line.
-_REASON_MAX = 300
 _ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
-
-
-class AcmeFailure(Exception):
-    """An ACME order did not give a certificate; ``reached`` tells refused from unreachable.
-
-    ``transient``: the network failed on the way (worth trying again later), as opposed to a
-    refusal or a local problem (the account key's file) that a retry does not mend.
-    """
-
-    def __init__(self, reason: str, *, reached: bool, transient: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason[:_REASON_MAX]
-        self.reached = reached
-        self.transient = transient
-
-    def note(self, directory_url: str) -> str:
-        if self.reached:
-            return f"Self-signed: the ACME server at {directory_url} refused the certificate ({self.reason})"
-        return f"Self-signed: the ACME server at {directory_url} could not be reached ({self.reason})"
-
-
-class DnsChallenges(Protocol):
-    """Where DNS-01 can be answered: ``_acme-challenge.<name>`` TXT records we can publish."""
-
-    # Whether to answer ``name``'s authorization over DNS-01 rather than HTTP-01 (``wildcard``:
-    # the order's name is ``*.<name>``, which only DNS-01 can validate).
-    def dns01(self, name: str, wildcard: bool) -> bool: ...
-    # Publish ``value`` at ``_acme-challenge.<name>`` (beside any other value there: a wildcard
-    # and its base name share the owner); AcmeFailure when it cannot be.
-    def publish(self, name: str, value: str) -> None: ...
-    # Take it away again; idempotent, and never raises (the order's outcome stands).
-    def remove(self, name: str, value: str) -> None: ...
 
 
 class AcmeClient:

@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from reseller_api.backends.acme_challenges import DnsChallenges
+    from reseller_api.store.database import Database
+
 
 class TransientError(Exception):
     """A backend failure worth retrying (connection refused, timeout); anything else fails the job.
@@ -150,13 +153,24 @@ class MySqlDatabasesBackend(Protocol):
     def database_sizes_mb(self, names: Sequence[str]) -> dict[str, float]: ...
 
 
+class DnsChallengesFor(Protocol):
+    """Where one reseller's DNS-01 challenges are answered: the TXT records of the zones it hosts.
+
+    The resource that knows the zones (resources/sslcertificates/acme_dns.py ``ZoneChallenges``)
+    hands this to :meth:`CertificateIssuer.prepare`: a backend does not import a resource.
+    """
+
+    def __call__(self, database: Database, dns: DnsBackend, reseller_id: int) -> DnsChallenges: ...
+
+
 class CertificateIssuer(Protocol):
     """A certificate authority for SSL certificate requests whose names are validated."""
 
     # Outside any transaction (the job's provision step), idempotent: whatever must happen
     # before ``sign`` that needs the network or a transaction of its own (the installation
-    # CA's key, made once; an ACME order, kept on the request until ``sign`` takes it).
-    def prepare(self, request_id: int) -> None: ...
+    # CA's key, made once; an ACME order, kept on the request until ``sign`` takes it, its
+    # DNS-01 challenges answered in the request's reseller's zones by ``dns_challenges``).
+    def prepare(self, request_id: int, dns_challenges: DnsChallengesFor) -> None: ...
     # The certificate (PEM) and its issuers (PEM, leaf excluded) for ``csr_pem`` and ``names``
     # (the common name first), valid ``days`` where the issuer decides it; inside the job's
     # commit, so it exists exactly when its request is marked issued.

@@ -6,7 +6,8 @@ certificate (self-signed) so HTTPS serves, and its ``note`` says why, for the ho
 
 ``build_certificate_issuer`` picks :class:`SelfSignedIssuer` when no ACME directory is
 configured, else ``AcmeIssuer`` (``backends/acme_issuer.py``, which falls back to self-signed
-by itself). Both keep their files under :func:`certificate_root`.
+by itself); both build on ``StoredIssuer`` (``backends/stored_issuer.py``) and keep their
+files under :func:`certificate_root`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -22,26 +22,14 @@ from reseller_api.backends.base import BackendRefused
 from reseller_api.backends.certificate_store import (
     CertificateSlot,
     StoredCertificate,
-    normalise_names,
     self_signed_certificate,
-    utcnow,
 )
+from reseller_api.backends.stored_issuer import IssuedCertificate, StoredIssuer
 from reseller_api.settings import Settings
 
 log = logging.getLogger("reseller_api.backends.certificates")
 
 NO_ACME_NOTE = "Self-signed: no ACME server is configured for Let's Encrypt (RESELLER_API_ACME_DIRECTORY_URL)"
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedCertificate:
-    fullchain: Path
-    private_key: Path
-    self_signed: bool
-    # Shown to the reseller: who issued it, or why it is self-signed.
-    note: str
-    # When the certificate expires (None only when unknown).
-    not_after: dt.datetime | None = None
 
 
 class CertificateIssuer(Protocol):
@@ -62,62 +50,6 @@ class CertificateIssuer(Protocol):
 def certificate_root(settings: Settings) -> Path:
     """Where issuers keep their state: beside the nginx configuration (else the data directory)."""
     return settings.nginx_conf_dir if settings.nginx_conf_dir is not None else settings.data_dir
-
-
-def read_back(slot: CertificateSlot) -> IssuedCertificate:
-    """What ``slot`` holds after a save; a save that does not read back is our own failure."""
-    stored = slot.load()
-    if stored is None:
-        raise BackendRefused(f"the certificate written under {slot.directory} does not read back")
-    return issued(stored)
-
-
-def issued(stored: StoredCertificate) -> IssuedCertificate:
-    return IssuedCertificate(
-        fullchain=stored.fullchain,
-        private_key=stored.private_key,
-        self_signed=stored.self_signed,
-        note=stored.note,
-        not_after=stored.not_after,
-    )
-
-
-class StoredIssuer:
-    """What every issuer shares: one slot (files and a lock) per set of names; a stored
-    certificate is reused while :meth:`_reusable` says so, else :meth:`_issue` writes a new
-    one under the slot's lock, and what it wrote is read back."""
-
-    certificates: Path
-
-    @property
-    def challenge_dir(self) -> Path | None:
-        return None
-
-    def ensure(self, names: Sequence[str]) -> IssuedCertificate:
-        wanted = normalise_names(names)
-        slot = CertificateSlot(self.certificates, wanted)
-        with slot.locked():
-            now = utcnow()
-            current = slot.load()
-            if current is not None and self._reusable(current, wanted, now):
-                return issued(current)
-            self._issue(slot, current, wanted, now)
-            return read_back(slot)
-
-    def remove(self, names: Sequence[str]) -> None:
-        CertificateSlot(self.certificates, normalise_names(names)).delete()
-
-    def _reusable(self, current: StoredCertificate, wanted: Sequence[str], now: dt.datetime) -> bool:
-        raise NotImplementedError
-
-    def _issue(
-        self,
-        slot: CertificateSlot,
-        current: StoredCertificate | None,
-        wanted: Sequence[str],
-        now: dt.datetime,
-    ) -> None:
-        raise NotImplementedError
 
 
 class SelfSignedIssuer(StoredIssuer):

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api import clock
+from reseller_api.backends.base import DnsChallengesFor
 from reseller_api.credentials import keyring
 from reseller_api.crypto import SecretBox
 from reseller_api.settings import Settings
@@ -48,7 +49,7 @@ class InternalAuthority:
             assert self._box is not None  # create=True: a box, or SecretKeyMismatch
         return self._box
 
-    def prepare(self, request_id: int) -> None:
+    def prepare(self, request_id: int, dns_challenges: DnsChallengesFor) -> None:
         """Make the CA if there is none yet (idempotent, safe to race); the same for every request."""
         # The box first: opening it checks the key against the database in a transaction of
         # its own, which must not nest in the job's commit (SQLite: one writer at a time).

@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from reseller_api import errors
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
 from reseller_api.logs import REQUEST_ID_SCOPE_KEY
-from reseller_api.store.database import DatabaseUnavailable
+from reseller_api.store.driver import DatabaseUnavailable
 
 log = logging.getLogger("reseller_api.errors")
 

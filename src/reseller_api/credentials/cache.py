@@ -32,7 +32,8 @@ from sqlalchemy import bindparam, select
 from reseller_api.caching import BoundedMemo
 from reseller_api.crypto import SecretBox
 from reseller_api.settings import parse_rate_limit
-from reseller_api.store.database import Database, Query, Row
+from reseller_api.store.database import Database, Query
+from reseller_api.store.driver import Row
 from reseller_api.store.tables import api_key_networks, api_keys, credentials_generation
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

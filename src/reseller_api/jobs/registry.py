@@ -14,20 +14,25 @@ A handler has four steps, so that a job is never half-done:
 
 World-side steps run outside our transactions: a backend may write to the database
 itself (the simulated one does), and must never wait on a lock its own job holds.
+
+Each kind names the msgspec Struct its payload is (``payload_type``): the runner decodes
+the stored payload into it before any step runs (jobs/payloads.py), so the steps read
+typed fields, never string keys.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import msgspec
 from sqlalchemy import Connection
 
 if TYPE_CHECKING:
     from reseller_api.backends import Backends
 
-Payload = dict[str, Any]
+P = TypeVar("P", bound=msgspec.Struct)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +43,16 @@ class JobContext:
 
 
 @dataclass(frozen=True, slots=True)
-class JobHandler:
+class JobHandler(Generic[P]):
     kind: str
-    provision: Callable[[JobContext, Payload], None]
-    commit: Callable[[Connection, JobContext, Payload], list[str]]
-    unprovision: Callable[[JobContext, Payload], None]
-    discard: Callable[[Connection, JobContext, Payload], None]
+    payload_type: type[P]
+    provision: Callable[[JobContext, P], None]
+    commit: Callable[[Connection, JobContext, P], list[str]]
+    unprovision: Callable[[JobContext, P], None]
+    discard: Callable[[Connection, JobContext, P], None]
 
 
-HANDLERS: dict[str, JobHandler] = {}
+HANDLERS: dict[str, JobHandler[Any]] = {}
 
 # Called in the transaction that ends a job: (conn, reseller id, job id, kind, status,
 # links, error). The webhook outbox writes its events here (resources/webhooks/events.py,

@@ -10,12 +10,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
+
+import msgspec
 
 from reseller_api import clock
 from reseller_api.backends import Backends
 from reseller_api.backends.base import TransientError
-from reseller_api.jobs import service
-from reseller_api.jobs.registry import ENDED, HANDLERS, JobContext
+from reseller_api.jobs import payloads, service
+from reseller_api.jobs.registry import ENDED, JobContext, JobHandler
 from reseller_api.store.database import Database
 
 log = logging.getLogger("reseller_api.jobs")
@@ -112,24 +115,29 @@ class Runner:
         job = service.claim(self.db, job_id, clock.time(), exclusive=exclusive)
         if job is None:
             return False
-        handler = HANDLERS.get(job.kind)
         context = JobContext(job.id, job.reseller_id, self.backends)
-        if self.injected_failure is not None and handler is not None:
+        try:
+            steps = payloads.read(job.kind, job.payload)
+        except payloads.UnreadableJob as exc:
+            # Decoded before any step: nothing was built. What the payload names is unknown,
+            # so there is nothing to undo either; the reason says what did not decode.
+            self._fail(job, context, str(exc), steps=None, exclusive=exclusive)
+            return True
+        handler, payload = steps
+        if self.injected_failure is not None:
             reason = self.injected_failure(job.kind)
             if reason is not None:  # before any step: nothing was built, the clean-up is a no-op
-                self._fail(job, context, reason, exclusive=exclusive)
+                self._fail(job, context, reason, steps=steps, exclusive=exclusive)
                 return True
         try:
-            if handler is None:
-                raise RuntimeError(f"no handler for job kind {job.kind!r}")
-            handler.provision(context, job.payload)
+            handler.provision(context, payload)
             with self.db.transaction() as conn:
                 # A duplicate run (a stalled job retried while its first run was ending)
                 # commits nothing: the first one to lock the row wins.
                 if not service.lock_ongoing(conn, job.id):
                     log.info("job %s (%s) had already ended; nothing to commit", job.id, job.kind)
                     return True
-                links = handler.commit(conn, context, job.payload)
+                links = handler.commit(conn, context, payload)
                 service.finish(conn, job.id, links)
                 for ended in ENDED:
                     ended(conn, job.reseller_id, job.id, job.kind, service.FINISHED, links, "")
@@ -138,9 +146,15 @@ class Runner:
             if job.attempts < MAX_ATTEMPTS:
                 self._retry(job, f"attempt {job.attempts}: {exc}; retrying", exc, exclusive=exclusive)
                 return True
-            self._fail(job, context, f"gave up after {job.attempts} attempts: {exc}", exclusive=exclusive)
+            self._fail(
+                job,
+                context,
+                f"gave up after {job.attempts} attempts: {exc}",
+                steps=steps,
+                exclusive=exclusive,
+            )
         except Exception as exc:
-            self._fail(job, context, str(exc) or type(exc).__name__, exc, exclusive=exclusive)
+            self._fail(job, context, str(exc) or type(exc).__name__, exc, steps=steps, exclusive=exclusive)
         return True
 
     def _retry(self, job: service.ClaimedJob, why: str, exc: Exception, *, exclusive: bool) -> None:
@@ -158,13 +172,15 @@ class Runner:
         reason: str,
         exc: Exception | None = None,
         *,
+        steps: tuple[JobHandler[Any], msgspec.Struct] | None,
         exclusive: bool = False,
     ) -> None:
+        """Undo what the job built, then mark it failed; ``steps`` is None for an unreadable job."""
         log.error("job %s (%s) failed: %s", job.id, job.kind, reason, exc_info=exc)
-        handler = HANDLERS.get(job.kind)
-        if handler is not None:
+        if steps is not None:
+            handler, payload = steps
             try:
-                handler.unprovision(context, job.payload)
+                handler.unprovision(context, payload)
             except TransientError as cleanup:
                 # The backend that must undo the work is away: a job is never reported failed
                 # while half of it still exists. It stays ongoing and runs again later: then it
@@ -176,8 +192,9 @@ class Runner:
         with self.db.transaction() as conn:
             if not service.lock_ongoing(conn, job.id):
                 return
-            if handler is not None:
-                handler.discard(conn, context, job.payload)
+            if steps is not None:
+                handler, payload = steps
+                handler.discard(conn, context, payload)
             service.fail(conn, job.id, reason)
             for ended in ENDED:
                 ended(conn, job.reseller_id, job.id, job.kind, service.FAILED, [], reason)

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import msgspec
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, update
 
 from reseller_api import clock
+from reseller_api.jobs import payloads
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import provisioning_jobs as jobs
 
@@ -44,7 +46,7 @@ class ClaimedJob:
     id: str
     reseller_id: int
     kind: str
-    payload: dict[str, object]
+    payload: str  # the row's JSON, decoded by the runner (jobs/payloads.py)
     attempts: int
 
 
@@ -104,9 +106,13 @@ def subject_of(payload: dict[str, object]) -> str | None:
 
 
 def enqueue(
-    conn: Connection, *, reseller_id: int, kind: str, payload: dict[str, object], duration: float
+    conn: Connection, *, reseller_id: int, kind: str, payload: msgspec.Struct, duration: float
 ) -> str:
-    """Insert the job in the caller's transaction: the 202 and the job commit together."""
+    """Insert the job in the caller's transaction: the 202 and the job commit together.
+
+    ``payload`` is the Struct the handler of ``kind`` names (its ``payload_type``).
+    """
+    stored = payloads.encode(payload)
     now = clock.time()
     job_id = str(uuid.uuid4())
     timing = _TIMINGS.get(conn.engine)
@@ -116,9 +122,9 @@ def enqueue(
             id=job_id,
             reseller_id=reseller_id,
             kind=kind,
-            payload=json.dumps(payload),
+            payload=json.dumps(stored),
             status=ONGOING,
-            subject=subject_of(payload),
+            subject=subject_of(stored),
             created_at=now,
             not_before=not_before,
             estimate=estimate,
@@ -127,7 +133,7 @@ def enqueue(
     )
     deferrer = _DEFERRERS.get(conn.engine)
     if deferrer is not None:
-        deferrer(conn, job_id, resource_lock(kind, payload), now + duration)
+        deferrer(conn, job_id, resource_lock(kind, stored), now + duration)
     return job_id
 
 
@@ -193,7 +199,7 @@ def claim(database: Database, job_id: str, now: float, *, exclusive: bool = Fals
         ).first()
     if claimed is None:
         return None
-    return ClaimedJob(job_id, int(claimed[0]), claimed[1], json.loads(claimed[2]), int(claimed[3]))
+    return ClaimedJob(job_id, int(claimed[0]), claimed[1], str(claimed[2]), int(claimed[3]))
 
 
 def lock_ongoing(conn: Connection, job_id: str) -> bool:

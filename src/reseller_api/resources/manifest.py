@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from reseller_api.errors import ErrorCode
 from reseller_api.jobs.registry import JobEnded, JobHandler
@@ -57,7 +57,7 @@ class Resource:
     # The Litestar controllers and route handlers, imported only when called (by the app).
     controllers: Callable[[], Controllers] = no_controllers
     # The job kinds the package runs, the JobHandler constants of its jobs.py.
-    jobs: tuple[JobHandler, ...] = ()
+    jobs: tuple[JobHandler[Any], ...] = ()
     # Called in the transaction that ends any job (the webhook outbox).
     job_ended: tuple[JobEnded, ...] = ()
     backend_sync: BackendSync | None = None

@@ -12,6 +12,7 @@ no web framework: the worker reads its job handlers without loading Litestar.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from reseller_api.errors import ErrorCode
 from reseller_api.jobs import registry as jobs_registry
@@ -66,9 +67,9 @@ def asset_provisioners() -> list[AssetProvisioner]:
     return list(provisioners.values())
 
 
-def job_handlers() -> dict[str, JobHandler]:
+def job_handlers() -> dict[str, JobHandler[Any]]:
     """Every job kind and its handler; a kind two resources claim is a mistake caught here."""
-    handlers: dict[str, JobHandler] = {}
+    handlers: dict[str, JobHandler[Any]] = {}
     for resource in RESOURCES:
         for handler in resource.jobs:
             if handler.kind in handlers:

@@ -11,7 +11,7 @@ from collections import deque
 import asyncpg
 
 from reseller_api.eventloops import close_socket
-from reseller_api.store.database import CONNECT_TIMEOUT, Args, DatabaseUnavailable, Row
+from reseller_api.store.driver import CONNECT_TIMEOUT, Args, DatabaseUnavailable, Row
 
 
 class AsyncReads:

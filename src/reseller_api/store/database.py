@@ -26,7 +26,7 @@ import os
 import select
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -40,15 +40,13 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import ClauseElement
 
+from reseller_api.store.driver import CONNECT_TIMEOUT, Args, DatabaseUnavailable, Row
+
 if TYPE_CHECKING:
     from reseller_api.store.asyncreads import AsyncReads
 
-Row = tuple[Any, ...]
-Args = Sequence[Any] | Mapping[str, Any]
 # Compiles statements for asyncpg ($1 parameters).
 _ASYNCPG: Dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
-# How long opening a PostgreSQL connection may take before the request is a 503.
-CONNECT_TIMEOUT = 5
 # A pooled PostgreSQL connection older than this is replaced at checkout (firewalls and
 # proxies drop idle connections silently; this bounds how old one can get).
 RECYCLE_SECONDS = 1800
@@ -401,10 +399,6 @@ def _flush_held_on_checkout(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None
 # The held commit of the request being handled, if it holds one (a ContextVar: it follows
 # the request into the worker thread its handler runs in).
 HELD_COMMIT: ContextVar[HeldCommit | None] = ContextVar("reseller_api_held_commit", default=None)
-
-
-class DatabaseUnavailable(Exception):
-    """PostgreSQL cannot be reached (or went away mid-read): the API answers 503, retry later."""
 
 
 def _socket_closed(conn: psycopg.Connection[Any]) -> bool:

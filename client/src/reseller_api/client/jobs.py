@@ -8,19 +8,15 @@ estimate has passed it backs off from ``poll_interval`` by doubling.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
 from reseller_api.client import errors
 from reseller_api.client.core import Call, decode, error_for, segment
 from reseller_api.wire.provisioningjobs import ProvisioningJobCompletion, ProvisioningJobInfo
-
-if TYPE_CHECKING:
-    from reseller_api.client.aio import AsyncClient
-    from reseller_api.client.sync import Client
 
 T = TypeVar("T")
 MAX_POLL = 10.0
@@ -32,6 +28,36 @@ JobState = ProvisioningJobInfo | ProvisioningJobCompletion
 def job_id_from(location_or_id: str) -> str:
     """``/v2/provisioningjobs/{id}`` (a 202's ``Location``) or a bare id: the id."""
     return location_or_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+# What a job needs of the client that started it, typed here rather than by importing the
+# clients (they import this module to hand out jobs).
+
+
+class Poller(Protocol):
+    """What a :class:`Job` polls through: a :class:`~reseller_api.client.Client`."""
+
+    @property
+    def path_prefix(self) -> str: ...
+    @property
+    def poll_interval(self) -> float: ...
+    @property
+    def sleep(self) -> Callable[[float], None]: ...
+    def send(self, call: Call[Any]) -> httpx.Response: ...
+    def execute(self, call: Call[T]) -> T: ...
+
+
+class AsyncPoller(Protocol):
+    """What an :class:`AsyncJob` polls through: an :class:`~reseller_api.client.AsyncClient`."""
+
+    @property
+    def path_prefix(self) -> str: ...
+    @property
+    def poll_interval(self) -> float: ...
+    @property
+    def sleep(self) -> Callable[[float], Awaitable[None]]: ...
+    async def send(self, call: Call[Any]) -> httpx.Response: ...
+    async def execute(self, call: Call[T]) -> T: ...
 
 
 class _JobBase(Generic[T]):
@@ -93,7 +119,7 @@ class _JobBase(Generic[T]):
 class Job(_JobBase[T]):
     """A provisioning job started through a :class:`~reseller_api.client.Client`."""
 
-    def __init__(self, client: Client, job_id: str, result_type: Any) -> None:
+    def __init__(self, client: Poller, job_id: str, result_type: Any) -> None:
         super().__init__(job_id, result_type)
         self._client = client
 
@@ -124,7 +150,7 @@ class Job(_JobBase[T]):
 class AsyncJob(_JobBase[T]):
     """A provisioning job started through an :class:`~reseller_api.client.AsyncClient`."""
 
-    def __init__(self, client: AsyncClient, job_id: str, result_type: Any) -> None:
+    def __init__(self, client: AsyncPoller, job_id: str, result_type: Any) -> None:
         super().__init__(job_id, result_type)
         self._client = client
 

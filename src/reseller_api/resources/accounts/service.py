@@ -12,6 +12,7 @@ from reseller_api.conventions.paging import Page
 from reseller_api.crypto import hash_password
 from reseller_api.errors import FieldProblem, ValidationFailed, define
 from reseller_api.jobs import service as jobs
+from reseller_api.resources.accounts.jobs import CreateAccountJob
 from reseller_api.resources.dns import zone
 from reseller_api.resources.domains import service as domains_service
 from reseller_api.resources.domains.service import REGISTERING
@@ -209,18 +210,18 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                 conn,
                 reseller_id=reseller_id,
                 kind="account.create",
-                payload={
-                    "account_id": account_id,
-                    "identifier": identifier,
-                    "assets": sorted(types),
-                    "ftp_username": identifier if has_hosting else None,
-                    "ftp_password_hash": ftp_hash,
-                    "existing_zone": _own_zone_exists(conn, identifier),
-                    "domain_id": _domain_to_register(context, conn, reseller_id, identifier, registrable),
+                payload=CreateAccountJob(
+                    account_id=account_id,
+                    identifier=identifier,
+                    assets=sorted(types),
+                    ftp_username=identifier if has_hosting else None,
+                    ftp_password_hash=ftp_hash,
+                    existing_zone=_own_zone_exists(conn, identifier),
+                    domain_id=_domain_to_register(context, conn, reseller_id, identifier, registrable),
                     # What the new zone's SOA and NS will say, fixed now so every retry agrees.
-                    "name_servers": list(context.backends.name_servers),
-                    "soa_serial": zone.initial_serial(clock.time()),
-                },
+                    name_servers=list(context.backends.name_servers),
+                    soa_serial=zone.initial_serial(clock.time()),
+                ),
                 duration=context.backends.step_duration,
             )
     except IntegrityError:

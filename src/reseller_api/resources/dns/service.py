@@ -37,6 +37,7 @@ from reseller_api.resources.dns.records import (
 from reseller_api.rules import canonical_domain_name
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import dns_records, dns_zones
+from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.dns import DnsRecord, DnsRecordInput
 from reseller_api.wire.integers import fits_int32
 
@@ -327,9 +328,8 @@ def _sync_or_undo(
     edit, which replaces it whole.
     """
     owners = {*owners, (APEX, "SOA")}
-    try:
-        _sync(context, zone, owners)
-    except (BackendRefused, BackendUnavailable):
+
+    def put_back() -> None:
         with context.database.transaction() as conn:
             _lock_zone(conn, zone, reseller_id)
             undo(conn)
@@ -340,7 +340,8 @@ def _sync_or_undo(
             log.warning(
                 "DNS zone %s: could not push back %s after a refusal: %s", zone.domain_name, owners, exc
             )
-        raise
+
+    then_or_undo(lambda: _sync(context, zone, owners), put_back, on=(BackendRefused, BackendUnavailable))
 
 
 def _refuse_soa(rtype: object) -> None:

@@ -25,6 +25,7 @@ from reseller_api.jobs import service as jobs
 from reseller_api.resources.dns import service as dns
 from reseller_api.resources.dns import zone
 from reseller_api.resources.dns.records import Invalid, host_name
+from reseller_api.resources.domains.jobs import RegisterDomainJob, TransferDomainJob
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import dns_zones, domains
@@ -249,7 +250,7 @@ def _place(
     glue: Mapping[str, str],
     registrant: str | None,
     kind: str,
-    extra: dict[str, object],
+    auth_code: str | None,
 ) -> str:
     try:
         with context.database.transaction() as conn:
@@ -258,18 +259,20 @@ def _place(
                 conn,
                 reseller_id=reseller_id,
                 kind=kind,
-                payload={
-                    "domain_id": int(domain_id),
-                    "domain_name": name,
-                    "name_servers": list(name_servers),
-                    "our_name_servers": _uses_ours(context, name_servers),
-                    "existing_zone": conn.execute(
-                        select(dns_zones.c.id).where(dns_zones.c.domain_name == name)
-                    ).first()
-                    is not None,
-                    "soa_serial": zone.initial_serial(clock.time()),
-                    **extra,
-                },
+                payload=_job(
+                    RegisterDomainJob(
+                        domain_id=int(domain_id),
+                        domain_name=name,
+                        name_servers=list(name_servers),
+                        our_name_servers=_uses_ours(context, name_servers),
+                        existing_zone=conn.execute(
+                            select(dns_zones.c.id).where(dns_zones.c.domain_name == name)
+                        ).first()
+                        is not None,
+                        soa_serial=zone.initial_serial(clock.time()),
+                    ),
+                    auth_code,
+                ),
                 duration=context.backends.step_duration,
             )
     except IntegrityError:
@@ -277,6 +280,13 @@ def _place(
         raise ApiProblem(NOT_AVAILABLE, f"{name} is already registered.") from None
     context.runner.poke()
     return job_id
+
+
+def _job(registration: RegisterDomainJob, auth_code: str | None) -> RegisterDomainJob:
+    """A transfer's job is a registration's with the auth code (dropped when the job ends)."""
+    if auth_code is None:
+        return registration
+    return TransferDomainJob(**msgspec.structs.asdict(registration), auth_code=auth_code)
 
 
 def register(context: AppContext, reseller_id: int, order: RegisterDomain) -> str:
@@ -297,7 +307,7 @@ def register(context: AppContext, reseller_id: int, order: RegisterDomain) -> st
         given.pop("extra_fields", None)
         registrant = json.dumps({k: v for k, v in given.items() if v is not None}) or None
     return _place(
-        context, reseller_id, name, REGISTERING, name_servers, glue, registrant, "domain.register", {}
+        context, reseller_id, name, REGISTERING, name_servers, glue, registrant, "domain.register", None
     )
 
 
@@ -310,8 +320,9 @@ def transfer(context: AppContext, reseller_id: int, order: TransferDomain) -> st
     if context.backends.registry.availability(name) == "available":
         raise ApiProblem(NOT_TRANSFERABLE, f"{name} is not registered anywhere: register it instead.")
     name_servers = context.backends.name_servers
-    extra: dict[str, object] = {"auth_code": auth_code.strip()}  # dropped from the job when it ends
-    return _place(context, reseller_id, name, TRANSFERRING, name_servers, {}, None, "domain.transfer", extra)
+    return _place(
+        context, reseller_id, name, TRANSFERRING, name_servers, {}, None, "domain.transfer", auth_code.strip()
+    )
 
 
 # -- changes --------------------------------------------------------------------------------------

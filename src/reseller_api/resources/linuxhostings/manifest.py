@@ -4,7 +4,7 @@ pushed to the web backend by ``backends sync --only web``."""
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
-from reseller_api.resources.linuxhostings import account_asset, service, sites, ssh, sync, tasks
+from reseller_api.resources.linuxhostings import account_asset, hosting, service, sites, ssh, sync, tasks
 from reseller_api.resources.manifest import BackendSync, Controllers, Resource
 
 
@@ -22,5 +22,5 @@ RESOURCE = Resource(
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
     backend_sync=BackendSync("web", sync.sync_all),
-    errors=codes_of(service, sites, ssh, tasks),
+    errors=codes_of(service, hosting, sites, ssh, tasks),
 )

@@ -1,25 +1,26 @@
 """The rules of Linux hostings: who sees which, their detail, and their PHP, gzip, FTP and SSH settings.
 
 Sites, SSH keys and scheduled tasks have their own modules (``sites``, ``ssh``, ``tasks``);
-they all find the hosting through :func:`find_hosting`, which answers 404 for anything the
+they all find the hosting through ``hosting.find_hosting``, which answers 404 for anything the
 caller does not own. A change is committed first, then the platform is given the whole
 new state (``backends.hosting``), so a missed or repeated call converges.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from msgspec import UNSET, UnsetType
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 
 from reseller_api.context import AppContext
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
-from reseller_api.rules import canonical_domain_name
+from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting, required_enabled
+from reseller_api.resources.linuxhostings.sites import sites_of
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import accounts, linux_hostings, mysql_databases, servicepack_assets
+from reseller_api.store.undo import swap_columns, then_or_undo
 from reseller_api.wire.linuxhostings import (
     LinuxHosting,
     LinuxHostingDetail,
@@ -30,7 +31,6 @@ from reseller_api.wire.linuxhostings import (
 MEMORY_LIMITS_MB = (64, 128, 256, 512, 1024)
 APCU_SIZE_MB = (16, 512)
 
-ENABLED_REQUIRED = define("enabled_required", 400, "enabled is required.")
 PHP_VERSION_REQUIRED = define("php_version_required", 400, "version is required.")
 PHP_VERSION_UNAVAILABLE = define(
     "php_version_unavailable",
@@ -48,30 +48,6 @@ APCU_SIZE_INVALID = define(
     f"apcu_size must be between {APCU_SIZE_MB[0]} and {APCU_SIZE_MB[1]} (MB).",
 )
 
-_SETTINGS = (
-    linux_hostings.c.php_version,
-    linux_hostings.c.php_memory_limit,
-    linux_hostings.c.apcu_enabled,
-    linux_hostings.c.apcu_size,
-    linux_hostings.c.gzip_enabled,
-    linux_hostings.c.ftp_enabled,
-    linux_hostings.c.ssh_enabled,
-)
-_FIND = Query(
-    select(
-        linux_hostings.c.id,
-        linux_hostings.c.domain_name,
-        linux_hostings.c.account_id,
-        accounts.c.servicepack_id,
-        linux_hostings.c.ftp_username,
-        *_SETTINGS,
-    )
-    .join(accounts, accounts.c.id == linux_hostings.c.account_id)
-    .where(
-        linux_hostings.c.domain_name == bindparam("domain_name"),
-        linux_hostings.c.reseller_id == bindparam("reseller_id"),
-    )
-)
 _LIST = Query(
     select(linux_hostings.c.domain_name, accounts.c.servicepack_id)
     .join(accounts, accounts.c.id == linux_hostings.c.account_id)
@@ -94,62 +70,6 @@ _DATABASES = Query(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Hosting:
-    id: int
-    reseller_id: int
-    domain_name: str
-    account_id: int
-    servicepack_id: int
-    ftp_username: str
-    php_version: str
-    php_memory_limit: int
-    apcu_enabled: bool
-    apcu_size: int
-    gzip_enabled: bool
-    ftp_enabled: bool
-    ssh_enabled: bool
-
-    def settings(self) -> dict[str, Any]:
-        """What the platform is told: every setting at once."""
-        return {
-            "php_version": self.php_version,
-            "php_memory_limit": self.php_memory_limit,
-            "apcu_enabled": self.apcu_enabled,
-            "apcu_size": self.apcu_size,
-            "gzip_enabled": self.gzip_enabled,
-            "ftp_enabled": self.ftp_enabled,
-            "ssh_enabled": self.ssh_enabled,
-        }
-
-
-def find_hosting(database: Database, reseller_id: int, domain_name: str) -> Hosting:
-    """The caller's hosting for a domain (any spelling: IDN, upper case); 404 otherwise."""
-    canonical = canonical_domain_name(domain_name)
-    row = (
-        database.fetch_one(_FIND, domain_name=canonical, reseller_id=reseller_id)
-        if canonical is not None
-        else None
-    )
-    if row is None:
-        raise ApiProblem(NOT_FOUND, f"Linux hosting {domain_name!r} does not exist.")
-    return Hosting(
-        int(row[0]),
-        reseller_id,
-        row[1],
-        int(row[2]),
-        int(row[3]),
-        row[4],
-        row[5],
-        int(row[6]),
-        bool(row[7]),
-        int(row[8]),
-        bool(row[9]),
-        bool(row[10]),
-        bool(row[11]),
-    )
-
-
 def list_hostings(database: Database, reseller_id: int, page: Page) -> tuple[list[LinuxHosting], int]:
     rows = database.fetch_all(_LIST, reseller_id=reseller_id, take=page.take, skip=page.skip)
     total = database.fetch_one(_COUNT, reseller_id=reseller_id)
@@ -158,8 +78,6 @@ def list_hostings(database: Database, reseller_id: int, page: Page) -> tuple[lis
 
 
 def get_detail(context: AppContext, reseller_id: int, domain_name: str) -> LinuxHostingDetail:
-    from reseller_api.resources.linuxhostings.sites import sites_of  # sites import this module
-
     hosting = find_hosting(context.database, reseller_id, domain_name)
     size = context.database.fetch_one(_MAX_SIZE, servicepack_id=hosting.servicepack_id)
     max_size = int(size[0]) if size and size[0] is not None else 0
@@ -202,29 +120,17 @@ def certificate_notice(context: AppContext, domain_name: str) -> str | None:
 
 
 def _change(context: AppContext, hosting: Hosting, **values: Any) -> None:
-    row = linux_hostings.c.id == hosting.id
-    with context.database.transaction() as conn:
-        previous = conn.execute(select(*(linux_hostings.c[name] for name in values)).where(row)).one()
-        conn.execute(update(linux_hostings).where(row).values(**values))
+    swap = swap_columns(context.database, linux_hostings, linux_hostings.c.id == hosting.id, values)
+    if swap is None:  # deleted meanwhile
+        raise ApiProblem(NOT_FOUND, f"Linux hosting {hosting.domain_name!r} does not exist.")
     # Re-read: the platform gets the committed state, including concurrent changes to other settings.
     current = find_hosting(context.database, hosting.reseller_id, hosting.domain_name)
-    with context.database.engine.connect() as conn:
-        pushed = conn.execute(select(linux_hostings).where(row)).one()
-    try:
-        context.backends.hosting.set_settings(hosting.domain_name, current.settings())
-    except Exception:
-        # The platform kept its previous configuration (refused, or unreachable): so do we,
-        # unless another change was committed since (its push carried ours: see store/undo.py).
-        with context.database.transaction() as conn:
-            if conn.execute(select(linux_hostings).where(row)).one() == pushed:
-                conn.execute(update(linux_hostings).where(row).values(**previous._asdict()))
-        raise
-
-
-def required_enabled(value: bool | UnsetType) -> bool:
-    if value is UNSET:
-        raise invalid(ENABLED_REQUIRED)
-    return value
+    # The platform is given every setting at once: any later change to the row carried ours.
+    swap = swap.guarding_row()
+    # Refused or unreachable, the platform kept its previous configuration: so do we.
+    then_or_undo(
+        lambda: context.backends.hosting.set_settings(hosting.domain_name, current.settings()), swap.undo
+    )
 
 
 def available_php_versions(context: AppContext, reseller_id: int, domain_name: str) -> list[str]:

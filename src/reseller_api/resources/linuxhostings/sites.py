@@ -20,11 +20,11 @@ from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
 from reseller_api.resources.hostnames import claim, unavailable
-from reseller_api.resources.linuxhostings.service import Hosting, find_hosting, required_enabled
+from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting, required_enabled
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import accounts, linux_host_headers, linux_hostings, linux_sites
-from reseller_api.store.undo import RowsSnapshot
+from reseller_api.store.undo import RowsSnapshot, then_or_undo
 from reseller_api.wire.linuxhostings import (
     AddHostHeaderRequest,
     AddSubsiteRequest,
@@ -229,7 +229,8 @@ def _sync(context: AppContext, hosting: Hosting, site_name: str, before: RowsSna
                 return
         context.backends.hosting.remove_site(hosting.domain_name, site_name)
 
-    before.push(apply)
+    before.mark_committed()
+    then_or_undo(apply, before.restore)
 
 
 def _new_name(value: str | UnsetType) -> str:

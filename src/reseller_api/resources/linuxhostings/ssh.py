@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
-from reseller_api.resources.linuxhostings.service import Hosting, find_hosting
+from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import linux_ssh_keys
-from reseller_api.store.undo import RowsSnapshot
+from reseller_api.store.undo import RowsSnapshot, then_or_undo
 from reseller_api.wire.linuxhostings import SshKey
 
 RSA_MIN_BITS = 2048
@@ -114,10 +114,12 @@ def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
 def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
     """authorized_keys, rewritten from the committed keys; if the platform refuses, the keys
     go back to ``before``."""
-    before.push(
+    before.mark_committed()
+    then_or_undo(
         lambda: context.backends.hosting.set_authorized_keys(
             hosting.domain_name, authorized_keys(context.database, hosting)
-        )
+        ),
+        before.restore,
     )
 
 

@@ -9,7 +9,7 @@ from functools import partial
 from sqlalchemy import select
 
 from reseller_api.backends import Backends
-from reseller_api.resources.linuxhostings.service import Hosting, find_hosting
+from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting
 from reseller_api.resources.linuxhostings.sites import Site, load_sites
 from reseller_api.resources.linuxhostings.ssh import authorized_keys
 from reseller_api.resources.linuxhostings.tasks import crontab

@@ -20,10 +20,10 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define
-from reseller_api.resources.linuxhostings.service import Hosting, find_hosting
+from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import linux_scheduled_tasks as tasks
-from reseller_api.store.undo import RowsSnapshot
+from reseller_api.store.undo import RowsSnapshot, then_or_undo
 from reseller_api.wire.linuxhostings import ScheduledTask, ScheduledTaskRequest
 
 MAX_TASKS_PER_HOSTING = 50
@@ -115,8 +115,10 @@ def _snapshot(context: AppContext, hosting: Hosting) -> RowsSnapshot:
 def _sync(context: AppContext, hosting: Hosting, before: RowsSnapshot) -> None:
     """The hosting's crontab, rewritten from the committed tasks; if the platform refuses, the
     tasks go back to ``before``."""
-    before.push(
-        lambda: context.backends.hosting.set_crontab(hosting.domain_name, crontab(context.database, hosting))
+    before.mark_committed()
+    then_or_undo(
+        lambda: context.backends.hosting.set_crontab(hosting.domain_name, crontab(context.database, hosting)),
+        before.restore,
     )
 
 

@@ -1,10 +1,11 @@
-"""Mailboxes: ``/v2/mailboxes``."""
+"""Mailboxes: ``/v2/mailboxes``; ``backends sync --only mail`` pushes every mail zone with its
+mailboxes, aliases and SMTP domains."""
 
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
-from reseller_api.resources.mailboxes import service
-from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.mailboxes import service, sync
+from reseller_api.resources.manifest import BackendSync, Controllers, Resource
 
 
 def controllers() -> Controllers:
@@ -13,4 +14,9 @@ def controllers() -> Controllers:
     return [MailboxController]
 
 
-RESOURCE = Resource(name="mailboxes", controllers=controllers, errors=codes_of(service))
+RESOURCE = Resource(
+    name="mailboxes",
+    controllers=controllers,
+    backend_sync=BackendSync("mail", sync.sync_all),
+    errors=codes_of(service),
+)

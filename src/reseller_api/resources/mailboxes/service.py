@@ -12,7 +12,7 @@ import unicodedata
 from typing import Any
 
 from msgspec import UNSET, UnsetType
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api import clock
@@ -20,27 +20,29 @@ from reseller_api.context import AppContext
 from reseller_api.conventions.locations import location
 from reseller_api.crypto import hash_password
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
-from reseller_api.resources.mailzones.service import (
+from reseller_api.resources.mailzones.addresses import (
     ADDRESS_IN_USE,
     EMAIL_INVALID,
     EMAIL_REQUIRED,
     FORWARD_LOOP,
-    Zone,
     address_in_zone,
     address_list,
     address_taken,
-    available_accounts,
     canonical_address,
-    find_zone,
     invalid_address_text,
     lookup_address,
+)
+from reseller_api.resources.mailzones.zone import (
+    Zone,
+    available_accounts,
+    find_zone,
     mailbox_asset,
-    world_then,
     zone_or_404,
 )
 from reseller_api.rules import password_problem
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import accounts, mail_aliases, mail_zones, mailboxes
+from reseller_api.store.undo import Swap, swap_columns, then_or_undo
 from reseller_api.wire.mailboxes import (
     AutoForward,
     AutoReply,
@@ -228,7 +230,7 @@ def create_mailbox(
             )
     except IntegrityError:
         raise ApiProblem(MAILBOX_EXISTS, f"The mailbox {address} already exists.") from None
-    world_then(
+    then_or_undo(
         lambda: context.backends.mail.ensure_mailbox(address, password_hash, size),
         lambda: _delete_row(database, address),
     )
@@ -280,41 +282,23 @@ def change_password(
     if (problem := password_problem(body.password)) is not None:
         raise ValidationFailed([problem])
     password_hash = hash_password(body.password)
-    ours = {"password_hash": password_hash}
-    previous = _swap(context.database, address, ours)
-    world_then(
-        lambda: context.backends.mail.set_mailbox_password(address, password_hash),
-        lambda: _unswap(context.database, address, ours, previous),
-    )
+    swap = _swap(context.database, address, {"password_hash": password_hash})
+    then_or_undo(lambda: context.backends.mail.set_mailbox_password(address, password_hash), swap.undo)
 
 
-def _swap(database: Database, address: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Update the mailbox's columns; returns their previous values, to put back if the platform refuses."""
-    with database.transaction() as conn:
-        row = conn.execute(
-            select(*(mailboxes.c[name] for name in values)).where(mailboxes.c.name == address)
-        ).first()
-        if row is None:  # deleted meanwhile
-            raise ApiProblem(NOT_FOUND, f"Mailbox {address!r} does not exist.")
-        conn.execute(update(mailboxes).where(mailboxes.c.name == address).values(**values))
-    return dict(zip(values, row, strict=True))
-
-
-def _unswap(database: Database, address: str, ours: dict[str, Any], previous: dict[str, Any]) -> None:
-    """Put ``previous`` back, unless the columns no longer hold ``ours``: a later change was
-    committed (and pushed) on top of ours, and must not be erased."""
-    unchanged = [mailboxes.c[name] == value for name, value in ours.items()]
-    with database.transaction() as conn:
-        conn.execute(update(mailboxes).where(mailboxes.c.name == address, *unchanged).values(**previous))
+def _swap(database: Database, address: str, values: dict[str, Any]) -> Swap:
+    """Update the mailbox's columns; the swap puts them back if the platform refuses (unless a
+    later change holds them)."""
+    swap = swap_columns(database, mailboxes, mailboxes.c.name == address, values)
+    if swap is None:  # deleted meanwhile
+        raise ApiProblem(NOT_FOUND, f"Mailbox {address!r} does not exist.")
+    return swap
 
 
 def _rules_then_world(context: AppContext, reseller_id: int, address: str, values: dict[str, Any]) -> None:
     """Store rule columns, then push the whole rule set; if the platform refuses, put them back."""
-    previous = _swap(context.database, address, values)
-    world_then(
-        lambda: _push_rules(context, reseller_id, address),
-        lambda: _unswap(context.database, address, values, previous),
-    )
+    swap = _swap(context.database, address, values)
+    then_or_undo(lambda: _push_rules(context, reseller_id, address), swap.undo)
 
 
 def set_auto_reply(context: AppContext, reseller_id: int, name: str, body: AutoReply) -> None:

@@ -1,10 +1,17 @@
-"""Mail zones: ``/v2/mailzones``, pushed to the mail backend by ``backends sync --only mail``."""
+"""Mail zones with their aliases, catch-all, anti-spam and SMTP domains: ``/v2/mailzones``."""
 
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
-from reseller_api.resources.mailzones import account_asset, service, sync
-from reseller_api.resources.manifest import BackendSync, Controllers, Resource
+from reseller_api.resources.mailzones import (
+    account_asset,
+    addresses,
+    aliases,
+    antispam,
+    catchall,
+    smtpdomains,
+)
+from reseller_api.resources.manifest import Controllers, Resource
 
 
 def controllers() -> Controllers:
@@ -17,6 +24,5 @@ RESOURCE = Resource(
     name="mailzones",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    backend_sync=BackendSync("mail", sync.sync_all),
-    errors=codes_of(service),
+    errors=codes_of(addresses, aliases, antispam, catchall, smtpdomains),
 )

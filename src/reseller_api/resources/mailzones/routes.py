@@ -9,7 +9,7 @@ from litestar.params import JSONBody, Parameter
 
 from reseller_api.conventions.dependencies import Caller, Context
 from reseller_api.conventions.replies import created
-from reseller_api.resources.mailzones import service
+from reseller_api.resources.mailzones import aliases, antispam, catchall, detail, smtpdomains
 from reseller_api.wire.mailzones import (
     CreateAliasRequest,
     CreateCatchAllRequest,
@@ -31,7 +31,7 @@ class MailZoneController(Controller):
 
     @get("/{domain_name:str}", operation_id="GetMailZone", summary="Get a mail zone", sync_to_thread=False)
     def get_zone(self, context: Context, credential: Caller, domain_name: DomainName) -> MailZone:
-        return service.get_zone(context.database, credential.reseller_id, domain_name)
+        return detail.get_zone(context.database, credential.reseller_id, domain_name)
 
     @post(
         "/{domain_name:str}/aliases",
@@ -48,7 +48,7 @@ class MailZoneController(Controller):
         domain_name: DomainName,
         data: JSONBody[CreateAliasRequest],
     ) -> Response[bytes]:
-        return created(service.create_alias(context, credential.reseller_id, domain_name, data))
+        return created(aliases.create_alias(context, credential.reseller_id, domain_name, data))
 
     @put(
         "/{domain_name:str}/aliases/{email_address:str}",
@@ -65,7 +65,7 @@ class MailZoneController(Controller):
         email_address: EmailAddress,
         data: JSONBody[UpdateAliasRequest],
     ) -> Response[bytes]:
-        service.update_alias(context, credential.reseller_id, domain_name, email_address, data)
+        aliases.update_alias(context, credential.reseller_id, domain_name, email_address, data)
         return Response(b"", status_code=202)
 
     @delete(
@@ -77,7 +77,7 @@ class MailZoneController(Controller):
     def delete_alias(
         self, context: Context, credential: Caller, domain_name: DomainName, email_address: EmailAddress
     ) -> None:
-        service.delete_alias(context, credential.reseller_id, domain_name, email_address)
+        aliases.delete_alias(context, credential.reseller_id, domain_name, email_address)
 
     @post(
         "/{domain_name:str}/catchall",
@@ -93,7 +93,7 @@ class MailZoneController(Controller):
         domain_name: DomainName,
         data: JSONBody[CreateCatchAllRequest],
     ) -> Response[bytes]:
-        return created(service.create_catch_all(context, credential.reseller_id, domain_name, data))
+        return created(catchall.create_catch_all(context, credential.reseller_id, domain_name, data))
 
     @delete(
         "/{domain_name:str}/catchall/{email_address:str}",
@@ -104,7 +104,7 @@ class MailZoneController(Controller):
     def delete_catch_all(
         self, context: Context, credential: Caller, domain_name: DomainName, email_address: EmailAddress
     ) -> None:
-        service.delete_catch_all(context, credential.reseller_id, domain_name, email_address)
+        catchall.delete_catch_all(context, credential.reseller_id, domain_name, email_address)
 
     @put(
         "/{domain_name:str}/antispam",
@@ -120,7 +120,7 @@ class MailZoneController(Controller):
         domain_name: DomainName,
         data: JSONBody[UpdateAntiSpamRequest],
     ) -> None:
-        service.set_anti_spam(context, credential.reseller_id, domain_name, data)
+        antispam.set_anti_spam(context, credential.reseller_id, domain_name, data)
 
     @post(
         "/{domain_name:str}/smtpdomains",
@@ -136,7 +136,7 @@ class MailZoneController(Controller):
         domain_name: DomainName,
         data: JSONBody[CreateSmtpDomainRequest],
     ) -> Response[bytes]:
-        return created(service.create_smtp_domain(context, credential.reseller_id, domain_name, data))
+        return created(smtpdomains.create_smtp_domain(context, credential.reseller_id, domain_name, data))
 
     @put(
         "/{domain_name:str}/smtpdomains/{hostname:str}",
@@ -153,7 +153,7 @@ class MailZoneController(Controller):
         hostname: Hostname,
         data: JSONBody[UpdateSmtpDomainRequest],
     ) -> Response[bytes]:
-        service.update_smtp_domain(context, credential.reseller_id, domain_name, hostname, data)
+        smtpdomains.update_smtp_domain(context, credential.reseller_id, domain_name, hostname, data)
         return Response(b"", status_code=202)
 
     @delete(
@@ -165,4 +165,4 @@ class MailZoneController(Controller):
     def delete_smtp_domain(
         self, context: Context, credential: Caller, domain_name: DomainName, hostname: Hostname
     ) -> None:
-        service.delete_smtp_domain(context, credential.reseller_id, domain_name, hostname)
+        smtpdomains.delete_smtp_domain(context, credential.reseller_id, domain_name, hostname)

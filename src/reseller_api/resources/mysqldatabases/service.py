@@ -20,7 +20,7 @@ from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.mysqldatabases import names, passwords, records
-from reseller_api.resources.mysqldatabases.jobs import ACTIVE, PROVISIONING
+from reseller_api.resources.mysqldatabases.jobs import ACTIVE, PROVISIONING, CreateDatabaseJob
 from reseller_api.resources.servicepacks.service import assets_of
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import accounts, mysql_databases, mysql_users
@@ -163,15 +163,15 @@ def create_database(context: AppContext, reseller_id: int, order: CreateMySqlDat
                 conn,
                 reseller_id=reseller_id,
                 kind="mysql.create_database",
-                payload={
-                    "database_id": database_id,
-                    "user_id": user_id,
-                    "database": full,
-                    "user": full,
-                    "rights": READ_AND_WRITE,
-                    "password_hash": password_hash,
-                    "max_size_mb": size,
-                },
+                payload=CreateDatabaseJob(
+                    database_id=database_id,
+                    user_id=user_id,
+                    database=full,
+                    user=full,
+                    rights=READ_AND_WRITE,
+                    password_hash=password_hash,
+                    max_size_mb=size,
+                ),
                 duration=context.backends.step_duration,
             )
     except IntegrityError:

@@ -13,7 +13,7 @@ from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define, invalid
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.mysqldatabases import names, passwords, records
-from reseller_api.resources.mysqldatabases.jobs import ACTIVE
+from reseller_api.resources.mysqldatabases.jobs import ACTIVE, CreateUserJob
 from reseller_api.store.database import Query
 from reseller_api.store.tables import mysql_users
 from reseller_api.wire.mysqldatabases import (
@@ -70,13 +70,13 @@ def create_user(context: AppContext, reseller_id: int, database_name: str, order
                 conn,
                 reseller_id=reseller_id,
                 kind="mysql.create_user",
-                payload={
-                    "user_id": user_id,
-                    "user": user,
-                    "database": found.name,
-                    "rights": READ_ONLY,
-                    "password_hash": password_hash,
-                },
+                payload=CreateUserJob(
+                    user_id=user_id,
+                    user=user,
+                    database=found.name,
+                    rights=READ_ONLY,
+                    password_hash=password_hash,
+                ),
                 duration=context.backends.step_duration,
             )
     except IntegrityError:

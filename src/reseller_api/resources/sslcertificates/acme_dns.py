@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from reseller_api.backends.acme_issuer import AcmeFailure
+from reseller_api.backends.acme_challenges import AcmeFailure
 from reseller_api.backends.base import BackendRefused, BackendUnavailable, DnsBackend
 from reseller_api.errors import ApiProblem, ValidationFailed
 from reseller_api.resources.dns import service as dns_service
@@ -50,7 +50,11 @@ class _DnsOnly:
 
 
 class ZoneChallenges:
-    """:class:`~reseller_api.backends.acme_issuer.DnsChallenges` in one reseller's zones."""
+    """:class:`~reseller_api.backends.acme_challenges.DnsChallenges` in one reseller's zones.
+
+    The class itself is the :class:`~reseller_api.backends.base.DnsChallengesFor` the ``ssl.issue``
+    job hands the issuer, which builds one for the request's reseller when it orders over ACME.
+    """
 
     def __init__(self, database: Database, dns: DnsBackend, reseller_id: int) -> None:
         self.database = database

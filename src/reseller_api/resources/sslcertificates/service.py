@@ -26,7 +26,14 @@ from reseller_api.jobs import service as jobs
 from reseller_api.resources.dns import service as dns
 from reseller_api.resources.sslcertificates import validations
 from reseller_api.resources.sslcertificates.csr import CsrProblem, check_type, parse
-from reseller_api.resources.sslcertificates.jobs import FAILED, ISSUED, ISSUING, PENDING, REJECTED
+from reseller_api.resources.sslcertificates.jobs import (
+    FAILED,
+    ISSUED,
+    ISSUING,
+    PENDING,
+    REJECTED,
+    IssueCertificateJob,
+)
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import ssl_certificate_requests, ssl_certificate_validations, ssl_certificates
@@ -394,12 +401,9 @@ def _issue(
         reseller_id=reseller_id,
         kind="ssl.issue",
         # domain_name: what the job is about, in the panel and the job's row.
-        payload={
-            "request_id": request_id,
-            "domain_name": names[0],
-            "names": names,
-            "days": settings.certificate_days,
-        },
+        payload=IssueCertificateJob(
+            request_id=request_id, domain_name=names[0], names=names, days=settings.certificate_days
+        ),
         duration=duration,
     )
     conn.execute(

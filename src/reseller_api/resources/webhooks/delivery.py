@@ -30,7 +30,7 @@ from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from reseller_api import clock
 from reseller_api.crypto import SecretBox
-from reseller_api.resources.webhooks import addresses, signing
+from reseller_api.resources.webhooks import addresses, pinning, signing
 from reseller_api.resources.webhooks.events import TEST_EVENT
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database, Query
@@ -82,12 +82,17 @@ class Deliverer:
         retry_window: float,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """``transport``: by default a :class:`pinning.PinnedTransport` (a test may give one
+        with its own certificate authority); another sends to wherever the name resolves."""
         self.db = database
         self.box = box
         self.allow_private = allow_private
         self.retry_window = retry_window
         self._http = httpx.Client(
-            timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False, transport=transport
+            timeout=TIMEOUT_SECONDS,
+            follow_redirects=False,
+            trust_env=False,
+            transport=transport or pinning.PinnedTransport(),
         )
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -231,8 +236,10 @@ class Deliverer:
             error = "the endpoint is disabled"
         else:
             try:
-                addresses.check_url(endpoint.url, allow_private=self.allow_private)
-                code = self._post(endpoint.url, self.box.decrypt(endpoint.secret), claimed.event_id, body)
+                # The POST connects to what this check vetted, not to a new resolution.
+                vetted = addresses.check_url(endpoint.url, allow_private=self.allow_private)
+                secret = self.box.decrypt(endpoint.secret)
+                code = self._post(endpoint.url, vetted, secret, claimed.event_id, body)
             except addresses.Refused as exc:
                 error = str(exc)
             except httpx.HTTPError as exc:
@@ -243,7 +250,9 @@ class Deliverer:
         self._record(claimed, code, latency, error, endpoint_enabled=bool(endpoint.enabled), retry=enabled)
         return True
 
-    def _post(self, url: str, secret: str, event_id: str, body: bytes) -> int:
+    def _post(
+        self, url: str, vetted: tuple[addresses.IPAddress, ...], secret: str, event_id: str, body: bytes
+    ) -> int:
         # The wall clock, not the installation's: the receiver checks this timestamp against
         # its own real clock (as we check a request's), and a sandbox's test clock may be a
         # year ahead (docs/extensions.md, the sandbox).
@@ -255,7 +264,8 @@ class Deliverer:
             "webhook-timestamp": str(timestamp),
             "webhook-signature": signing.sign(secret, event_id, timestamp, body),
         }
-        with self._http.stream("POST", url, content=body, headers=headers) as response:
+        pin = {pinning.PINNED_ADDRESSES: vetted}
+        with self._http.stream("POST", url, content=body, headers=headers, extensions=pin) as response:
             return response.status_code  # the body is not read: it is the receiver's business
 
     def _record(

@@ -11,14 +11,10 @@ returns the created resource, else a job handle), with the request still describ
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast, overload
 
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call
-
-if TYPE_CHECKING:
-    from reseller_api.client.aio import AsyncClient
-    from reseller_api.client.jobs import AsyncJob, Job
-    from reseller_api.client.sync import Client
+from reseller_api.client.jobs import AsyncJob, Job
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -35,10 +31,30 @@ class Async:
 M = TypeVar("M", Sync, Async)
 
 
+# What a resource needs of the client that holds it, typed here rather than by importing the
+# clients (they import the resources to hold them).
+
+
+class Runner(Protocol):
+    """What a :class:`Resource` runs its operations on: a :class:`~reseller_api.client.Client`."""
+
+    def execute(self, call: Call[T]) -> T: ...
+    def iterate(self, call: Call[list[T]], page_size: int = ...) -> Iterator[T]: ...
+    def start(self, call: Call[T]) -> Job[T]: ...
+
+
+class AsyncRunner(Protocol):
+    """What a :class:`Resource` runs its operations on: an :class:`~reseller_api.client.AsyncClient`."""
+
+    async def execute(self, call: Call[T]) -> T: ...
+    def iterate(self, call: Call[list[T]], page_size: int = ...) -> AsyncIterator[T]: ...
+    async def start(self, call: Call[T]) -> AsyncJob[T]: ...
+
+
 class Resource(Generic[M]):
     """A group of operations bound to one client (and, for nested resources, to a parent name)."""
 
-    def __init__(self, client: Client | AsyncClient) -> None:
+    def __init__(self, client: Runner | AsyncRunner) -> None:
         self._client = client
 
 
@@ -106,12 +122,12 @@ def paginated(build: Callable[Concatenate[Any, P], Call[list[T]]]) -> Paginated[
 
 def start(resource: Resource[Sync], call: Call[T], wait: bool, timeout: float) -> Job[T] | T:
     """Start a job; with ``wait`` also wait for it and return what it created."""
-    client = cast("Client", resource._client)
+    client = cast(Runner, resource._client)
     job = client.start(call)
     return job.wait(timeout) if wait else job
 
 
 async def astart(resource: Resource[Async], call: Call[T], wait: bool, timeout: float) -> AsyncJob[T] | T:
-    client = cast("AsyncClient", resource._client)
+    client = cast(AsyncRunner, resource._client)
     job = await client.start(call)
     return await job.wait(timeout) if wait else job

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import msgspec
 
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call, segment
-from reseller_api.client.resources import M, Resource, operation, paginated
+from reseller_api.client.resources import AsyncRunner, M, Resource, Runner, operation, paginated
 from reseller_api.wire.dns import DnsRecord, DnsRecordInput
-
-if TYPE_CHECKING:
-    from reseller_api.client.aio import AsyncClient
-    from reseller_api.client.sync import Client
 
 DnsRecordList = list[DnsRecord]
 
@@ -24,7 +18,7 @@ class Dns(Resource[M]):
 
 
 class DnsRecords(Resource[M]):
-    def __init__(self, client: Client | AsyncClient, domain_name: str) -> None:
+    def __init__(self, client: Runner | AsyncRunner, domain_name: str) -> None:
         super().__init__(client)
         self.domain_name = domain_name
         self._path = f"/v2/dns/{segment(domain_name)}/records"

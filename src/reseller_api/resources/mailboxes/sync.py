@@ -1,4 +1,8 @@
-"""Push every mail zone we record to the mail backend (``reseller-api backends sync``)."""
+"""Push every mail zone we record, with its mailboxes, to the mail backend (``reseller-api backends sync``).
+
+Here rather than in mailzones: it reads mailboxes too, and mailboxes build on mail zones (never the
+reverse).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from sqlalchemy import select
 
 from reseller_api.backends import Backends
 from reseller_api.resources.mailboxes.service import get_mailbox, rules_of
-from reseller_api.resources.mailzones.service import get_zone
+from reseller_api.resources.mailzones.detail import get_zone
 from reseller_api.resources.syncing import Synced, attempt
 from reseller_api.store.database import Database
 from reseller_api.store.tables import mail_zones, mailboxes
