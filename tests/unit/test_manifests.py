@@ -74,6 +74,15 @@ def test_every_asset_type_a_provisioner_builds_is_a_servicepack_asset() -> None:
     assert set(types) <= set(ASSET_TYPES)
 
 
+def test_every_servicepack_asset_declares_what_it_asks_of_an_account() -> None:
+    # The account's validation knows no asset by name: a new asset type, or a provisioner,
+    # without its AssetRules would silently ask nothing of the order.
+    rules = registry.asset_rules()
+    assert all(asset_type == rule.asset_type for asset_type, rule in rules.items())
+    assert set(rules) == set(ASSET_TYPES)
+    assert {provisioner.asset_type for provisioner in registry.asset_provisioners()} <= set(rules)
+
+
 def test_backend_sync_kinds_are_the_manifests() -> None:
     assert tuple(sync.kind for sync in registry.backend_syncs()) == backends_cli.KINDS
 
@@ -89,14 +98,15 @@ def test_no_resource_registers_by_import_side_effect() -> None:
     code = (
         "import importlib, pkgutil, reseller_api.resources as r\n"
         "from reseller_api.jobs.registry import ENDED, HANDLERS\n"
-        "from reseller_api.resources.assets import PROVISIONERS\n"
+        "from reseller_api.resources.assets import PROVISIONERS, RULES\n"
         "for m in pkgutil.walk_packages(r.__path__, 'reseller_api.resources.'):\n"
         "    importlib.import_module(m.name)\n"
-        "assert not HANDLERS and not ENDED and not PROVISIONERS, (HANDLERS, ENDED, PROVISIONERS)\n"
+        "assert not (HANDLERS or ENDED or PROVISIONERS or RULES), (HANDLERS, ENDED, PROVISIONERS, RULES)\n"
         "from reseller_api.resources import registry\n"
         "registry.install_jobs()\n"
         "assert set(HANDLERS) == set(registry.job_handlers()) and ENDED\n"
         "assert list(PROVISIONERS.values()) == registry.asset_provisioners()\n"
+        "assert RULES == registry.asset_rules()\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False

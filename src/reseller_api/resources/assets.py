@@ -8,11 +8,15 @@ processes that run jobs install them in :data:`PROVISIONERS` with the job handle
 resources (the list imports it). The steps are the job's (jobs/registry.py): ``provision``
 changes the world, idempotently; ``commit`` records it in the transaction that activates the
 account; ``unprovision`` undoes ``provision``; ``discard`` removes what the order inserted.
+
+What an asset asks of the order itself (:class:`AssetRules`) is declared the same way, also for
+an asset built with no account (``mysql``), and installed in :data:`RULES` for the account's
+validation (resources/accounts/service.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -40,6 +44,17 @@ class AssetOrder:
     domain_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class AssetRules:
+    """What a servicepack asset asks of the account's order (``Resource.asset_rules``)."""
+
+    asset_type: str
+    # The account's identifier must be a domain name (the asset is built for that domain).
+    domain_bound: bool = False
+    # The order must carry an FTP password (the asset's FTP login).
+    needs_ftp_password: bool = False
+
+
 class AssetProvisioner(Protocol):
     # The servicepack asset type it builds ("dns", "linux_hosting", ...).
     @property
@@ -54,6 +69,17 @@ class AssetProvisioner(Protocol):
 # Asset type -> its provisioner, as installed from the manifests. An asset type with none
 # (``mysql``: databases are ordered one by one) builds nothing with the account.
 PROVISIONERS: dict[str, AssetProvisioner] = {}
+
+
+# Asset type -> what it asks of the order, as installed from the manifests.
+RULES: dict[str, AssetRules] = {}
+
+
+def rules_of(asset_types: Iterable[str]) -> list[AssetRules]:
+    """The rules of a pack's asset types; a type no resource declares asks for nothing."""
+    if not RULES:
+        raise RuntimeError("no asset rules installed (resources.registry.install_jobs)")
+    return [RULES[asset_type] for asset_type in asset_types if asset_type in RULES]
 
 
 def of_the_pack(asset_types: Sequence[str]) -> list[AssetProvisioner]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from reseller_api.errors import ErrorCode
 from reseller_api.jobs.registry import JobEnded, JobHandler
-from reseller_api.resources.assets import AssetProvisioner
+from reseller_api.resources.assets import AssetProvisioner, AssetRules
 
 if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
@@ -63,5 +63,8 @@ class Resource:
     backend_sync: BackendSync | None = None
     # What it builds for an account whose servicepack has its asset (its account_asset.py).
     assets: tuple[AssetProvisioner, ...] = ()
+    # What each servicepack asset it builds asks of an account's order (with or without a
+    # provisioner: mysql databases are ordered one by one, yet bind the account to a domain).
+    asset_rules: tuple[AssetRules, ...] = ()
     # The error codes its rules answer with (errors.codes_of its modules).
     errors: tuple[ErrorCode, ...] = ()

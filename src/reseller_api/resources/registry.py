@@ -19,7 +19,7 @@ from reseller_api.jobs import registry as jobs_registry
 from reseller_api.jobs.registry import JobEnded, JobHandler
 from reseller_api.resources import assets
 from reseller_api.resources.accounts import manifest as accounts
-from reseller_api.resources.assets import AssetProvisioner
+from reseller_api.resources.assets import AssetProvisioner, AssetRules
 from reseller_api.resources.dns import manifest as dns
 from reseller_api.resources.domains import manifest as domains
 from reseller_api.resources.linuxhostings import manifest as linuxhostings
@@ -67,6 +67,17 @@ def asset_provisioners() -> list[AssetProvisioner]:
     return list(provisioners.values())
 
 
+def asset_rules() -> dict[str, AssetRules]:
+    """What each asset type asks of an account's order; one declaration per asset type."""
+    rules: dict[str, AssetRules] = {}
+    for resource in RESOURCES:
+        for rule in resource.asset_rules:
+            if rule.asset_type in rules:
+                raise RuntimeError(f"asset type {rule.asset_type!r} has its rules declared twice")
+            rules[rule.asset_type] = rule
+    return rules
+
+
 def job_handlers() -> dict[str, JobHandler[Any]]:
     """Every job kind and its handler; a kind two resources claim is a mistake caught here."""
     handlers: dict[str, JobHandler[Any]] = {}
@@ -83,8 +94,9 @@ def job_ended_hooks() -> list[JobEnded]:
 
 
 def install_jobs() -> None:
-    """Give the job runner (jobs/registry.py) every handler and job-ended hook, and the account
-    job (resources/assets.py) every asset provisioner; idempotent.
+    """Give the job runner (jobs/registry.py) every handler and job-ended hook, the account
+    job (resources/assets.py) every asset provisioner, and the account's validation every
+    asset's rules; idempotent.
 
     Called by each process that runs jobs (the app, the worker) before it starts.
     """
@@ -95,6 +107,8 @@ def install_jobs() -> None:
             jobs_registry.ENDED.append(hook)
     for provisioner in asset_provisioners():
         assets.PROVISIONERS.setdefault(provisioner.asset_type, provisioner)
+    for asset_type, rule in asset_rules().items():
+        assets.RULES.setdefault(asset_type, rule)
 
 
 def backend_syncs() -> list[BackendSync]:

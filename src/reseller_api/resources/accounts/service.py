@@ -13,6 +13,7 @@ from reseller_api.crypto import hash_password
 from reseller_api.errors import FieldProblem, ValidationFailed, define
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.accounts.jobs import CreateAccountJob
+from reseller_api.resources.assets import rules_of as asset_rules_of
 from reseller_api.resources.dns import zone
 from reseller_api.resources.domains import service as domains_service
 from reseller_api.resources.domains.service import REGISTERING
@@ -36,8 +37,6 @@ from reseller_api.wire.integers import INT32_MAX
 from reseller_api.wire.servicepacks import Servicepack
 
 ACTIVE, PROVISIONING = "active", "provisioning"
-# Packs with any of these assets are bound to a domain: the identifier must be one.
-DOMAIN_BOUND = ("linux_hosting", "dns", "mailbox", "domain", "mysql", "windows_hosting")
 
 IDENTIFIER_REQUIRED = define("account_identifier_required", 400, "identifier is required.")
 IDENTIFIER_INVALID = define("account_identifier_invalid", 400, "identifier is not valid.")
@@ -161,10 +160,14 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                 FieldProblem(SERVICEPACK_NOT_FOUND.code, f"Servicepack {servicepack_id} does not exist.")
             )
     types = {a.type for a in assets if a.count > 0}
+    # What the pack's assets ask of the order, as their resources declare it (Resource.asset_rules).
+    rules = asset_rules_of(types)
+    domain_bound = any(rule.domain_bound for rule in rules)
+    needs_ftp_password = any(rule.needs_ftp_password for rule in rules)
     identifier = (order.identifier or "").strip()
     if not identifier:
         problems.append(FieldProblem(IDENTIFIER_REQUIRED.code, IDENTIFIER_REQUIRED.text))
-    elif types & set(DOMAIN_BOUND) or servicepack_id is None:
+    elif domain_bound or servicepack_id is None:
         canonical = canonical_domain_name(identifier)
         if canonical is None:
             problems.append(
@@ -177,8 +180,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
             identifier = canonical
     elif len(identifier) > 253:
         problems.append(FieldProblem(IDENTIFIER_INVALID.code, "identifier is at most 253 characters."))
-    has_hosting = "linux_hosting" in types
-    if has_hosting:
+    if needs_ftp_password:
         if ftp_password is None:
             problems.append(FieldProblem(FTP_PASSWORD_REQUIRED.code, FTP_PASSWORD_REQUIRED.text))
         elif (problem := password_problem(ftp_password, "ftp_password")) is not None:
@@ -187,7 +189,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
         raise ValidationFailed(problems)
 
     # Hash before the transaction: argon2 is slow on purpose, the write lock should not wait for it.
-    ftp_hash = hash_password(ftp_password) if has_hosting and ftp_password else None
+    ftp_hash = hash_password(ftp_password) if needs_ftp_password and ftp_password else None
     # The registry is a backend: asked before our transaction, never inside it.
     registrable = "domain" in types and context.backends.registry.availability(identifier) == "available"
     try:
@@ -214,7 +216,7 @@ def create_account(context: AppContext, reseller_id: int, order: CreateAccount) 
                     account_id=account_id,
                     identifier=identifier,
                     assets=sorted(types),
-                    ftp_username=identifier if has_hosting else None,
+                    ftp_username=identifier if needs_ftp_password else None,
                     ftp_password_hash=ftp_hash,
                     existing_zone=_own_zone_exists(conn, identifier),
                     domain_id=_domain_to_register(context, conn, reseller_id, identifier, registrable),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
+from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.dns import account_asset, records, service, sync
 from reseller_api.resources.manifest import BackendSync, Controllers, Resource
 
@@ -17,6 +18,7 @@ RESOURCE = Resource(
     name="dns",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
+    asset_rules=(AssetRules("dns", domain_bound=True),),
     backend_sync=BackendSync("dns", sync.sync_all),
     errors=codes_of(service, records),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
+from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.domains import account_asset, jobs, service
 from reseller_api.resources.manifest import Controllers, Resource
 
@@ -17,6 +18,7 @@ RESOURCE = Resource(
     name="domains",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
+    asset_rules=(AssetRules("domain", domain_bound=True),),
     jobs=(jobs.REGISTER, jobs.TRANSFER),
     errors=codes_of(service),
 )

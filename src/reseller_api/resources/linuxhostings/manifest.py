@@ -4,6 +4,7 @@ pushed to the web backend by ``backends sync --only web``."""
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
+from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.linuxhostings import account_asset, hosting, service, sites, ssh, sync, tasks
 from reseller_api.resources.manifest import BackendSync, Controllers, Resource
 
@@ -21,6 +22,7 @@ RESOURCE = Resource(
     name="linuxhostings",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
+    asset_rules=(AssetRules("linux_hosting", domain_bound=True, needs_ftp_password=True),),
     backend_sync=BackendSync("web", sync.sync_all),
     errors=codes_of(service, hosting, sites, ssh, tasks),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
+from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.mailzones import (
     account_asset,
     addresses,
@@ -24,5 +25,6 @@ RESOURCE = Resource(
     name="mailzones",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
+    asset_rules=(AssetRules("mailbox", domain_bound=True),),
     errors=codes_of(addresses, aliases, antispam, catchall, smtpdomains),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
+from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.manifest import Controllers, Resource
 from reseller_api.resources.mysqldatabases import jobs, names, passwords, service, users
 
@@ -17,5 +18,7 @@ RESOURCE = Resource(
     name="mysqldatabases",
     controllers=controllers,
     jobs=(jobs.CREATE_DATABASE, jobs.CREATE_USER),
+    # No provisioner: a pack's databases are ordered one by one, on the account's domain.
+    asset_rules=(AssetRules("mysql", domain_bound=True),),
     errors=codes_of(service, names, passwords, users),
 )

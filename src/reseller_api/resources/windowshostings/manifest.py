@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.manifest import Controllers, Resource
 from reseller_api.resources.windowshostings import account_asset
 
@@ -12,4 +13,9 @@ def controllers() -> Controllers:
     return [WindowsHostingController]
 
 
-RESOURCE = Resource(name="windowshostings", controllers=controllers, assets=(account_asset.PROVISIONER,))
+RESOURCE = Resource(
+    name="windowshostings",
+    controllers=controllers,
+    assets=(account_asset.PROVISIONER,),
+    asset_rules=(AssetRules("windows_hosting", domain_bound=True),),
+)
