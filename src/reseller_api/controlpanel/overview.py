@@ -23,6 +23,7 @@ from reseller_api import clock
 from reseller_api.conventions.ratelimit import RateLimiter
 from reseller_api.credentials.service import CredentialsService, KeyInfo
 from reseller_api.errors import ApiProblem, define
+from reseller_api.resources import registry
 from reseller_api.settings import parse_rate_limit
 
 if TYPE_CHECKING:
@@ -54,14 +55,8 @@ ASSET_NOUNS = {
     "mailbox": ("mailbox", "mailboxes"),
     "mysql": ("MySQL database", "MySQL databases"),
 }
-JOB_KINDS = {
-    "account.create": "New account",
-    "domain.register": "Domain registration",
-    "domain.transfer": "Domain transfer",
-    "mysql.create_database": "New MySQL database",
-    "mysql.create_user": "New MySQL user",
-    "ssl.issue": "SSL certificate",
-}
+# Each job kind's handler, as the manifests declare it: its title is what the panel calls it.
+JOB_HANDLERS = registry.job_handlers()
 _DATABASE_OWNER = re.compile(r"(?:^| on )id(\d+)_")
 
 
@@ -115,7 +110,9 @@ class JobView:
 
     @property
     def what(self) -> str:
-        return JOB_KINDS.get(self.kind, self.kind)
+        # The words its resource's manifest gives the kind (JobHandler.title).
+        handler = JOB_HANDLERS.get(self.kind)
+        return handler.title if handler is not None and handler.title else self.kind
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,9 +50,19 @@ class JobHandler(Generic[P]):
     commit: Callable[[Connection, JobContext, P], list[str]]
     unprovision: Callable[[JobContext, P], None]
     discard: Callable[[Connection, JobContext, P], None]
+    # The words the control panel shows for a job of this kind ("New account").
+    title: str = ""
+    # The event its success tells of (the webhook outbox, resources/webhooks/events.py), if any.
+    event: str | None = None
 
 
 HANDLERS: dict[str, JobHandler[Any]] = {}
+
+
+def handler_of(kind: str) -> JobHandler[Any] | None:
+    """The installed handler of ``kind``; None for a kind this process does not run."""
+    return HANDLERS.get(kind)
+
 
 # Called in the transaction that ends a job: (conn, reseller id, job id, kind, status,
 # links, error). The webhook outbox writes its events here (resources/webhooks/events.py,

@@ -76,4 +76,13 @@ def _discard(conn: Connection, ctx: JobContext, payload: CreateAccountJob) -> No
         provisioner.discard(conn, order)
 
 
-CREATE_ACCOUNT = JobHandler("account.create", CreateAccountJob, _provision, _commit, _unprovision, _discard)
+CREATE_ACCOUNT = JobHandler(
+    "account.create",
+    CreateAccountJob,
+    _provision,
+    _commit,
+    _unprovision,
+    _discard,
+    title="New account",
+    event="account.created",
+)

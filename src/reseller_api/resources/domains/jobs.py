@@ -83,8 +83,22 @@ def _discard(conn: Connection, ctx: JobContext, payload: RegisterDomainJob) -> N
 
 
 REGISTER = JobHandler(
-    "domain.register", RegisterDomainJob, _provision_registration, _commit, _unprovision, _discard
+    "domain.register",
+    RegisterDomainJob,
+    _provision_registration,
+    _commit,
+    _unprovision,
+    _discard,
+    title="Domain registration",
+    event="domain.created",
 )
 TRANSFER = JobHandler(
-    "domain.transfer", TransferDomainJob, _provision_transfer, _commit, _unprovision, _discard
+    "domain.transfer",
+    TransferDomainJob,
+    _provision_transfer,
+    _commit,
+    _unprovision,
+    _discard,
+    title="Domain transfer",
+    event="domain.created",
 )

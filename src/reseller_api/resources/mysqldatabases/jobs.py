@@ -94,7 +94,16 @@ CREATE_DATABASE = JobHandler(
     _commit_database,
     _drop_database,
     _discard_database,
+    title="New MySQL database",
+    event="mysql_database.created",
 )
 CREATE_USER = JobHandler(
-    "mysql.create_user", CreateUserJob, _create_user, _commit_user, _drop_user, _discard_user
+    "mysql.create_user",
+    CreateUserJob,
+    _create_user,
+    _commit_user,
+    _drop_user,
+    _discard_user,
+    title="New MySQL user",
+    event="mysql_database.updated",  # a user changes its database
 )

@@ -103,4 +103,6 @@ def _discard(conn: Connection, ctx: JobContext, payload: IssueCertificateJob) ->
     )
 
 
-ISSUE = JobHandler("ssl.issue", IssueCertificateJob, _provision, _commit, _unprovision, _discard)
+ISSUE = JobHandler(
+    "ssl.issue", IssueCertificateJob, _provision, _commit, _unprovision, _discard, title="SSL certificate"
+)

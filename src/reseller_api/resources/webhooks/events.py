@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from reseller_api import clock
+from reseller_api.jobs.registry import handler_of
 from reseller_api.store.tables import webhook_deliveries, webhook_endpoints, webhook_events
 
 # The first path segment under /v2, and the name its events carry.
@@ -38,14 +39,6 @@ EVENT_TYPES = frozenset(
         *(f"{name}.{what}" for name in RESOURCES.values() for what in ("created", "updated", "deleted")),
     ]
 )
-# What a job of each kind creates (or changes), when it finishes.
-JOB_RESOURCES = {
-    "account.create": "account.created",
-    "domain.register": "domain.created",
-    "domain.transfer": "domain.created",
-    "mysql.create_database": "mysql_database.created",
-    "mysql.create_user": "mysql_database.updated",
-}
 
 
 def for_request(method: str, path: str) -> tuple[str, dict[str, Any]] | None:
@@ -133,6 +126,8 @@ def for_job(
     if error:
         data["error"] = error
     emit(conn, reseller_id, f"provisioningjob.{status}", data, resource)
-    created = JOB_RESOURCES.get(kind)
+    # What a job of this kind creates (or changes), as its handler declares it (JobHandler.event).
+    handler = handler_of(kind)
+    created = None if handler is None else handler.event
     if status == "finished" and created is not None:
         emit(conn, reseller_id, created, {"job_id": job_id, "resource_links": links}, resource)
