@@ -1,4 +1,4 @@
-"""The words of the API documentation page: introduction, a worked signature, errors, tags, operations.
+"""The words of the API documentation page: introduction, a worked signature, errors, tags.
 
 The signature example is computed, when the app is built, by the SDK's own signing code from
 the values below, so what the page shows is what a correct client sends (a test checks that
@@ -279,62 +279,11 @@ TAGS = {
     "events (Standard Webhooks) when jobs end and resources change, with their delivery logs.",
 }
 
-OPERATIONS = {
-    "GetAccounts": "Your accounts, a page at a time; filter by asset type or identifier.",
-    "GetAccount": "One account with its servicepack and addons.",
-    "GetRecords": "A zone's records, a page at a time; filter by type, then by record name or (SRV) service.",
-    "GetRecord": "One record by its id.",
-    "DeleteRecord": "Delete a record; the zone's other records are untouched.",
-    "GetDomain": "One domain: name servers, expiration date, renewal and registrant.",
-    "Domains": "Your domains, a page at a time.",
-    "Servicepacks": "The servicepacks accounts can be ordered from.",
-    "ConfigureFtp": "Switch FTP access to the hosting on or off.",
-    "ChangeGzipCompression": "Switch gzip compression of the hosting's sites on or off.",
-    "GetLinuxHostings": "Your Linux hostings, a page at a time.",
-    "GetAvailablePhpVersions": "The PHP versions this hosting can switch to.",
-    "ConfigureSsh": "Switch SSH access to the hosting on or off.",
-    "DeleteSubsite": "Delete a subsite; its files stay on the hosting.",
-    "GetSshKeys": "The SSH public keys authorised on this hosting.",
-    "GetScheduledTask": "One scheduled task of the hosting.",
-    "DeleteScheduledTask": "Delete a scheduled task.",
-    "GetMailbox": "One mailbox: size, auto-reply and auto-forward.",
-    "DeleteMailbox": "Delete a mailbox and its mail.",
-    "ConfigureMailboxAutoForward": "Switch the auto-forward; fields left out keep their values.",
-    "ConfigureMailboxAutoReply": "Switch the auto-reply; fields left out keep their values.",
-    "ChangeMailboxPassword": "Set a mailbox's password (the password rules apply).",
-    "GetMailboxQuota": "The accounts that can hold the zone's mailboxes, and the size of each mailbox.",
-    "CreateCatchAll": "Add an address that receives mail for unknown addresses of the domain.",
-    "CreateSmtpDomain": "Allow sending mail for another host name through this mail zone.",
-    "ConfigureAlias": "Replace an alias's destinations.",
-    "DeleteAlias": "Delete an alias.",
-    "DeleteCatchAll": "Remove an address from the catch-all.",
-    "ConfigureSmtpDomain": "Switch an SMTP domain on or off.",
-    "DeleteSmtpDomain": "Delete an SMTP domain.",
-    "GetMailZone": "A domain's mail zone: aliases, catch-all, anti-spam and SMTP domains.",
-    "ConfigureAntiSpam": "Set the anti-spam level: none, basic or advanced.",
-    "GetMySqlDatabases": "Your MySQL databases, a page at a time.",
-    "GetDatabaseUsers": "A database's users and their rights.",
-    "GetMySqlDatabase": "One database: its account, size and users.",
-    "DeleteDatabase": "Delete a database and its users.",
-    "DeleteDatabaseUser": "Delete a database user.",
-    "ChangeDatabaseUserPassword": "Set a database user's password (the password rules apply).",
-    "ChangeDatabaseUserStatus": "Enable or disable a database user.",
-    "GetSslCertificateRequests": "Your SSL certificate requests, a page at a time.",
-    "GetSslCertificates": "Your SSL certificates, a page at a time.",
-    "GetSslCertificate": "One certificate: common name, subject alternative names, expiry, type and level.",
-    "GetWindowsHostings": "Your Windows hostings, a page at a time.",
-    "GetWebhooks": "Your webhook endpoints, a page at a time (never their secrets).",
-    "GetWebhook": "One webhook endpoint: url, events, whether it is enabled and why not.",
-    "DeleteWebhook": "Remove a webhook endpoint and its delivery log.",
-    "GetWebhookDeliveries": "The endpoint's deliveries, newest first: status, attempts, response code, "
-    "latency.",
-    "GetWebhookDelivery": "One delivery of an event to the endpoint.",
-}
-
 
 def describe(openapi: OpenAPI) -> OpenAPI:
-    """Give the document a description for every tag and every operation (its own title and
-    description are given to the app's OpenAPI config, which also says how bodies are read)."""
+    """Give the document its title and a description for every tag (its own description is given
+    to the app's OpenAPI config, which also says how bodies are read). Each operation's
+    description is its route's own (``description=`` on the decorator, or the handler's docstring)."""
     openapi.info.title = TITLE
     used: set[str] = set()
     for item in (openapi.paths or {}).values():
@@ -343,7 +292,5 @@ def describe(openapi: OpenAPI) -> OpenAPI:
             if operation is None:
                 continue
             used.update(operation.tags or [])
-            if not operation.description and operation.operation_id in OPERATIONS:
-                operation.description = OPERATIONS[operation.operation_id]
     openapi.tags = [Tag(name=name, description=TAGS.get(name, "")) for name in sorted(used)]
     return openapi

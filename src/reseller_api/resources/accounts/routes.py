@@ -26,7 +26,13 @@ class AccountController(Controller):
     path = "/v2/accounts"
     tags = ["Accounts"]
 
-    @get("/", operation_id="GetAccounts", summary="Overview of accounts", sync_to_thread=False)
+    @get(
+        "/",
+        operation_id="GetAccounts",
+        summary="Overview of accounts",
+        description="Your accounts, a page at a time; filter by asset type or identifier.",
+        sync_to_thread=False,
+    )
     def list_accounts(
         self,
         context: Context,
@@ -68,6 +74,7 @@ class AccountController(Controller):
         "/{account_id:int}",
         operation_id="GetAccount",
         summary="Get a specific account",
+        description="One account with its servicepack and addons.",
         sync_to_thread=False,
         # The answer is encoded by AccountReader, so the documented shape is declared.
         responses={

@@ -24,7 +24,14 @@ class DnsRecordController(Controller):
     path = "/v2/dns"
     tags = ["DNS records"]
 
-    @get("/{domain_name:str}/records", operation_id="GetRecords", summary="Get records", sync_to_thread=False)
+    @get(
+        "/{domain_name:str}/records",
+        operation_id="GetRecords",
+        summary="Get records",
+        description="A zone's records, a page at a time; filter by type, then by record name "
+        "or (SRV) service.",
+        sync_to_thread=False,
+    )
     def list_records(
         self,
         context: Context,
@@ -86,6 +93,7 @@ class DnsRecordController(Controller):
         "/{domain_name:str}/records/{record_id:str}",
         operation_id="GetRecord",
         summary="Get specific record",
+        description="One record by its id.",
         sync_to_thread=False,
     )
     def get_record(
@@ -116,6 +124,7 @@ class DnsRecordController(Controller):
         "/{domain_name:str}/records/{record_id:str}",
         operation_id="DeleteRecord",
         summary="Delete a record",
+        description="Delete a record; the zone's other records are untouched.",
         status_code=204,
         sync_to_thread=True,
     )

@@ -28,12 +28,24 @@ class DomainController(Controller):
     path = "/v2/domains"
     tags = ["Domains"]
 
-    @get("/", operation_id="Domains", summary="Overviews of domains", sync_to_thread=False)
+    @get(
+        "/",
+        operation_id="Domains",
+        summary="Overviews of domains",
+        description="Your domains, a page at a time.",
+        sync_to_thread=False,
+    )
     def list_domains(self, context: Context, credential: Caller, page: Paging) -> Response[list[Domain]]:
         items, total = service.list_domains(context.database, credential.reseller_id, page)
         return paged(items, page, total)
 
-    @get("/{domain_name:str}", operation_id="GetDomain", summary="Details of a domain", sync_to_thread=False)
+    @get(
+        "/{domain_name:str}",
+        operation_id="GetDomain",
+        summary="Details of a domain",
+        description="One domain: name servers, expiration date, renewal and registrant.",
+        sync_to_thread=False,
+    )
     def get_domain(self, context: Context, credential: Caller, domain_name: DomainName) -> DomainDetail:
         our_addresses = dict(context.settings.name_server_ips)
         return service.get_domain(context.database, credential.reseller_id, domain_name, our_addresses)

@@ -42,7 +42,13 @@ class LinuxHostingController(Controller):
     path = "/v2/linuxhostings"
     tags = TAGS
 
-    @get("/", operation_id="GetLinuxHostings", summary="Overview of linux hostings", sync_to_thread=False)
+    @get(
+        "/",
+        operation_id="GetLinuxHostings",
+        summary="Overview of linux hostings",
+        description="Your Linux hostings, a page at a time.",
+        sync_to_thread=False,
+    )
     def list_hostings(
         self, context: Context, credential: Caller, page: Paging
     ) -> Response[list[LinuxHosting]]:
@@ -76,6 +82,7 @@ class LinuxHostingController(Controller):
         "/{domain_name:str}/phpsettings/availableversions",
         operation_id="GetAvailablePhpVersions",
         summary="Get the available PHP versions.",
+        description="The PHP versions this hosting can switch to.",
         sync_to_thread=False,
     )
     def php_versions(self, context: Context, credential: Caller, domain_name: DomainName) -> list[PhpVersion]:
@@ -136,6 +143,7 @@ class LinuxHostingController(Controller):
         "/{domain_name:str}/settings/gzipcompression",
         operation_id="ChangeGzipCompression",
         summary="Enable/disable GZIP compression",
+        description="Switch gzip compression of the hosting's sites on or off.",
         status_code=204,
         sync_to_thread=True,
     )
@@ -148,6 +156,7 @@ class LinuxHostingController(Controller):
         "/{domain_name:str}/ftp/configuration",
         operation_id="ConfigureFtp",
         summary="Configure FTP",
+        description="Switch FTP access to the hosting on or off.",
         status_code=204,
         sync_to_thread=True,
     )
@@ -160,6 +169,7 @@ class LinuxHostingController(Controller):
         "/{domain_name:str}/ssh/configuration",
         operation_id="ConfigureSsh",
         summary="Configure SSH",
+        description="Switch SSH access to the hosting on or off.",
         status_code=204,
         sync_to_thread=True,
     )

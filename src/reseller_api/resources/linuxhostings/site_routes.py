@@ -49,6 +49,7 @@ class LinuxSiteController(Controller):
         "/subsites/{site_name:str}",
         operation_id="DeleteSubsite",
         summary="Delete a subsite",
+        description="Delete a subsite; its files stay on the hosting.",
         status_code=204,
         sync_to_thread=True,
     )

@@ -19,7 +19,13 @@ class SshKeyController(Controller):
     path = "/v2/linuxhostings/{domain_name:str}/ssh/keys"
     tags = TAGS
 
-    @get("/", operation_id="GetSshKeys", summary="Overview of SSH keys", sync_to_thread=False)
+    @get(
+        "/",
+        operation_id="GetSshKeys",
+        summary="Overview of SSH keys",
+        description="The SSH public keys authorised on this hosting.",
+        sync_to_thread=False,
+    )
     def list_keys(self, context: Context, credential: Caller, domain_name: DomainName) -> list[SshKey]:
         return ssh.list_keys(context, credential.reseller_id, domain_name)
 

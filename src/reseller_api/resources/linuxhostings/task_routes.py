@@ -60,6 +60,7 @@ class ScheduledTaskController(Controller):
         "/{scheduled_task_id:str}",
         operation_id="GetScheduledTask",
         summary="Get scheduled task detail",
+        description="One scheduled task of the hosting.",
         sync_to_thread=False,
     )
     def get_task(
@@ -89,6 +90,7 @@ class ScheduledTaskController(Controller):
         "/{scheduled_task_id:str}",
         operation_id="DeleteScheduledTask",
         summary="Delete a scheduled task",
+        description="Delete a scheduled task.",
         status_code=204,
         sync_to_thread=True,
     )

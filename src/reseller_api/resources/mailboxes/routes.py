@@ -85,6 +85,7 @@ class MailboxController(Controller):
         "/{domain_name:str}/quota",
         operation_id="GetMailboxQuota",
         summary="Get the allowed mailboxes for the account",
+        description="The accounts that can hold the zone's mailboxes, and the size of each mailbox.",
         sync_to_thread=False,
     )
     def quota(self, context: Context, credential: Caller, domain_name: DomainName) -> list[MailZoneAccount]:
@@ -117,12 +118,22 @@ class MailboxController(Controller):
         )
         return created(location)
 
-    @get("/{mailbox_name:str}", operation_id="GetMailbox", summary="Get a mailbox", sync_to_thread=False)
+    @get(
+        "/{mailbox_name:str}",
+        operation_id="GetMailbox",
+        summary="Get a mailbox",
+        description="One mailbox: size, auto-reply and auto-forward.",
+        sync_to_thread=False,
+    )
     def get_mailbox(self, context: Context, credential: Caller, mailbox_name: MailboxName) -> MailboxDetail:
         return service.get_mailbox(context.database, credential.reseller_id, mailbox_name)
 
     @delete(
-        "/{mailbox_name:str}", operation_id="DeleteMailbox", summary="Delete a mailbox", sync_to_thread=True
+        "/{mailbox_name:str}",
+        operation_id="DeleteMailbox",
+        summary="Delete a mailbox",
+        description="Delete a mailbox and its mail.",
+        sync_to_thread=True,
     )
     def delete_mailbox(self, context: Context, credential: Caller, mailbox_name: MailboxName) -> None:
         service.delete_mailbox(context, credential.reseller_id, mailbox_name)
@@ -131,6 +142,7 @@ class MailboxController(Controller):
         "/{mailbox_name:str}/password",
         operation_id="ChangeMailboxPassword",
         summary="Change a mailbox's password",
+        description="Set a mailbox's password (the password rules apply).",
         status_code=204,
         sync_to_thread=True,
     )
@@ -147,6 +159,7 @@ class MailboxController(Controller):
         "/{mailbox_name:str}/autoreply",
         operation_id="ConfigureMailboxAutoReply",
         summary="Configure the auto-reply",
+        description="Switch the auto-reply; fields left out keep their values.",
         status_code=204,
         sync_to_thread=True,
     )
@@ -159,6 +172,7 @@ class MailboxController(Controller):
         "/{mailbox_name:str}/autoforward",
         operation_id="ConfigureMailboxAutoForward",
         summary="Configure the auto-forward",
+        description="Switch the auto-forward; fields left out keep their values.",
         status_code=204,
         sync_to_thread=True,
     )

@@ -29,7 +29,13 @@ class MailZoneController(Controller):
     path = "/v2/mailzones"
     tags = ["Mail zones"]
 
-    @get("/{domain_name:str}", operation_id="GetMailZone", summary="Get a mail zone", sync_to_thread=False)
+    @get(
+        "/{domain_name:str}",
+        operation_id="GetMailZone",
+        summary="Get a mail zone",
+        description="A domain's mail zone: aliases, catch-all, anti-spam and SMTP domains.",
+        sync_to_thread=False,
+    )
     def get_zone(self, context: Context, credential: Caller, domain_name: DomainName) -> MailZone:
         return detail.get_zone(context.database, credential.reseller_id, domain_name)
 
@@ -54,6 +60,7 @@ class MailZoneController(Controller):
         "/{domain_name:str}/aliases/{email_address:str}",
         operation_id="ConfigureAlias",
         summary="Change an alias's destinations",
+        description="Replace an alias's destinations.",
         status_code=202,
         sync_to_thread=True,
     )
@@ -72,6 +79,7 @@ class MailZoneController(Controller):
         "/{domain_name:str}/aliases/{email_address:str}",
         operation_id="DeleteAlias",
         summary="Delete an alias",
+        description="Delete an alias.",
         sync_to_thread=True,
     )
     def delete_alias(
@@ -83,6 +91,7 @@ class MailZoneController(Controller):
         "/{domain_name:str}/catchall",
         operation_id="CreateCatchAll",
         summary="Add an address to the catch-all",
+        description="Add an address that receives mail for unknown addresses of the domain.",
         status_code=201,
         sync_to_thread=True,
     )
@@ -99,6 +108,7 @@ class MailZoneController(Controller):
         "/{domain_name:str}/catchall/{email_address:str}",
         operation_id="DeleteCatchAll",
         summary="Remove an address from the catch-all",
+        description="Remove an address from the catch-all.",
         sync_to_thread=True,
     )
     def delete_catch_all(
@@ -110,6 +120,7 @@ class MailZoneController(Controller):
         "/{domain_name:str}/antispam",
         operation_id="ConfigureAntiSpam",
         summary="Configure anti-spam",
+        description="Set the anti-spam level: none, basic or advanced.",
         status_code=204,
         sync_to_thread=True,
     )
@@ -126,6 +137,7 @@ class MailZoneController(Controller):
         "/{domain_name:str}/smtpdomains",
         operation_id="CreateSmtpDomain",
         summary="Create an SMTP domain",
+        description="Allow sending mail for another host name through this mail zone.",
         status_code=201,
         sync_to_thread=True,
     )
@@ -142,6 +154,7 @@ class MailZoneController(Controller):
         "/{domain_name:str}/smtpdomains/{hostname:str}",
         operation_id="ConfigureSmtpDomain",
         summary="Enable or disable an SMTP domain",
+        description="Switch an SMTP domain on or off.",
         status_code=202,
         sync_to_thread=True,
     )
@@ -160,6 +173,7 @@ class MailZoneController(Controller):
         "/{domain_name:str}/smtpdomains/{hostname:str}",
         operation_id="DeleteSmtpDomain",
         summary="Delete an SMTP domain",
+        description="Delete an SMTP domain.",
         sync_to_thread=True,
     )
     def delete_smtp_domain(

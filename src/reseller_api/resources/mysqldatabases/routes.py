@@ -29,7 +29,13 @@ class MySqlDatabaseController(Controller):
     tags = ["MySQL databases"]
 
     # In a thread: the sizes come from the MySQL backend, which may ask a real server.
-    @get("/", operation_id="GetMySqlDatabases", summary="Overview of mysql databases", sync_to_thread=True)
+    @get(
+        "/",
+        operation_id="GetMySqlDatabases",
+        summary="Overview of mysql databases",
+        description="Your MySQL databases, a page at a time.",
+        sync_to_thread=True,
+    )
     def list_databases(
         self, context: Context, credential: Caller, page: Paging
     ) -> Response[list[MySqlDatabase]]:
@@ -57,6 +63,7 @@ class MySqlDatabaseController(Controller):
         "/{database_name:str}",
         operation_id="GetMySqlDatabase",
         summary="Get a specific database",
+        description="One database: its account, size and users.",
         sync_to_thread=True,  # the size comes from the MySQL backend
     )
     def get_database(
@@ -68,6 +75,7 @@ class MySqlDatabaseController(Controller):
         "/{database_name:str}",
         operation_id="DeleteDatabase",
         summary="Delete a database (and its users)",
+        description="Delete a database and its users.",
         sync_to_thread=True,
     )
     def delete_database(self, context: Context, credential: Caller, database_name: DatabaseName) -> None:
@@ -77,6 +85,7 @@ class MySqlDatabaseController(Controller):
         "/{database_name:str}/users",
         operation_id="GetDatabaseUsers",
         summary="The database's users",
+        description="A database's users and their rights.",
         sync_to_thread=False,
     )
     def list_users(
@@ -111,6 +120,7 @@ class MySqlDatabaseController(Controller):
         "/{database_name:str}/users/{user_name:str}/status",
         operation_id="ChangeDatabaseUserStatus",
         summary="Enable or disable a user",
+        description="Enable or disable a database user.",
         status_code=204,
         sync_to_thread=True,
     )
@@ -128,6 +138,7 @@ class MySqlDatabaseController(Controller):
         "/{database_name:str}/users/{user_name:str}/password",
         operation_id="ChangeDatabaseUserPassword",
         summary="Change a user's password",
+        description="Set a database user's password (the password rules apply).",
         status_code=204,
         sync_to_thread=True,
     )
@@ -145,6 +156,7 @@ class MySqlDatabaseController(Controller):
         "/{database_name:str}/users/{user_name:str}",
         operation_id="DeleteDatabaseUser",
         summary="Delete a user",
+        description="Delete a database user.",
         sync_to_thread=True,
     )
     def delete_user(

@@ -44,6 +44,7 @@ class SslCertificateRequestController(Controller):
         "/",
         operation_id="GetSslCertificateRequests",
         summary="Overview of SSL certificate requests",
+        description="Your SSL certificate requests, a page at a time.",
         sync_to_thread=False,
     )
     def list_requests(
@@ -120,7 +121,13 @@ class SslCertificateController(Controller):
     path = "/v2/sslcertificates"
     tags = ["SSL certificates"]
 
-    @get("/", operation_id="GetSslCertificates", summary="Overview of SSL certificates", sync_to_thread=False)
+    @get(
+        "/",
+        operation_id="GetSslCertificates",
+        summary="Overview of SSL certificates",
+        description="Your SSL certificates, a page at a time.",
+        sync_to_thread=False,
+    )
     def list_certificates(
         self, context: Context, credential: Caller, page: Paging
     ) -> Response[list[SslCertificate]]:
@@ -131,6 +138,7 @@ class SslCertificateController(Controller):
         "/{sha1_fingerprint:str}",
         operation_id="GetSslCertificate",
         summary="Detail of a SSL certificate",
+        description="One certificate: common name, subject alternative names, expiry, type and level.",
         sync_to_thread=False,
     )
     def get_certificate(

@@ -33,7 +33,13 @@ class WebhookController(Controller):
     path = "/v2/webhooks"
     tags = ["Webhooks"]
 
-    @get("/", operation_id="GetWebhooks", summary="Your webhook endpoints", sync_to_thread=True)
+    @get(
+        "/",
+        operation_id="GetWebhooks",
+        summary="Your webhook endpoints",
+        description="Your webhook endpoints, a page at a time (never their secrets).",
+        sync_to_thread=True,
+    )
     def list_webhooks(self, context: Context, credential: Caller, page: Paging) -> Response[list[Webhook]]:
         items, total = service.list_webhooks(context, credential.reseller_id, page)
         return paged(items, page, total)
@@ -53,7 +59,13 @@ class WebhookController(Controller):
         created = service.create_webhook(context, credential.reseller_id, data)
         return Response(created, status_code=201, headers={"Location": location("webhooks", created.id)})
 
-    @get("/{webhook_id:int}", operation_id="GetWebhook", summary="A webhook endpoint", sync_to_thread=True)
+    @get(
+        "/{webhook_id:int}",
+        operation_id="GetWebhook",
+        summary="A webhook endpoint",
+        description="One webhook endpoint: url, events, whether it is enabled and why not.",
+        sync_to_thread=True,
+    )
     def get_webhook(self, context: Context, credential: Caller, webhook_id: WebhookId) -> Webhook:
         return service.get_webhook(context, credential.reseller_id, webhook_id)
 
@@ -75,6 +87,7 @@ class WebhookController(Controller):
         "/{webhook_id:int}",
         operation_id="DeleteWebhook",
         summary="Remove a webhook endpoint",
+        description="Remove a webhook endpoint and its delivery log.",
         sync_to_thread=True,
     )
     def delete_webhook(self, context: Context, credential: Caller, webhook_id: WebhookId) -> None:
@@ -107,6 +120,7 @@ class WebhookController(Controller):
         "/{webhook_id:int}/deliveries",
         operation_id="GetWebhookDeliveries",
         summary="The endpoint's delivery log, newest first",
+        description="The endpoint's deliveries, newest first: status, attempts, response code, latency.",
         sync_to_thread=True,
     )
     def list_deliveries(
@@ -119,6 +133,7 @@ class WebhookController(Controller):
         "/{webhook_id:int}/deliveries/{delivery_id:int}",
         operation_id="GetWebhookDelivery",
         summary="One delivery: status, attempts, response code, latency",
+        description="One delivery of an event to the endpoint.",
         sync_to_thread=True,
     )
     def get_delivery(

@@ -19,7 +19,13 @@ class WindowsHostingController(Controller):
     path = "/v2/windowshostings"
     tags = ["Windows hostings"]
 
-    @get("/", operation_id="GetWindowsHostings", summary="Overview of windows hostings", sync_to_thread=False)
+    @get(
+        "/",
+        operation_id="GetWindowsHostings",
+        summary="Overview of windows hostings",
+        description="Your Windows hostings, a page at a time.",
+        sync_to_thread=False,
+    )
     def list_hostings(
         self, context: Context, credential: Caller, page: Paging
     ) -> Response[list[WindowsHosting]]:
