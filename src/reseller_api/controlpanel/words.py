@@ -12,75 +12,24 @@ import re
 from collections.abc import Callable, Mapping
 from urllib.parse import unquote
 
+from reseller_api.resources import registry
+
 KEY_PATTERN = re.compile(r"\b[0-9a-f]{32}\b")
 JOB_PATTERN = re.compile(r"/v2/provisioningjobs/([0-9a-f-]{36})")
 
 Describe = Callable[[re.Match[str], str], str]
+# A path segment standing for a value in a manifest's AuditSentence ("/v2/dns/{d}/records").
+_SEGMENT = re.compile(r"\{(\w+)\}")
 
 
 def _api_routes() -> list[tuple[str, re.Pattern[str], str]]:
-    """(method, path pattern, sentence) for every API write; ``{subject}`` is the job's subject."""
-    seg = r"(?P<{}>[^/]+)"
-    d, rid, s, h = seg.format("d"), seg.format("id"), seg.format("s"), seg.format("h")
-    routes = [
-        ("POST", r"/v2/accounts", "Ordered account {subject}"),
-        ("POST", rf"/v2/dns/{d}/records", "Added a DNS record to {d}"),
-        ("PUT", rf"/v2/dns/{d}/records/{rid}", "Changed a DNS record of {d}"),
-        ("DELETE", rf"/v2/dns/{d}/records/{rid}", "Deleted a DNS record of {d}"),
-        ("POST", r"/v2/domains/registrations", "Registered domain {subject}"),
-        ("POST", r"/v2/domains/transfers", "Transferred domain {subject} in"),
-        ("PUT", rf"/v2/domains/{d}/nameservers", "Changed the name servers of {d}"),
-        ("PUT", rf"/v2/domains/{d}/renew", "Changed the automatic renewal of {d}"),
-        ("PUT", rf"/v2/linuxhostings/{d}/phpsettings/version", "Changed the PHP version of {d}"),
-        ("PUT", rf"/v2/linuxhostings/{d}/phpsettings/memorylimit", "Changed the PHP memory limit of {d}"),
-        ("PUT", rf"/v2/linuxhostings/{d}/phpsettings/apcu", "Changed APCu of {d}"),
-        ("PUT", rf"/v2/linuxhostings/{d}/settings/gzipcompression", "Switched gzip compression of {d}"),
-        ("PUT", rf"/v2/linuxhostings/{d}/ftp/configuration", "Switched FTP access of {d}"),
-        ("PUT", rf"/v2/linuxhostings/{d}/ssh/configuration", "Switched SSH access of {d}"),
-        ("POST", rf"/v2/linuxhostings/{d}/ssh/keys", "Added an SSH key to {d}"),
-        ("DELETE", rf"/v2/linuxhostings/{d}/ssh/keys/{rid}", "Removed an SSH key from {d}"),
-        ("POST", rf"/v2/linuxhostings/{d}/subsites", "Added a subsite to {d}"),
-        ("DELETE", rf"/v2/linuxhostings/{d}/subsites/{s}", "Deleted subsite {s} of {d}"),
-        ("POST", rf"/v2/linuxhostings/{d}/sites/{s}/hostheaders", "Added a host name to site {s}"),
-        ("PUT", rf"/v2/linuxhostings/{d}/sites/{s}/http2/configuration", "Switched HTTP/2 of site {s}"),
-        ("PUT", rf"/v2/linuxhostings/{d}/sslsettings/{h}/letsencrypt", "Switched Let's Encrypt for {h}"),
-        (
-            "PUT",
-            rf"/v2/linuxhostings/{d}/sslsettings/{h}/autoredirect",
-            "Switched HTTPS redirect for {h}",
-        ),
-        ("POST", rf"/v2/linuxhostings/{d}/scheduledtasks", "Added a scheduled task to {d}"),
-        ("PUT", rf"/v2/linuxhostings/{d}/scheduledtasks/{rid}", "Changed a scheduled task of {d}"),
-        ("DELETE", rf"/v2/linuxhostings/{d}/scheduledtasks/{rid}", "Deleted a scheduled task of {d}"),
-        ("POST", r"/v2/mailboxes", "Created mailbox {location}"),
-        ("POST", rf"/v2/mailboxes/{d}", "Created mailbox {location}"),
-        ("DELETE", rf"/v2/mailboxes/{d}", "Deleted mailbox {d}"),
-        ("PUT", rf"/v2/mailboxes/{d}/password", "Changed the password of mailbox {d}"),
-        ("PUT", rf"/v2/mailboxes/{d}/autoreply", "Changed the auto-reply of {d}"),
-        ("PUT", rf"/v2/mailboxes/{d}/autoforward", "Changed the auto-forward of {d}"),
-        ("POST", rf"/v2/mailzones/{d}/aliases", "Added an alias to {d}"),
-        ("PUT", rf"/v2/mailzones/{d}/aliases/{s}", "Changed alias {s}"),
-        ("DELETE", rf"/v2/mailzones/{d}/aliases/{s}", "Deleted alias {s}"),
-        ("POST", rf"/v2/mailzones/{d}/catchall", "Added a catch-all address to {d}"),
-        ("DELETE", rf"/v2/mailzones/{d}/catchall/{s}", "Removed catch-all address {s} of {d}"),
-        ("PUT", rf"/v2/mailzones/{d}/antispam", "Changed the anti-spam of {d}"),
-        ("POST", rf"/v2/mailzones/{d}/smtpdomains", "Added an SMTP domain to {d}"),
-        ("PUT", rf"/v2/mailzones/{d}/smtpdomains/{h}", "Switched SMTP domain {h}"),
-        ("DELETE", rf"/v2/mailzones/{d}/smtpdomains/{h}", "Deleted SMTP domain {h}"),
-        ("POST", r"/v2/mysqldatabases", "Ordered MySQL database {subject}"),
-        ("DELETE", rf"/v2/mysqldatabases/{d}", "Deleted MySQL database {d}"),
-        ("POST", rf"/v2/mysqldatabases/{d}/users", "Ordered MySQL user {subject}"),
-        ("DELETE", rf"/v2/mysqldatabases/{d}/users/{s}", "Deleted MySQL user {s} of {d}"),
-        ("PUT", rf"/v2/mysqldatabases/{d}/users/{s}/password", "Changed the password of MySQL user {s}"),
-        ("PUT", rf"/v2/mysqldatabases/{d}/users/{s}/status", "Switched MySQL user {s}"),
-        ("POST", r"/v2/webhooks", "Added webhook {location}"),
-        ("PUT", rf"/v2/webhooks/{rid}", "Changed webhook {id}"),
-        ("DELETE", rf"/v2/webhooks/{rid}", "Deleted webhook {id}"),
-        ("POST", rf"/v2/webhooks/{rid}/test", "Sent a test event to webhook {id}"),
-        ("POST", rf"/v2/webhooks/{rid}/secret/rotate", "Rotated the signing secret of webhook {id}"),
-        ("POST", rf"/v2/webhooks/{rid}/deliveries/{s}/redeliver", "Sent delivery {s} of webhook {id} again"),
+    """(method, path pattern, sentence) for every API write, as the resources' manifests say them
+    (``Resource.audit``); each ``{name}`` of a path matches one segment."""
+    return [
+        (said.method, re.compile("^" + _SEGMENT.sub(r"(?P<\1>[^/]+)", said.path) + "/?$"), said.sentence)
+        for resource in registry.RESOURCES
+        for said in resource.audit
     ]
-    return [(method, re.compile(f"^{path}/?$"), text) for method, path, text in routes]
 
 
 API_ROUTES = _api_routes()

@@ -47,6 +47,20 @@ class BackendSync:
     sync_all: SyncAll
 
 
+@dataclass(frozen=True, slots=True)
+class AuditSentence:
+    """How the control panel's audit log says one API write of the resource ("Deleted alias {s}").
+
+    ``path`` is the route's path, each ``{name}`` standing for one segment; ``sentence`` may use
+    those names, ``{subject}`` (the subject of the job the write started) and ``{location}``
+    (the last segment of the answer's Location).
+    """
+
+    method: str
+    path: str
+    sentence: str
+
+
 def no_controllers() -> Controllers:
     return ()
 
@@ -68,3 +82,5 @@ class Resource:
     asset_rules: tuple[AssetRules, ...] = ()
     # The error codes its rules answer with (errors.codes_of its modules).
     errors: tuple[ErrorCode, ...] = ()
+    # What the audit log says of each of its API writes (controlpanel/words.py).
+    audit: tuple[AuditSentence, ...] = ()

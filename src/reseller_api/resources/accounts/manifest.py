@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.accounts import jobs, service
-from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 
 
 def controllers() -> Controllers:
@@ -18,4 +18,5 @@ RESOURCE = Resource(
     controllers=controllers,
     jobs=(jobs.CREATE_ACCOUNT,),
     errors=codes_of(service),
+    audit=(AuditSentence("POST", "/v2/accounts", "Ordered account {subject}"),),
 )

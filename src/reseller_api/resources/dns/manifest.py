@@ -5,7 +5,7 @@ from __future__ import annotations
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.dns import account_asset, records, service, sync
-from reseller_api.resources.manifest import BackendSync, Controllers, Resource
+from reseller_api.resources.manifest import AuditSentence, BackendSync, Controllers, Resource
 
 
 def controllers() -> Controllers:
@@ -21,4 +21,9 @@ RESOURCE = Resource(
     asset_rules=(AssetRules("dns", domain_bound=True),),
     backend_sync=BackendSync("dns", sync.sync_all),
     errors=codes_of(service, records),
+    audit=(
+        AuditSentence("POST", "/v2/dns/{d}/records", "Added a DNS record to {d}"),
+        AuditSentence("PUT", "/v2/dns/{d}/records/{id}", "Changed a DNS record of {d}"),
+        AuditSentence("DELETE", "/v2/dns/{d}/records/{id}", "Deleted a DNS record of {d}"),
+    ),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.domains import account_asset, jobs, service
-from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 
 
 def controllers() -> Controllers:
@@ -21,4 +21,10 @@ RESOURCE = Resource(
     asset_rules=(AssetRules("domain", domain_bound=True),),
     jobs=(jobs.REGISTER, jobs.TRANSFER),
     errors=codes_of(service),
+    audit=(
+        AuditSentence("POST", "/v2/domains/registrations", "Registered domain {subject}"),
+        AuditSentence("POST", "/v2/domains/transfers", "Transferred domain {subject} in"),
+        AuditSentence("PUT", "/v2/domains/{d}/nameservers", "Changed the name servers of {d}"),
+        AuditSentence("PUT", "/v2/domains/{d}/renew", "Changed the automatic renewal of {d}"),
+    ),
 )

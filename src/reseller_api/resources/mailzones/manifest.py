@@ -12,7 +12,7 @@ from reseller_api.resources.mailzones import (
     catchall,
     smtpdomains,
 )
-from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 
 
 def controllers() -> Controllers:
@@ -27,4 +27,15 @@ RESOURCE = Resource(
     assets=(account_asset.PROVISIONER,),
     asset_rules=(AssetRules("mailbox", domain_bound=True),),
     errors=codes_of(addresses, aliases, antispam, catchall, smtpdomains),
+    audit=(
+        AuditSentence("POST", "/v2/mailzones/{d}/aliases", "Added an alias to {d}"),
+        AuditSentence("PUT", "/v2/mailzones/{d}/aliases/{s}", "Changed alias {s}"),
+        AuditSentence("DELETE", "/v2/mailzones/{d}/aliases/{s}", "Deleted alias {s}"),
+        AuditSentence("POST", "/v2/mailzones/{d}/catchall", "Added a catch-all address to {d}"),
+        AuditSentence("DELETE", "/v2/mailzones/{d}/catchall/{s}", "Removed catch-all address {s} of {d}"),
+        AuditSentence("PUT", "/v2/mailzones/{d}/antispam", "Changed the anti-spam of {d}"),
+        AuditSentence("POST", "/v2/mailzones/{d}/smtpdomains", "Added an SMTP domain to {d}"),
+        AuditSentence("PUT", "/v2/mailzones/{d}/smtpdomains/{h}", "Switched SMTP domain {h}"),
+        AuditSentence("DELETE", "/v2/mailzones/{d}/smtpdomains/{h}", "Deleted SMTP domain {h}"),
+    ),
 )

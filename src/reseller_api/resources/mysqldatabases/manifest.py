@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
-from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 from reseller_api.resources.mysqldatabases import jobs, names, passwords, service, users
 
 
@@ -21,4 +21,14 @@ RESOURCE = Resource(
     # No provisioner: a pack's databases are ordered one by one, on the account's domain.
     asset_rules=(AssetRules("mysql", domain_bound=True),),
     errors=codes_of(service, names, passwords, users),
+    audit=(
+        AuditSentence("POST", "/v2/mysqldatabases", "Ordered MySQL database {subject}"),
+        AuditSentence("DELETE", "/v2/mysqldatabases/{d}", "Deleted MySQL database {d}"),
+        AuditSentence("POST", "/v2/mysqldatabases/{d}/users", "Ordered MySQL user {subject}"),
+        AuditSentence("DELETE", "/v2/mysqldatabases/{d}/users/{s}", "Deleted MySQL user {s} of {d}"),
+        AuditSentence(
+            "PUT", "/v2/mysqldatabases/{d}/users/{s}/password", "Changed the password of MySQL user {s}"
+        ),
+        AuditSentence("PUT", "/v2/mysqldatabases/{d}/users/{s}/status", "Switched MySQL user {s}"),
+    ),
 )
