@@ -86,6 +86,17 @@ def test_every_servicepack_asset_declares_what_it_asks_of_an_account() -> None:
     assert {provisioner.asset_type for provisioner in registry.asset_provisioners()} <= set(rules)
 
 
+def test_each_audit_sentence_is_of_its_own_resource() -> None:
+    # Every API write has its sentence (tests/api/test_docs.py); each is said by the resource
+    # whose path it is, once.
+    said = [(a.method, a.path) for resource in registry.RESOURCES for a in resource.audit]
+    assert len(said) == len(set(said))
+    for resource in registry.RESOURCES:
+        for sentence in resource.audit:
+            assert sentence.method in {"POST", "PUT", "DELETE", "PATCH"}, sentence
+            assert sentence.path.split("/")[:3] == ["", "v2", resource.name], sentence
+
+
 def test_backend_sync_kinds_are_the_manifests() -> None:
     assert tuple(sync.kind for sync in registry.backend_syncs()) == backends_cli.KINDS
 
