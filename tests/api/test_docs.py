@@ -25,7 +25,7 @@ def test_every_operation_describes_itself(test_client: TestClient[Any]) -> None:
 
 
 # Writes the audit log still shows as recorded (method and path), with no sentence of their own.
-UNSAID = {("POST", "/v2/sslcertificaterequests"), ("PUT", "/v2/sslcertificaterequests/{request_id}")}
+UNSAID: set[tuple[str, str]] = set()
 
 
 def test_every_write_has_its_audit_sentence(test_client: TestClient[Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
-from reseller_api.resources.manifest import Controllers, Resource
+from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 from reseller_api.resources.sslcertificates import certificates, jobs, service
 
 
@@ -21,4 +21,8 @@ RESOURCE = Resource(
     controllers=controllers,
     jobs=(jobs.ISSUE,),
     errors=codes_of(service, certificates),
+    audit=(
+        AuditSentence("POST", "/v2/sslcertificaterequests", "Requested an SSL certificate"),
+        AuditSentence("PUT", "/v2/sslcertificaterequests/{id}", "Asked to check certificate request {id}"),
+    ),
 )
