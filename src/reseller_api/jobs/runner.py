@@ -20,6 +20,7 @@ from reseller_api.backends.base import TransientError
 from reseller_api.jobs import payloads, service
 from reseller_api.jobs.registry import ENDED, JobContext, JobHandler
 from reseller_api.store.database import Database
+from reseller_api.store.driver import DATABASE_AWAY
 
 log = logging.getLogger("reseller_api.jobs")
 MAX_ATTEMPTS = 5
@@ -84,7 +85,10 @@ class Runner:
                 if upcoming is not None and upcoming <= clock.time():
                     await asyncio.to_thread(self.run_due)
                     upcoming = await self._next_due()
-            except Exception:  # the database may be briefly away; keep the runner alive
+            except DATABASE_AWAY as exc:  # the database may be briefly away; keep the runner alive
+                log.warning("job runner iteration failed (%s); retrying", exc)
+                upcoming = None
+            except Exception:
                 log.exception("job runner iteration failed; retrying")
                 upcoming = None
             wait = IDLE_POLL if upcoming is None else min(IDLE_POLL, max(0.0, upcoming - clock.time()))

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 Row = tuple[Any, ...]
 Args = Sequence[Any] | Mapping[str, Any]
 # How long opening a PostgreSQL connection may take before the request is a 503.
@@ -19,3 +21,9 @@ CONNECT_TIMEOUT = 5
 
 class DatabaseUnavailable(Exception):
     """PostgreSQL cannot be reached (or went away mid-read): the API answers 503, retry later."""
+
+
+# What a background loop (the job runner, the webhook deliverer) meets while the database is
+# briefly away or the process is out of file descriptors: worth one warning line and a retry
+# at its next poll, not a traceback (which stays for anything else).
+DATABASE_AWAY: tuple[type[BaseException], ...] = (DatabaseUnavailable, OperationalError, OSError)

@@ -34,6 +34,7 @@ from reseller_api.resources.webhooks import addresses, pinning, signing
 from reseller_api.resources.webhooks.events import TEST_EVENT
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database, Query
+from reseller_api.store.driver import DATABASE_AWAY
 from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_endpoints, webhook_events
 from reseller_api.version import __version__
 
@@ -134,7 +135,9 @@ class Deliverer:
                 due = self.anything_due() if self.db.is_sqlite else await asyncio.to_thread(self.anything_due)
                 if due:
                     sent = await asyncio.to_thread(self.deliver_due)
-            except Exception:  # the database may be briefly away; keep delivering
+            except DATABASE_AWAY as exc:  # the database may be briefly away; keep delivering
+                log.warning("webhook delivery iteration failed (%s); retrying", exc)
+            except Exception:
                 log.exception("webhook delivery iteration failed; retrying")
             if not sent:
                 with contextlib.suppress(TimeoutError):
