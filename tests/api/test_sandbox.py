@@ -15,6 +15,7 @@ import pytest
 import yaml
 from litestar.testing import TestClient
 
+from reseller_api import clock
 from reseller_api.app import create_app
 from reseller_api.cli.main import main
 from reseller_api.crypto import SecretBox
@@ -82,7 +83,14 @@ def cli(monkeypatch: pytest.MonkeyPatch, settings: Settings, *args: str) -> int:
     monkeypatch.setenv("RESELLER_API_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("RESELLER_API_SECRET_KEY", TEST_SECRET_KEY)
     monkeypatch.setenv("RESELLER_API_SANDBOX", "true" if settings.sandbox else "false")
-    return main(list(args))
+    # A command swaps the process-wide clock for one that reads its own database, and disposes
+    # that database as it returns. Run in-process beside the test's server, the server's threads
+    # would read the time through it meanwhile (a PostgreSQL connection left checked out, then
+    # garbage-collected: a ResourceWarning in CI). The server's own sandbox clock reads the same
+    # database, so the command keeps it, as it would have in a process of its own.
+    with monkeypatch.context() as patch:
+        patch.setattr(clock, "use", lambda source: None)
+        return main(list(args))
 
 
 def eventually(check: Any, timeout: float = 10.0) -> Any:
