@@ -47,6 +47,10 @@ def store_job(database: Database, reseller_id: int, kind: str, payload: dict[str
                 attempts=0,
             )
         )
+        # With procrastinate carrying the jobs, enqueue also defers each one: do as it does.
+        deferrer = jobs._DEFERRERS.get(conn.engine)
+        if deferrer is not None:
+            deferrer(conn, job_id, None, now)
     return job_id
 
 
