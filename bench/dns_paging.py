@@ -20,9 +20,10 @@ from sqlalchemy import insert
 
 from reseller_api.conventions.paging import Page
 from reseller_api.resources.dns import service
+from reseller_api.resources.dns.tables import dns_records, dns_zones
 from reseller_api.store import migrate
 from reseller_api.store.database import Database
-from reseller_api.store.tables import dns_records, dns_zones, resellers
+from reseller_api.store.tables import resellers
 
 SIZES = (1_000, 10_000, 100_000)
 TAKE = 25

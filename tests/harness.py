@@ -18,9 +18,9 @@ from litestar.testing import TestClient
 from sqlalchemy import MetaData, insert, select, text
 
 from reseller_api.client.signing import authorization_header
+from reseller_api.resources import registry
 from reseller_api.store import migrate
 from reseller_api.store.database import Database
-from reseller_api.store.tables import metadata
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # The database engine of this run ("sqlite" or "postgresql", from --db), set by conftest.
@@ -169,7 +169,7 @@ class DatabaseFactory:
             db = Database(self.url, pool_size=2)
             migrate.upgrade(db)
             with db.engine.connect() as conn:
-                for table in metadata.sorted_tables:
+                for table in registry.schema().sorted_tables:
                     self._seed[table.name] = [dict(r._mapping) for r in conn.execute(select(table))]
                 self._seed["alembic_version"] = [
                     dict(r._mapping) for r in conn.execute(text("SELECT * FROM alembic_version"))
@@ -201,7 +201,7 @@ class DatabaseFactory:
         against 0.03 s, measured, over a suite of about a thousand PostgreSQL tests. Three
         round trips: the deletes, the seeds, the sequences.
         """
-        tables = metadata.sorted_tables
+        tables = registry.schema().sorted_tables
         sequences = []
         for table in tables:
             pk = list(table.primary_key.columns)

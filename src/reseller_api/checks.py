@@ -57,11 +57,12 @@ def open_database(settings: Settings) -> tuple[Check, Database | None]:
 
 
 def schema(database: Database) -> Check:
+    from reseller_api.resources import registry
     from reseller_api.store import migrate
 
     state = migrate.status(database)
     if not state.known:
-        lacking = migrate.missing(database)
+        lacking = migrate.missing(database, registry.schema())
         detail = f"at {state.current}, newer than this release ({state.head})"
         return Check("schema", not lacking, detail + (f"; lacks {', '.join(lacking[:3])}" if lacking else ""))
     if state.pending:
@@ -69,7 +70,7 @@ def schema(database: Database) -> Check:
         return Check(
             "schema", True, f"at {state.current or 'none'}; pending {ids} (run reseller-api migrate)"
         )
-    lacking = migrate.missing(database)
+    lacking = migrate.missing(database, registry.schema())
     if lacking:
         return Check("schema", False, f"at {state.head} but lacks {', '.join(lacking[:3])}")
     return Check("schema", True, f"up to date ({state.head})")

@@ -25,11 +25,12 @@ from reseller_api.app import create_app
 from reseller_api.backends.base import BackendRefused
 from reseller_api.backends.simulated import SimulatedHosting
 from reseller_api.credentials.service import CredentialsService
+from reseller_api.resources.dns.tables import dns_records, dns_zones
+from reseller_api.resources.domains.tables import domains
 from reseller_api.resources.servicepacks.service import Asset
 from reseller_api.resources.servicepacks.service import create as create_pack
 from reseller_api.settings import Settings, SettingsError
 from reseller_api.store.database import Database
-from reseller_api.store.tables import dns_records, dns_zones, domains
 from tests.api.test_linuxhostings_ssh import fingerprint, openssh
 from tests.harness import AddressedClient, Caller, ClientAddress
 from tests.vendor import schema_problems

@@ -215,7 +215,7 @@ def test_renew_cannot_toggle_within_a_month(api: Caller, database: Database) -> 
 
     from sqlalchemy import update
 
-    from reseller_api.store.tables import domains
+    from reseller_api.resources.domains.tables import domains
 
     register(api, "late.org")
     with database.transaction() as conn:

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import insert
 
 from reseller_api.credentials.service import CredentialsService
+from reseller_api.resources.dns.tables import dns_zones
 from reseller_api.store.database import Database
-from reseller_api.store.tables import dns_zones
 from tests.api.test_domains import register
 from tests.api.test_linuxhostings_sites import mkdir
 from tests.api.test_mailboxes import make_account

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from reseller_api.backends.base import TransientError
 from reseller_api.backends.simulated import SimulatedDns, SimulatedMail
+from reseller_api.resources.linuxhostings.tables import linux_hostings
 from reseller_api.store.database import Database
-from reseller_api.store.tables import accounts, linux_hostings, provisioning_jobs, simulated_objects
+from reseller_api.store.tables import accounts, provisioning_jobs, simulated_objects
 from tests.harness import Caller
 
 HOSTING = {"identifier": "example.com", "servicepack_id": 1, "ftp_password": "Secret123x"}

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from reseller_api.crypto import verify_password
+from reseller_api.resources.mailzones.tables import mailboxes
 from reseller_api.store.database import Database
-from reseller_api.store.tables import mailboxes, simulated_objects
+from reseller_api.store.tables import simulated_objects
 from tests.harness import Caller, error_codes
 
 PASSWORD = "Mailbox123x"

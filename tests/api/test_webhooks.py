@@ -18,15 +18,10 @@ from reseller_api.client.webhooks import InvalidSignature, verify
 from reseller_api.credentials.service import CredentialsService
 from reseller_api.crypto import SecretBox, generate_key
 from reseller_api.resources.webhooks.delivery import Deliverer
+from reseller_api.resources.webhooks.tables import webhook_deliveries, webhook_events
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
-from reseller_api.store.tables import (
-    audit_log,
-    idempotency_keys,
-    webhook_deliveries,
-    webhook_endpoints,
-    webhook_events,
-)
+from reseller_api.store.tables import audit_log, idempotency_keys, webhook_endpoints
 from tests.conftest import TEST_SECRET_KEY
 from tests.harness import Caller, error_codes
 from tests.webhook_receiver import Receiver, receiver

@@ -546,8 +546,8 @@ def test_migration_creates_exactly_the_panel_tables(database: Database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from reseller_api.store.tables import metadata
+    from reseller_api.resources import registry
 
     with database.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), registry.schema())
     assert [d for d in diff if any(n in str(d) for n in ("panel_", "audit_log"))] == []

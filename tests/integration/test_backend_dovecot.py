@@ -23,9 +23,9 @@ from sqlalchemy import select
 
 from reseller_api.backends.dovecot import DovecotMail
 from reseller_api.crypto import hash_password, verify_password
+from reseller_api.resources.mailzones.tables import mailboxes
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database
-from reseller_api.store.tables import mailboxes
 from tests.harness import Caller
 from tests.integration.realservers import require_binary
 

@@ -11,10 +11,10 @@ from alembic.migration import MigrationContext
 
 from reseller_api.backends.simulated.registry import years_on
 from reseller_api.errors import ValidationFailed
+from reseller_api.resources import registry
 from reseller_api.resources.dns.records import Invalid, build, host_name, owner_name, txt_strings
 from reseller_api.store import migrate
 from reseller_api.store.database import Database
-from reseller_api.store.tables import metadata
 from reseller_api.wire.dns import DnsRecordInput
 
 
@@ -81,7 +81,7 @@ def test_migrations_create_exactly_the_dns_and_domain_tables() -> None:
     database = Database(f"sqlite:///{Path(tempfile.mkdtemp()) / 'schema.db'}")
     migrate.upgrade(database)
     with database.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), registry.schema())
     database.dispose()
     mine = [d for d in diff if any(name in str(d) for name in ("dns_records", "'domains'", "ix_domains"))]
     assert mine == []

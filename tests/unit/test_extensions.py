@@ -13,10 +13,10 @@ from alembic.migration import MigrationContext
 
 from reseller_api.client.webhooks import InvalidSignature, verify
 from reseller_api.conventions.idempotency import fingerprint, parse_key
+from reseller_api.resources import registry
 from reseller_api.resources.webhooks import addresses, events, signing
 from reseller_api.store import migrate
 from reseller_api.store.database import Database
-from reseller_api.store.tables import metadata
 
 
 @pytest.mark.parametrize(
@@ -132,6 +132,6 @@ def test_the_migration_creates_exactly_the_extension_tables() -> None:
     database = Database(f"sqlite:///{Path(tempfile.mkdtemp()) / 'schema.db'}")
     migrate.upgrade(database)
     with database.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), registry.schema())
     database.dispose()
     assert [d for d in diff if any(n in str(d) for n in ("idempotency_keys", "webhook_"))] == []

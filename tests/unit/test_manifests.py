@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import Table
+
 import reseller_api.resources
 from reseller_api import docs
 from reseller_api.cli import backends as backends_cli
@@ -23,6 +25,7 @@ from reseller_api.resources import registry
 from reseller_api.resources.manifest import Resource
 from reseller_api.resources.servicepacks.service import ASSET_TYPES
 from reseller_api.resources.webhooks import events
+from reseller_api.store import tables as core_tables
 
 RESOURCES_DIR = Path(reseller_api.resources.__file__).parent
 SRC = RESOURCES_DIR.parents[1]
@@ -69,6 +72,41 @@ def test_every_error_code_is_defined_by_a_listed_resource_or_the_core() -> None:
     assert set(CATALOGUE) == served
     for error in registry.error_codes():
         assert CATALOGUE[error.code] == error
+
+
+def tables_of(module: object) -> set[Table]:
+    return {value for value in vars(module).values() if isinstance(value, Table)}
+
+
+def test_every_table_is_owned_once_by_the_core_or_a_listed_resource() -> None:
+    # Import every module of the server: a table defined anywhere is on the metadata now.
+    for module in pkgutil.walk_packages([str(SRC / "reseller_api")], "reseller_api."):
+        if ".migrations." not in module.name and not module.name.endswith(".migrations"):
+            importlib.import_module(module.name)
+    owners: dict[str, list[str]] = {}
+    for table in tables_of(core_tables):
+        owners.setdefault(table.name, []).append("store/tables.py")
+    for resource in registry.RESOURCES:
+        for table in resource.tables:
+            owners.setdefault(table.name, []).append(resource.name)
+    assert {name: found for name, found in owners.items() if len(found) != 1} == {}
+    assert set(owners) == set(core_tables.metadata.tables)
+    assert registry.schema() is core_tables.metadata
+    assert all(
+        table.metadata is core_tables.metadata for resource in registry.RESOURCES for table in resource.tables
+    )
+
+
+def test_a_resources_tables_are_those_of_its_tables_module_listed_by_its_manifest() -> None:
+    for name in resource_packages():
+        manifest = importlib.import_module(f"reseller_api.resources.{name}.manifest")
+        listed = manifest.RESOURCE.tables
+        assert len(listed) == len(set(listed)), name
+        if (RESOURCES_DIR / name / "tables.py").exists():
+            module = importlib.import_module(f"reseller_api.resources.{name}.tables")
+            assert set(listed) == tables_of(module), name
+        else:
+            assert listed == (), name
 
 
 def test_every_asset_type_a_provisioner_builds_is_a_servicepack_asset() -> None:

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, text
 
+from reseller_api.resources.dns.tables import dns_records, dns_zones
+from reseller_api.resources.domains.tables import domains
 from reseller_api.store import migrate
 from reseller_api.store.database import Database
-from reseller_api.store.tables import dns_records, dns_zones, domains, resellers, simulated_objects
+from reseller_api.store.tables import resellers, simulated_objects
 
 
 @pytest.fixture

@@ -125,7 +125,9 @@ def _is_terminal(stream: TextIO) -> bool:
 def prepare_database(settings: Settings, database: Database) -> None:
     """Our schema (migrated, or a one-line refusal when it does not fit the code), then
     procrastinate's when it carries the jobs."""
-    migrate.prepare(database)
+    from reseller_api.resources import registry
+
+    migrate.prepare(database, registry.schema())
     if settings.job_runner == "procrastinate":
         from reseller_api.jobs.distributed import ensure_schema
 

@@ -28,19 +28,14 @@ from reseller_api.settings import parse_rate_limit
 
 if TYPE_CHECKING:
     from reseller_api.controlpanel.web import Panel
+from reseller_api.resources.dns.tables import dns_records, dns_zones
+from reseller_api.resources.linuxhostings.tables import linux_hostings
+from reseller_api.resources.mailzones.tables import mailboxes
+from reseller_api.resources.mysqldatabases.tables import mysql_databases
+from reseller_api.resources.servicepacks.tables import servicepack_assets, servicepacks
+from reseller_api.resources.sslcertificates.tables import ssl_certificates
 from reseller_api.store.database import Database
-from reseller_api.store.tables import (
-    accounts,
-    dns_records,
-    dns_zones,
-    linux_hostings,
-    mailboxes,
-    mysql_databases,
-    provisioning_jobs,
-    servicepack_assets,
-    servicepacks,
-    ssl_certificates,
-)
+from reseller_api.store.tables import accounts, provisioning_jobs
 
 KEY_NOT_FOUND = define("panel_api_key_not_found", 404, "You have no API key with this value.")
 ACCOUNT_NOT_FOUND = define("panel_account_not_found", 404, "You have no account with this id.")

@@ -19,7 +19,9 @@ from collections.abc import Callable
 from sqlalchemy import Connection, select
 
 from reseller_api.errors import ApiProblem, ErrorCode
-from reseller_api.store.tables import accounts, dns_zones, domains
+from reseller_api.resources.dns.tables import dns_zones
+from reseller_api.resources.domains.tables import domains
+from reseller_api.store.tables import accounts
 
 # (name, owner) columns of everything that makes a reseller the owner of a domain.
 _OWNED = (

@@ -2,7 +2,8 @@
 
 Each package under ``resources/`` has a ``manifest.py`` holding one :class:`Resource`, and
 ``resources/registry.py`` lists them. The app, the worker, ``reseller-api backends sync``, the
-error-code catalogue and account provisioning (resources/assets.py) read that list: nothing
+error-code catalogue, account provisioning (resources/assets.py) and the schema check at start
+(store/migrate.py) read that list: nothing
 registers itself when imported, so what a process runs does not depend on what it imported.
 
 A manifest imports no web framework: the worker reads the job handlers of every manifest and
@@ -22,6 +23,7 @@ from reseller_api.resources.assets import AssetProvisioner, AssetRules
 
 if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
+    from sqlalchemy import Table
 
     from reseller_api.backends import Backends
     from reseller_api.resources.syncing import Synced
@@ -68,6 +70,9 @@ def no_controllers() -> Controllers:
 @dataclass(frozen=True, slots=True)
 class Resource:
     name: str  # the package's name under resources/
+    # The tables it owns, defined in its tables.py on store/tables.py's metadata: listed here so
+    # that the complete schema (registry.schema) is what the manifests say, not what was imported.
+    tables: tuple[Table, ...] = ()
     # The Litestar controllers and route handlers, imported only when called (by the app).
     controllers: Callable[[], Controllers] = no_controllers
     # The job kinds the package runs, the JobHandler constants of its jobs.py.

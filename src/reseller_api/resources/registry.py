@@ -2,7 +2,7 @@
 
 :data:`RESOURCES` names every package under ``resources/`` by its manifest (``manifest.py``,
 a :class:`~reseller_api.resources.manifest.Resource`); a package not listed here takes no part
-in the API, the jobs, ``backends sync`` or the error catalogue. The order is the order of the
+in the API, the jobs, ``backends sync``, the error catalogue or the schema. The order is the order of the
 controllers in the OpenAPI document.
 
 Importing this module imports every manifest, and so every resource's services and jobs, but
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy import MetaData, Table
 
 from reseller_api.errors import ErrorCode
 from reseller_api.jobs import registry as jobs_registry
@@ -33,6 +35,7 @@ from reseller_api.resources.ssh import manifest as ssh
 from reseller_api.resources.sslcertificates import manifest as sslcertificates
 from reseller_api.resources.webhooks import manifest as webhooks
 from reseller_api.resources.windowshostings import manifest as windowshostings
+from reseller_api.store import tables as core_tables
 
 RESOURCES: tuple[Resource, ...] = (
     accounts.RESOURCE,
@@ -124,3 +127,20 @@ def error_codes() -> Sequence[ErrorCode]:
         for error in resource.errors:
             found.setdefault(error.code, error)
     return list(found.values())
+
+
+def schema() -> MetaData:
+    """Every table the code uses: the core's (store/tables.py) and each listed resource's.
+
+    All are defined on the one ``MetaData`` of store/tables.py; the store cannot import the
+    resource packages, so whoever checks or empties the whole schema (``migrate.prepare`` and
+    ``missing``, the sandbox's reset, the tests) takes it from here. A table on the metadata
+    that neither the core nor a manifest declares is a mistake caught here.
+    """
+    declared = {table.name for table in vars(core_tables).values() if isinstance(table, Table)}
+    for resource in RESOURCES:
+        declared.update(table.name for table in resource.tables)
+    undeclared = set(core_tables.metadata.tables) - declared
+    if undeclared:
+        raise RuntimeError(f"tables no manifest lists: {', '.join(sorted(undeclared))}")
+    return core_tables.metadata

@@ -48,6 +48,12 @@ from reseller_api.crypto import SecretBox
 from reseller_api.errors import ApiProblem, ValidationFailed
 from reseller_api.jobs import service as job_service
 from reseller_api.jobs.runner import Runner
+from reseller_api.resources import registry
+from reseller_api.resources.dns.tables import dns_records, dns_zones
+from reseller_api.resources.domains.tables import domains
+from reseller_api.resources.mailzones.tables import mailboxes
+from reseller_api.resources.mysqldatabases.tables import mysql_databases
+from reseller_api.resources.servicepacks.tables import servicepack_assets, servicepacks
 from reseller_api.sandbox import SandboxError
 from reseller_api.sandbox.faults import job_kinds
 from reseller_api.sandbox.state import ROW_ID, change, ensure
@@ -58,17 +64,9 @@ from reseller_api.store.tables import (
     api_key_networks,
     api_keys,
     credentials_generation,
-    dns_records,
-    dns_zones,
-    domains,
-    mailboxes,
-    metadata,
-    mysql_databases,
     resellers,
     sandbox_faults,
     sandbox_state,
-    servicepack_assets,
-    servicepacks,
 )
 
 # Not the fixture's state: the schema's bookkeeping, the secret key's fingerprint and the
@@ -83,7 +81,8 @@ RESELLER_FIELDS = ("name", "keys", "accounts", "domains", "dns_records", "mailbo
 
 
 def _tables() -> list[Table]:
-    return [t for t in metadata.sorted_tables if t.name not in KEPT]
+    # Every table, the resources' included: a reset leaves no row of a package behind.
+    return [t for t in registry.schema().sorted_tables if t.name not in KEPT]
 
 
 class Fixtures:

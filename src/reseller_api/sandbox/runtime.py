@@ -14,11 +14,11 @@ from reseller_api import clock
 from reseller_api.backends.simulated.registry import years_on
 from reseller_api.jobs import service as job_service
 from reseller_api.jobs.runner import Runner
+from reseller_api.resources.domains.tables import domains
 from reseller_api.sandbox import faults
 from reseller_api.sandbox import jobs as job_modes
 from reseller_api.sandbox.state import StateCache, ensure
 from reseller_api.store.database import Database
-from reseller_api.store.tables import domains
 
 
 class Sandbox:

@@ -6,7 +6,9 @@
   database) migrate one after the other: the second finds nothing left to do.
 - :func:`status` and :func:`sql` answer ``reseller-api migrate --status`` and ``--dry-run``.
 - :func:`prepare` is what ``serve`` and ``worker`` do at start: migrate, or refuse with one
-  line to run on a schema that does not match the code.
+  line to run on a schema that does not match the code. The code's schema is handed in
+  (``resources/registry.py``'s ``schema()``): the resource packages define their own tables,
+  and the store imports none of them.
 - Migrations once released are never edited; a change is a new revision.
 """
 
@@ -25,11 +27,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import ResolutionError
 from alembic.util.exc import CommandError
-from sqlalchemy import event, inspect, text
+from sqlalchemy import MetaData, event, inspect, text
 
 from reseller_api.store.backup import copy_sqlite
 from reseller_api.store.database import Database
-from reseller_api.store.tables import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # pg_advisory_xact_lock key of our migrations (procrastinate's schema takes 74207301).
@@ -151,13 +152,14 @@ def _rehearse(path: str) -> str:
     return "\n\n".join(statements) + "\n"
 
 
-def missing(database: Database) -> list[str]:
-    """Tables and columns the code uses that the database lacks (extra ones are fine)."""
+def missing(database: Database, schema: MetaData) -> list[str]:
+    """Tables and columns of ``schema`` (every table the code uses) that the database lacks
+    (extra ones are fine)."""
     with database.engine.connect() as connection:
         inspector = inspect(connection)
         tables = set(inspector.get_table_names())
         lacking = []
-        for table in metadata.sorted_tables:
+        for table in schema.sorted_tables:
             if table.name not in tables:
                 lacking.append(f"table {table.name}")
                 continue
@@ -166,7 +168,7 @@ def missing(database: Database) -> list[str]:
     return lacking
 
 
-def prepare(database: Database) -> None:
+def prepare(database: Database, schema: MetaData) -> None:
     """``serve`` and ``worker`` at start: migrate, then make sure the schema fits the code.
 
     A database migrated by a newer release (a revision we do not have) is served as long
@@ -178,7 +180,7 @@ def prepare(database: Database) -> None:
     state = status(database)
     if state.known:
         upgrade(database)
-    lacking = missing(database)
+    lacking = missing(database, schema)
     if lacking:
         shown = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3 else "")
         where = f"{_unknown(state)}, and lacks" if not state.known else "the database lacks"

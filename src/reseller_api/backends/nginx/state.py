@@ -15,7 +15,8 @@ from typing import Any
 from reseller_api.backends.nginx.files import read_bytes, write_atomically
 from reseller_api.backends.nginx.render import Certificate
 
-# What a new hosting starts with: the database's defaults (store/tables.py), PHP version aside.
+# What a new hosting starts with: the database's defaults (resources/linuxhostings/tables.py),
+# PHP version aside.
 DEFAULT_SETTINGS: dict[str, Any] = {
     "php_version": None,  # None: the newest installed
     "php_memory_limit": 128,

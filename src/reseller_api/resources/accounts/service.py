@@ -15,23 +15,18 @@ from reseller_api.jobs import service as jobs
 from reseller_api.resources.accounts.jobs import CreateAccountJob
 from reseller_api.resources.assets import rules_of as asset_rules_of
 from reseller_api.resources.dns import zone
+from reseller_api.resources.dns.tables import dns_zones
 from reseller_api.resources.domains import service as domains_service
 from reseller_api.resources.domains.service import REGISTERING
+from reseller_api.resources.domains.tables import domains
 from reseller_api.resources.hostnames import claim, unavailable
+from reseller_api.resources.linuxhostings.tables import linux_host_headers, linux_hostings, linux_sites
+from reseller_api.resources.mailzones.tables import mail_zones
 from reseller_api.resources.servicepacks.service import Asset, assets_of
+from reseller_api.resources.servicepacks.tables import servicepack_assets, servicepacks
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name, password_problem
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import (
-    accounts,
-    dns_zones,
-    domains,
-    linux_host_headers,
-    linux_hostings,
-    linux_sites,
-    mail_zones,
-    servicepack_assets,
-    servicepacks,
-)
+from reseller_api.store.tables import accounts
 from reseller_api.wire.accounts import Account, AccountDetail, CreateAccount
 from reseller_api.wire.integers import INT32_MAX
 from reseller_api.wire.servicepacks import Servicepack

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select, update
 from reseller_api.backends import Backends
 from reseller_api.resources.assets import AssetOrder
 from reseller_api.resources.dns import zone
-from reseller_api.store.tables import dns_zones
+from reseller_api.resources.dns.tables import dns_zones
 
 
 class DnsZoneAsset:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
-from reseller_api.resources.dns import account_asset, records, service, sync
+from reseller_api.resources.dns import account_asset, records, service, sync, tables
 from reseller_api.resources.manifest import AuditSentence, BackendSync, Controllers, Resource
 
 
@@ -16,6 +16,7 @@ def controllers() -> Controllers:
 
 RESOURCE = Resource(
     name="dns",
+    tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
     asset_rules=(AssetRules("dns", domain_bound=True),),

@@ -34,9 +34,9 @@ from reseller_api.resources.dns.records import (
     build,
     owner_name,
 )
+from reseller_api.resources.dns.tables import dns_records, dns_zones
 from reseller_api.rules import canonical_domain_name
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import dns_records, dns_zones
 from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.dns import DnsRecord, DnsRecordInput
 from reseller_api.wire.integers import fits_int32

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from reseller_api.backends import Backends
 from reseller_api.resources.dns.service import RRset, read_rrsets
+from reseller_api.resources.dns.tables import dns_zones
 from reseller_api.resources.syncing import Synced, attempt
 from reseller_api.store.database import Database
-from reseller_api.store.tables import dns_zones
 
 
 def sync_all(database: Database, backends: Backends, *, dry_run: bool = False) -> Iterator[Synced]:

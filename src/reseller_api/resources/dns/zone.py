@@ -16,7 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from reseller_api.backends.base import DnsBackend
 from reseller_api.resources.dns.records import APEX, Record
-from reseller_api.store.tables import dns_records, dns_zones
+from reseller_api.resources.dns.tables import dns_records, dns_zones
 
 ZONE_TTL = 3600  # of the SOA and NS records we write (the vendor's are 3600)
 # refresh, retry, expire, negative-cache TTL: what the simulated and PowerDNS backends write.

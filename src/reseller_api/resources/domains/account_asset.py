@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, update
 
 from reseller_api.backends import Backends
 from reseller_api.resources.assets import AssetOrder
-from reseller_api.store.tables import domains
+from reseller_api.resources.domains.tables import domains
 
 
 class DomainAsset:

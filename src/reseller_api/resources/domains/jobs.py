@@ -9,7 +9,8 @@ from reseller_api import clock
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler
 from reseller_api.resources.dns import zone
-from reseller_api.store.tables import dns_zones, domains
+from reseller_api.resources.dns.tables import dns_zones
+from reseller_api.resources.domains.tables import domains
 
 
 class RegisterDomainJob(msgspec.Struct, kw_only=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
-from reseller_api.resources.domains import account_asset, jobs, service
+from reseller_api.resources.domains import account_asset, jobs, service, tables
 from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 
 
@@ -16,6 +16,7 @@ def controllers() -> Controllers:
 
 RESOURCE = Resource(
     name="domains",
+    tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
     asset_rules=(AssetRules("domain", domain_bound=True),),

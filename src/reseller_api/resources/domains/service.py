@@ -25,10 +25,11 @@ from reseller_api.jobs import service as jobs
 from reseller_api.resources.dns import service as dns
 from reseller_api.resources.dns import zone
 from reseller_api.resources.dns.records import Invalid, host_name
+from reseller_api.resources.dns.tables import dns_zones
 from reseller_api.resources.domains.jobs import RegisterDomainJob, TransferDomainJob
+from reseller_api.resources.domains.tables import domains
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import dns_zones, domains
 from reseller_api.wire.domains import (
     Domain,
     DomainDetail,

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, insert
 
 from reseller_api.backends import Backends
 from reseller_api.resources.assets import AssetOrder
-from reseller_api.store.tables import linux_hostings
+from reseller_api.resources.linuxhostings.tables import linux_hostings
 
 DEFAULT_PHP_VERSION = "8.3"
 

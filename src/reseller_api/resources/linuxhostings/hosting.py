@@ -15,9 +15,10 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import bindparam, select
 
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
+from reseller_api.resources.linuxhostings.tables import linux_hostings
 from reseller_api.rules import canonical_domain_name
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import accounts, linux_hostings
+from reseller_api.store.tables import accounts
 
 ENABLED_REQUIRED = define("enabled_required", 400, "enabled is required.")
 

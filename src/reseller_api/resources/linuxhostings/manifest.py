@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
-from reseller_api.resources.linuxhostings import account_asset, hosting, service, sites, ssh, sync, tasks
+from reseller_api.resources.linuxhostings import (
+    account_asset,
+    hosting,
+    service,
+    sites,
+    ssh,
+    sync,
+    tables,
+    tasks,
+)
 from reseller_api.resources.manifest import AuditSentence, BackendSync, Controllers, Resource
 
 
@@ -20,6 +29,7 @@ def controllers() -> Controllers:
 
 RESOURCE = Resource(
     name="linuxhostings",
+    tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
     asset_rules=(AssetRules("linux_hosting", domain_bound=True, needs_ftp_password=True),),

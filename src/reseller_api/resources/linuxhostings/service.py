@@ -18,8 +18,11 @@ from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
 from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting, required_enabled
 from reseller_api.resources.linuxhostings.sites import sites_of
+from reseller_api.resources.linuxhostings.tables import linux_hostings
+from reseller_api.resources.mysqldatabases.tables import mysql_databases
+from reseller_api.resources.servicepacks.tables import servicepack_assets
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import accounts, linux_hostings, mysql_databases, servicepack_assets
+from reseller_api.store.tables import accounts
 from reseller_api.store.undo import swap_columns, then_or_undo
 from reseller_api.wire.linuxhostings import (
     LinuxHosting,

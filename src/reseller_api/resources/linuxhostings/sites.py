@@ -21,9 +21,10 @@ from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
 from reseller_api.resources.hostnames import claim, unavailable
 from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting, required_enabled
+from reseller_api.resources.linuxhostings.tables import linux_host_headers, linux_hostings, linux_sites
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import accounts, linux_host_headers, linux_hostings, linux_sites
+from reseller_api.store.tables import accounts
 from reseller_api.store.undo import RowsSnapshot, then_or_undo
 from reseller_api.wire.linuxhostings import (
     AddHostHeaderRequest,

@@ -22,8 +22,8 @@ from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
 from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting
+from reseller_api.resources.linuxhostings.tables import linux_ssh_keys
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import linux_ssh_keys
 from reseller_api.store.undo import RowsSnapshot, then_or_undo
 from reseller_api.wire.linuxhostings import SshKey
 

@@ -12,10 +12,10 @@ from reseller_api.backends import Backends
 from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting
 from reseller_api.resources.linuxhostings.sites import Site, load_sites
 from reseller_api.resources.linuxhostings.ssh import authorized_keys
+from reseller_api.resources.linuxhostings.tables import linux_hostings
 from reseller_api.resources.linuxhostings.tasks import crontab
 from reseller_api.resources.syncing import Synced, attempt
 from reseller_api.store.database import Database
-from reseller_api.store.tables import linux_hostings
 
 
 @dataclass(frozen=True, slots=True)

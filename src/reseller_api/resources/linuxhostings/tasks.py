@@ -21,8 +21,8 @@ from reseller_api import clock
 from reseller_api.context import AppContext
 from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationFailed, define
 from reseller_api.resources.linuxhostings.hosting import Hosting, find_hosting
+from reseller_api.resources.linuxhostings.tables import linux_scheduled_tasks as tasks
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import linux_scheduled_tasks as tasks
 from reseller_api.store.undo import RowsSnapshot, then_or_undo
 from reseller_api.wire.linuxhostings import ScheduledTask, ScheduledTaskRequest
 

@@ -32,6 +32,7 @@ from reseller_api.resources.mailzones.addresses import (
     invalid_address_text,
     lookup_address,
 )
+from reseller_api.resources.mailzones.tables import mail_aliases, mail_zones, mailboxes
 from reseller_api.resources.mailzones.zone import (
     Zone,
     available_accounts,
@@ -41,7 +42,7 @@ from reseller_api.resources.mailzones.zone import (
 )
 from reseller_api.rules import password_problem
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import accounts, mail_aliases, mail_zones, mailboxes
+from reseller_api.store.tables import accounts
 from reseller_api.store.undo import Swap, swap_columns, then_or_undo
 from reseller_api.wire.mailboxes import (
     AutoForward,

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from reseller_api.backends import Backends
 from reseller_api.resources.mailboxes.service import get_mailbox, rules_of
 from reseller_api.resources.mailzones.detail import get_zone
+from reseller_api.resources.mailzones.tables import mail_zones, mailboxes
 from reseller_api.resources.syncing import Synced, attempt
 from reseller_api.store.database import Database
-from reseller_api.store.tables import mail_zones, mailboxes
 from reseller_api.wire.mailzones import MailZone
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, insert
 
 from reseller_api.backends import Backends
 from reseller_api.resources.assets import AssetOrder
-from reseller_api.store.tables import mail_zones
+from reseller_api.resources.mailzones.tables import mail_zones
 
 
 class MailZoneAsset:

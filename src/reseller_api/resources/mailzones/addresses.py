@@ -10,8 +10,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection, select
 
 from reseller_api.errors import FieldProblem, ValidationFailed, define, invalid
+from reseller_api.resources.mailzones.tables import mail_aliases, mailboxes
 from reseller_api.resources.mailzones.zone import Zone
-from reseller_api.store.tables import mail_aliases, mailboxes
 
 # At most this many addresses in one alias, catch-all or auto-forward: mail fan-out stays bounded.
 MAX_ADDRESSES = 20

@@ -19,8 +19,8 @@ from reseller_api.resources.mailzones.addresses import (
     address_taken,
     lookup_address,
 )
+from reseller_api.resources.mailzones.tables import mail_aliases
 from reseller_api.resources.mailzones.zone import delete_row, existing_in_zone, swap_or_404, zone_or_404
-from reseller_api.store.tables import mail_aliases
 from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.mailzones import CreateAliasRequest, UpdateAliasRequest
 

@@ -7,9 +7,9 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from reseller_api.context import AppContext
 from reseller_api.errors import define, invalid
+from reseller_api.resources.mailzones.tables import mail_zone_settings
 from reseller_api.resources.mailzones.zone import zone_or_404
 from reseller_api.store.database import Database
-from reseller_api.store.tables import mail_zone_settings
 from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.mailzones import UpdateAntiSpamRequest
 

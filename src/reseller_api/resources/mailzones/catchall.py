@@ -17,9 +17,9 @@ from reseller_api.resources.mailzones.addresses import (
     invalid_address_text,
     lookup_address,
 )
+from reseller_api.resources.mailzones.tables import mail_catch_alls
 from reseller_api.resources.mailzones.zone import zone_or_404
 from reseller_api.store.database import Database
-from reseller_api.store.tables import mail_catch_alls
 from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.mailzones import CreateCatchAllRequest
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from reseller_api.resources.mailzones.antispam import anti_spam_level
 from reseller_api.resources.mailzones.catchall import catch_all_addresses
+from reseller_api.resources.mailzones.tables import mail_aliases, mail_smtp_domains
 from reseller_api.resources.mailzones.zone import available_accounts, zone_or_404
 from reseller_api.store.database import Database
-from reseller_api.store.tables import mail_aliases, mail_smtp_domains
 from reseller_api.wire.mailzones import ANTI_SPAM_TYPES, Alias, AntiSpam, CatchAll, MailZone, SmtpDomain
 
 

@@ -11,6 +11,7 @@ from reseller_api.resources.mailzones import (
     antispam,
     catchall,
     smtpdomains,
+    tables,
 )
 from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 
@@ -23,6 +24,7 @@ def controllers() -> Controllers:
 
 RESOURCE = Resource(
     name="mailzones",
+    tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
     asset_rules=(AssetRules("mailbox", domain_bound=True),),

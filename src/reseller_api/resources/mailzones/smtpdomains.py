@@ -10,9 +10,9 @@ from reseller_api.context import AppContext
 from reseller_api.conventions.locations import location
 from reseller_api.errors import ApiProblem, define, invalid
 from reseller_api.resources.hostnames import in_another_resellers_domain, unavailable
+from reseller_api.resources.mailzones.tables import mail_smtp_domains, mail_zones
 from reseller_api.resources.mailzones.zone import delete_row, existing_in_zone, swap_or_404, zone_or_404
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
-from reseller_api.store.tables import mail_smtp_domains, mail_zones
 from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.mailzones import CreateSmtpDomainRequest, UpdateSmtpDomainRequest
 

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import Column, bindparam, delete, select
 
 from reseller_api.errors import NOT_FOUND, ApiProblem
+from reseller_api.resources.mailzones.tables import mail_zones
 from reseller_api.resources.servicepacks.service import Asset, assets_of
 from reseller_api.rules import canonical_domain_name
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import accounts, mail_zones
+from reseller_api.store.tables import accounts
 from reseller_api.store.undo import Swap, swap_columns
 from reseller_api.wire.mailzones import MailZoneAccount
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete, update
 
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler
-from reseller_api.store.tables import mysql_databases, mysql_users
+from reseller_api.resources.mysqldatabases.tables import mysql_databases, mysql_users
 
 ACTIVE, PROVISIONING = "active", "provisioning"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
-from reseller_api.resources.mysqldatabases import jobs, names, passwords, service, users
+from reseller_api.resources.mysqldatabases import jobs, names, passwords, service, tables, users
 
 
 def controllers() -> Controllers:
@@ -16,6 +16,7 @@ def controllers() -> Controllers:
 
 RESOURCE = Resource(
     name="mysqldatabases",
+    tables=tables.TABLES,
     controllers=controllers,
     jobs=(jobs.CREATE_DATABASE, jobs.CREATE_USER),
     # No provisioner: a pack's databases are ordered one by one, on the account's domain.

@@ -15,7 +15,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import Connection, select
 
 from reseller_api.errors import FieldProblem, define
-from reseller_api.store.tables import mysql_databases, mysql_users
+from reseller_api.resources.mysqldatabases.tables import mysql_databases, mysql_users
 
 MAX_NAME = 32  # MariaDB user names; the first user is named as the database
 _DATABASE_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")

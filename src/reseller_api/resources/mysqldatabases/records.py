@@ -10,8 +10,8 @@ from sqlalchemy import Connection, and_, bindparam, insert, select
 from reseller_api import clock
 from reseller_api.errors import NOT_FOUND, ApiProblem
 from reseller_api.resources.mysqldatabases.jobs import ACTIVE, PROVISIONING
+from reseller_api.resources.mysqldatabases.tables import mysql_databases, mysql_users
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import mysql_databases, mysql_users
 
 # The reseller's databases that exist: a pending one is not there until its job ends.
 OWNED = and_(mysql_databases.c.reseller_id == bindparam("reseller_id"), mysql_databases.c.status == ACTIVE)

@@ -21,9 +21,10 @@ from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationF
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.mysqldatabases import names, passwords, records
 from reseller_api.resources.mysqldatabases.jobs import ACTIVE, PROVISIONING, CreateDatabaseJob
+from reseller_api.resources.mysqldatabases.tables import mysql_databases, mysql_users
 from reseller_api.resources.servicepacks.service import assets_of
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import accounts, mysql_databases, mysql_users
+from reseller_api.store.tables import accounts
 from reseller_api.wire.mysqldatabases import CreateMySqlDatabase, MySqlDatabase
 
 # The logger keeps its first name: it is in every log line operators may filter on.

@@ -14,8 +14,8 @@ from reseller_api.errors import NOT_FOUND, ApiProblem, FieldProblem, ValidationF
 from reseller_api.jobs import service as jobs
 from reseller_api.resources.mysqldatabases import names, passwords, records
 from reseller_api.resources.mysqldatabases.jobs import ACTIVE, CreateUserJob
+from reseller_api.resources.mysqldatabases.tables import mysql_users
 from reseller_api.store.database import Query
-from reseller_api.store.tables import mysql_users
 from reseller_api.wire.mysqldatabases import (
     CreateMySqlUser,
     MySqlUser,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.manifest import Controllers, Resource
-from reseller_api.resources.servicepacks import service
+from reseller_api.resources.servicepacks import service, tables
 
 
 def controllers() -> Controllers:
@@ -13,4 +13,6 @@ def controllers() -> Controllers:
     return [ServicepackController]
 
 
-RESOURCE = Resource(name="servicepacks", controllers=controllers, errors=codes_of(service))
+RESOURCE = Resource(
+    name="servicepacks", tables=tables.TABLES, controllers=controllers, errors=codes_of(service)
+)

@@ -9,8 +9,8 @@ from sqlalchemy import bindparam, func, insert, select
 
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import ApiProblem, define
+from reseller_api.resources.servicepacks.tables import servicepack_assets, servicepacks
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import servicepack_assets, servicepacks
 from reseller_api.wire.servicepacks import AssetType
 
 ASSET_TYPES = tuple(t.value for t in AssetType)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, select
 
 from reseller_api.conventions.paging import Page
+from reseller_api.resources.linuxhostings.tables import linux_hostings, linux_ssh_keys
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import linux_hostings, linux_ssh_keys
 from reseller_api.wire.ssh import SshKeyDetail
 
 _PAGE = Query(

@@ -32,9 +32,9 @@ from reseller_api.backends.base import BackendRefused, BackendUnavailable, DnsBa
 from reseller_api.errors import ApiProblem, ValidationFailed
 from reseller_api.resources.dns import service as dns_service
 from reseller_api.resources.dns.records import owner_name
+from reseller_api.resources.dns.tables import dns_records
 from reseller_api.resources.sslcertificates import validations
 from reseller_api.store.database import Database
-from reseller_api.store.tables import dns_records
 from reseller_api.wire.dns import DnsRecordInput
 
 log = logging.getLogger("reseller_api.sslcertificates.acme")

@@ -16,8 +16,8 @@ from sqlalchemy import bindparam, func, select
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem, define
 from reseller_api.jobs.service import iso
+from reseller_api.resources.sslcertificates.tables import ssl_certificates
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import ssl_certificates
 from reseller_api.wire.sslcertificates import (
     SslCertificate,
     SslCertificateDetail,

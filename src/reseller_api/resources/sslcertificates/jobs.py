@@ -25,7 +25,8 @@ from reseller_api import clock
 from reseller_api.conventions.locations import location
 from reseller_api.jobs.registry import JobContext, JobHandler
 from reseller_api.resources.sslcertificates.acme_dns import ZoneChallenges
-from reseller_api.store.tables import ssl_certificate_requests, ssl_certificates
+from reseller_api.resources.sslcertificates.tables import ssl_certificates
+from reseller_api.store.tables import ssl_certificate_requests
 
 PENDING, ISSUING, ISSUED, FAILED, REJECTED = "pending", "issuing", "issued", "failed", "rejected"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
-from reseller_api.resources.sslcertificates import certificates, jobs, service
+from reseller_api.resources.sslcertificates import certificates, jobs, service, tables
 
 
 def controllers() -> Controllers:
@@ -18,6 +18,7 @@ def controllers() -> Controllers:
 
 RESOURCE = Resource(
     name="sslcertificates",
+    tables=tables.TABLES,
     controllers=controllers,
     jobs=(jobs.ISSUE,),
     errors=codes_of(service, certificates),

@@ -34,9 +34,10 @@ from reseller_api.resources.sslcertificates.jobs import (
     REJECTED,
     IssueCertificateJob,
 )
+from reseller_api.resources.sslcertificates.tables import ssl_certificate_validations, ssl_certificates
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import ssl_certificate_requests, ssl_certificate_validations, ssl_certificates
+from reseller_api.store.tables import ssl_certificate_requests
 from reseller_api.wire.dns import DnsRecordInput
 from reseller_api.wire.sslcertificates import (
     CreateSslCertificateRequest,

@@ -24,14 +24,9 @@ from sqlalchemy import Connection, select
 
 from reseller_api.backends import Backends
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
+from reseller_api.resources.dns.tables import dns_records, dns_zones
+from reseller_api.resources.linuxhostings.tables import linux_host_headers, linux_hostings, linux_sites
 from reseller_api.store.database import Database
-from reseller_api.store.tables import (
-    dns_records,
-    dns_zones,
-    linux_host_headers,
-    linux_hostings,
-    linux_sites,
-)
 
 DCV_SUFFIX = "dcv.invalid"
 FILE_DIRECTORY = "/.well-known/pki-validation/"

@@ -32,10 +32,11 @@ from reseller_api import clock
 from reseller_api.crypto import SecretBox
 from reseller_api.resources.webhooks import addresses, pinning, signing
 from reseller_api.resources.webhooks.events import TEST_EVENT
+from reseller_api.resources.webhooks.tables import webhook_deliveries, webhook_events
 from reseller_api.settings import Settings
 from reseller_api.store.database import Database, Query
 from reseller_api.store.driver import DATABASE_AWAY
-from reseller_api.store.tables import audit_log, webhook_deliveries, webhook_endpoints, webhook_events
+from reseller_api.store.tables import audit_log, webhook_endpoints
 from reseller_api.version import __version__
 
 log = logging.getLogger("reseller_api.webhooks")

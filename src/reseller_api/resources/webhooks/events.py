@@ -20,7 +20,8 @@ from sqlalchemy import Connection, insert, select
 
 from reseller_api import clock
 from reseller_api.jobs.registry import handler_of
-from reseller_api.store.tables import webhook_deliveries, webhook_endpoints, webhook_events
+from reseller_api.resources.webhooks.tables import webhook_deliveries, webhook_events
+from reseller_api.store.tables import webhook_endpoints
 
 # The first path segment under /v2, and the name its events carry.
 RESOURCES = {

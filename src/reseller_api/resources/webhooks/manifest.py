@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
-from reseller_api.resources.webhooks import events, service
+from reseller_api.resources.webhooks import events, service, tables
 
 
 def controllers() -> Controllers:
@@ -15,6 +15,7 @@ def controllers() -> Controllers:
 
 RESOURCE = Resource(
     name="webhooks",
+    tables=tables.TABLES,
     controllers=controllers,
     job_ended=(events.for_job,),
     errors=codes_of(service),

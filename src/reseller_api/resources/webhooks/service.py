@@ -16,7 +16,8 @@ from reseller_api.credentials import keyring
 from reseller_api.errors import NOT_FOUND, ApiProblem, define, invalid
 from reseller_api.resources.webhooks import addresses, events, signing
 from reseller_api.resources.webhooks.delivery import PENDING, iso
-from reseller_api.store.tables import webhook_deliveries, webhook_endpoints, webhook_events
+from reseller_api.resources.webhooks.tables import webhook_deliveries, webhook_events
+from reseller_api.store.tables import webhook_endpoints
 from reseller_api.wire.webhooks import (
     CreatedWebhook,
     CreateWebhook,

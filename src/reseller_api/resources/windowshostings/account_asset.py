@@ -9,8 +9,10 @@ from sqlalchemy import Connection, insert, select
 
 from reseller_api.backends import Backends
 from reseller_api.resources.assets import AssetOrder
+from reseller_api.resources.servicepacks.tables import servicepack_assets
 from reseller_api.resources.windowshostings import provisioning as windows
-from reseller_api.store.tables import accounts, servicepack_assets, windows_hostings
+from reseller_api.resources.windowshostings.tables import windows_hostings
+from reseller_api.store.tables import accounts
 
 
 class WindowsHostingAsset:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.manifest import Controllers, Resource
-from reseller_api.resources.windowshostings import account_asset
+from reseller_api.resources.windowshostings import account_asset, tables
 
 
 def controllers() -> Controllers:
@@ -15,6 +15,7 @@ def controllers() -> Controllers:
 
 RESOURCE = Resource(
     name="windowshostings",
+    tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
     asset_rules=(AssetRules("windows_hosting", domain_bound=True),),

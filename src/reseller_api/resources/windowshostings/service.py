@@ -8,9 +8,9 @@ from sqlalchemy import bindparam, func, select
 
 from reseller_api.conventions.paging import Page
 from reseller_api.errors import NOT_FOUND, ApiProblem
+from reseller_api.resources.windowshostings.tables import windows_hostings
 from reseller_api.rules import canonical_domain_name
 from reseller_api.store.database import Database, Query
-from reseller_api.store.tables import windows_hostings
 from reseller_api.wire.windowshostings import (
     ApplicationPool,
     SiteBinding,
