@@ -22,7 +22,7 @@ from reseller_api.jobs import registry as jobs_registry
 from reseller_api.resources import registry
 from reseller_api.resources.manifest import Resource
 from reseller_api.resources.servicepacks.service import ASSET_TYPES
-from reseller_api.resources.webhooks import events
+from reseller_api.resources.webhooks.events import EventCatalogue
 
 RESOURCES_DIR = Path(reseller_api.resources.__file__).parent
 SRC = RESOURCES_DIR.parents[1]
@@ -57,7 +57,27 @@ def test_every_job_kind_has_a_handler() -> None:
     # Each kind says what the control panel calls it.
     assert all(handler.title for handler in handlers.values())
     # The event a finished job tells of is one a webhook endpoint can subscribe to.
-    assert {handler.event for handler in handlers.values() if handler.event} <= events.EVENT_TYPES
+    catalogue = EventCatalogue(registry.webhook_events())
+    assert {handler.event for handler in handlers.values() if handler.event} <= catalogue.types
+
+
+def test_webhook_events_come_from_the_manifests() -> None:
+    # Each path segment's events are declared by one resource, under a path its own
+    # controllers serve; the catalogue is what they declare, and the jobs' own events.
+    declared = [events for resource in registry.RESOURCES for events in resource.events]
+    assert declared == registry.webhook_events()
+    segments = [events.segment for events in declared]
+    assert len(segments) == len(set(segments))
+    for resource in registry.RESOURCES:
+        served = {controller.path for controller in resource.controllers()}
+        for events in resource.events:
+            assert events.path.startswith("/v2/"), events
+            assert any(events.path == path or events.path.startswith(path + "/") for path in served), events
+    names = {events.name for events in declared}
+    catalogue = EventCatalogue(declared)
+    assert catalogue.types == {"provisioningjob.finished", "provisioningjob.failed"} | {
+        f"{name}.{what}" for name in names for what in ("created", "updated", "deleted")
+    }
 
 
 def test_every_error_code_is_defined_by_a_listed_resource_or_the_core() -> None:

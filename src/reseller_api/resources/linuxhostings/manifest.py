@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.linuxhostings import account_asset, hosting, service, sites, ssh, sync, tasks
 from reseller_api.resources.manifest import AuditSentence, BackendSync, Controllers, Resource
 
@@ -56,4 +57,5 @@ RESOURCE = Resource(
             "DELETE", "/v2/linuxhostings/{d}/scheduledtasks/{id}", "Deleted a scheduled task of {d}"
         ),
     ),
+    events=(WriteEvents("/v2/linuxhostings", "linux_hosting"),),
 )
