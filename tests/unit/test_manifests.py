@@ -7,12 +7,15 @@ them complete (docs/adding-a-resource.md).
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import pkgutil
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import reseller_api.resources
 from reseller_api import docs
@@ -123,7 +126,32 @@ def test_each_audit_sentence_is_of_its_own_resource() -> None:
 
 
 def test_backend_sync_kinds_are_the_manifests() -> None:
-    assert tuple(sync.kind for sync in registry.backend_syncs()) == backends_cli.KINDS
+    # `backends sync --only` offers the manifests' kinds, read when that command is parsed.
+    parser = argparse.ArgumentParser()
+    backends_cli.add_parsers(parser.add_subparsers(dest="command"))
+    kinds = [sync.kind for sync in registry.backend_syncs()]
+    assert kinds
+    for kind in kinds:
+        assert parser.parse_args(["backends", "sync", "--only", kind]).only == kind
+    with pytest.raises(SystemExit):
+        parser.parse_args(["backends", "sync", "--only", "nothing"])
+
+
+def test_building_the_command_line_imports_no_manifest() -> None:
+    # Only `backends sync` reads the manifests' kinds: the other commands start without the
+    # list of resources (which imports every package).
+    code = (
+        "import sys\n"
+        "from reseller_api.cli import main\n"
+        "main.build_parser().parse_args(['admin', 'secret-key', 'generate'])\n"
+        "ours = [n for n in sys.modules if n.startswith('reseller_api.resources')]\n"
+        "loaded = [n for n in ours if n.endswith(('.manifest', '.registry'))]\n"
+        "assert not loaded, loaded\n"
+        "main.build_parser().parse_args(['backends', 'sync', '--only', 'dns'])\n"
+        "assert 'reseller_api.resources.registry' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
 
 
 def test_no_resource_registers_by_import_side_effect() -> None:
