@@ -107,6 +107,8 @@ def test_every_servicepack_asset_declares_what_it_asks_of_an_account() -> None:
     assert all(asset_type == rule.asset_type for asset_type, rule in rules.items())
     assert set(rules) == set(ASSET_TYPES)
     assert {provisioner.asset_type for provisioner in registry.asset_provisioners()} <= set(rules)
+    # And what the control panel calls one of them and several ("2 DNS zones").
+    assert all(rule.noun and rule.plural for rule in rules.values())
 
 
 def test_each_audit_sentence_is_of_its_own_resource() -> None:

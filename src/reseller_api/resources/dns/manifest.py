@@ -19,7 +19,7 @@ RESOURCE = Resource(
     name="dns",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("dns", domain_bound=True),),
+    asset_rules=(AssetRules("dns", domain_bound=True, noun="DNS zone", plural="DNS zones"),),
     backend_sync=BackendSync("dns", sync.sync_all),
     errors=codes_of(service, records),
     audit=(

@@ -19,7 +19,7 @@ RESOURCE = Resource(
     name="domains",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("domain", domain_bound=True),),
+    asset_rules=(AssetRules("domain", domain_bound=True, noun="domain name", plural="domain names"),),
     jobs=(jobs.REGISTER, jobs.TRANSFER),
     errors=codes_of(service),
     audit=(

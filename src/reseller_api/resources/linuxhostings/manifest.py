@@ -23,7 +23,15 @@ RESOURCE = Resource(
     name="linuxhostings",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("linux_hosting", domain_bound=True, needs_ftp_password=True),),
+    asset_rules=(
+        AssetRules(
+            "linux_hosting",
+            domain_bound=True,
+            needs_ftp_password=True,
+            noun="Linux hosting",
+            plural="Linux hostings",
+        ),
+    ),
     backend_sync=BackendSync("web", sync.sync_all),
     errors=codes_of(service, hosting, sites, ssh, tasks),
     audit=(

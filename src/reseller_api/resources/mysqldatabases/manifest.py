@@ -20,7 +20,7 @@ RESOURCE = Resource(
     controllers=controllers,
     jobs=(jobs.CREATE_DATABASE, jobs.CREATE_USER),
     # No provisioner: a pack's databases are ordered one by one, on the account's domain.
-    asset_rules=(AssetRules("mysql", domain_bound=True),),
+    asset_rules=(AssetRules("mysql", domain_bound=True, noun="MySQL database", plural="MySQL databases"),),
     errors=codes_of(service, names, passwords, users),
     audit=(
         AuditSentence("POST", "/v2/mysqldatabases", "Ordered MySQL database {subject}"),
