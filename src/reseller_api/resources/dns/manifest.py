@@ -5,6 +5,7 @@ from __future__ import annotations
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.dns import account_asset, records, service, sync
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.manifest import AuditSentence, BackendSync, Controllers, Resource
 
 
@@ -18,7 +19,7 @@ RESOURCE = Resource(
     name="dns",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("dns", domain_bound=True),),
+    asset_rules=(AssetRules("dns", domain_bound=True, noun="DNS zone", plural="DNS zones"),),
     backend_sync=BackendSync("dns", sync.sync_all),
     errors=codes_of(service, records),
     audit=(
@@ -26,4 +27,5 @@ RESOURCE = Resource(
         AuditSentence("PUT", "/v2/dns/{d}/records/{id}", "Changed a DNS record of {d}"),
         AuditSentence("DELETE", "/v2/dns/{d}/records/{id}", "Deleted a DNS record of {d}"),
     ),
+    events=(WriteEvents("/v2/dns/{domain}/records", "dns_record"),),
 )

@@ -17,5 +17,7 @@ RESOURCE = Resource(
     name="windowshostings",
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("windows_hosting", domain_bound=True),),
+    asset_rules=(
+        AssetRules("windows_hosting", domain_bound=True, noun="Windows hosting", plural="Windows hostings"),
+    ),
 )
