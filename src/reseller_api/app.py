@@ -41,6 +41,7 @@ from reseller_api.jobs.runner import Runner
 from reseller_api.resources import registry
 from reseller_api.resources.accounts import routes as accounts_routes
 from reseller_api.resources.webhooks.delivery import webhook_deliverer
+from reseller_api.resources.webhooks.events import EventCatalogue
 from reseller_api.resources.webhooks.layer import WebhookEvents
 from reseller_api.settings import Settings, parse_rate_limit
 from reseller_api.store.database import Database
@@ -76,7 +77,9 @@ def create_app(
     if run_jobs is None:
         run_jobs = settings.job_runner == "embedded"
     runner = _runner(settings, database, backends, run_jobs=run_jobs)
-    context = AppContext(settings, database, box, backends, runner)
+    # The webhook events of the resources' writes, as their manifests declare them.
+    catalogue = EventCatalogue(registry.webhook_events())
+    context = AppContext(settings, database, box, backends, runner, catalogue.types)
     limiter = RateLimiter(settings.redis_url or "memory://", key_prefix=settings.redis_prefix)
 
     deliverer = webhook_deliverer(settings, database, box)
@@ -144,7 +147,7 @@ def create_app(
     route_status = _route_status(litestar)
     # Inside the gate: keys are per API key (docs/extensions.md).
     inner: Any = Idempotency(
-        WebhookEvents(litestar, route_status=route_status),
+        WebhookEvents(litestar, route_status=route_status, catalogue=catalogue),
         Records(database, box, ttl=settings.idempotency_ttl),
         routable=lambda method, path: route_status(method, path) is not None,
     )

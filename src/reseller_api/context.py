@@ -23,3 +23,7 @@ class AppContext:
     box: SecretBox
     backends: Backends
     runner: Runner
+    # Every webhook event type an endpoint may subscribe to: resources/webhooks/events.py's
+    # EventCatalogue, built from the manifests by whoever builds this (the core cannot import
+    # the resources, so a plain set).
+    webhook_events: frozenset[str]

@@ -14,7 +14,9 @@ from alembic.migration import MigrationContext
 from reseller_api.client.webhooks import InvalidSignature, verify
 from reseller_api.conventions.idempotency import fingerprint, parse_key
 from reseller_api.resources import registry
-from reseller_api.resources.webhooks import addresses, events, signing
+from reseller_api.resources.events import WriteEvents
+from reseller_api.resources.webhooks import addresses, signing
+from reseller_api.resources.webhooks.events import EventCatalogue
 from reseller_api.store import migrate
 from reseller_api.store.database import Database
 
@@ -122,10 +124,17 @@ def test_a_new_secret_is_32_random_bytes() -> None:
     ],
 )
 def test_the_event_a_synchronous_write_makes(method: str, path: str, event: str | None) -> None:
-    found = events.for_request(method, path)
+    # The catalogue the app builds, from the manifests.
+    catalogue = EventCatalogue(registry.webhook_events())
+    found = catalogue.for_request(method, path)
     assert (found[0] if found else None) == event
     if found:
-        assert found[0] in events.EVENT_TYPES
+        assert found[0] in catalogue.types
+
+
+def test_a_path_segment_has_its_events_declared_once() -> None:
+    with pytest.raises(RuntimeError, match="/v2/widgets"):
+        EventCatalogue([WriteEvents("/v2/widgets", "widget"), WriteEvents("/v2/widgets/{w}/parts", "part")])
 
 
 def test_the_migration_creates_exactly_the_extension_tables() -> None:

@@ -7,6 +7,7 @@ them complete (docs/adding-a-resource.md).
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import pkgutil
 import re
@@ -14,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Table
 
 import reseller_api.resources
@@ -24,7 +26,7 @@ from reseller_api.jobs import registry as jobs_registry
 from reseller_api.resources import registry
 from reseller_api.resources.manifest import Resource
 from reseller_api.resources.servicepacks.service import ASSET_TYPES
-from reseller_api.resources.webhooks import events
+from reseller_api.resources.webhooks.events import EventCatalogue
 from reseller_api.store import tables as core_tables
 
 RESOURCES_DIR = Path(reseller_api.resources.__file__).parent
@@ -60,7 +62,27 @@ def test_every_job_kind_has_a_handler() -> None:
     # Each kind says what the control panel calls it.
     assert all(handler.title for handler in handlers.values())
     # The event a finished job tells of is one a webhook endpoint can subscribe to.
-    assert {handler.event for handler in handlers.values() if handler.event} <= events.EVENT_TYPES
+    catalogue = EventCatalogue(registry.webhook_events())
+    assert {handler.event for handler in handlers.values() if handler.event} <= catalogue.types
+
+
+def test_webhook_events_come_from_the_manifests() -> None:
+    # Each path segment's events are declared by one resource, under a path its own
+    # controllers serve; the catalogue is what they declare, and the jobs' own events.
+    declared = [events for resource in registry.RESOURCES for events in resource.events]
+    assert declared == registry.webhook_events()
+    segments = [events.segment for events in declared]
+    assert len(segments) == len(set(segments))
+    for resource in registry.RESOURCES:
+        served = {controller.path for controller in resource.controllers()}
+        for events in resource.events:
+            assert events.path.startswith("/v2/"), events
+            assert any(events.path == path or events.path.startswith(path + "/") for path in served), events
+    names = {events.name for events in declared}
+    catalogue = EventCatalogue(declared)
+    assert catalogue.types == {"provisioningjob.finished", "provisioningjob.failed"} | {
+        f"{name}.{what}" for name in names for what in ("created", "updated", "deleted")
+    }
 
 
 def test_every_error_code_is_defined_by_a_listed_resource_or_the_core() -> None:
@@ -122,6 +144,8 @@ def test_every_servicepack_asset_declares_what_it_asks_of_an_account() -> None:
     assert all(asset_type == rule.asset_type for asset_type, rule in rules.items())
     assert set(rules) == set(ASSET_TYPES)
     assert {provisioner.asset_type for provisioner in registry.asset_provisioners()} <= set(rules)
+    # And what the control panel calls one of them and several ("2 DNS zones").
+    assert all(rule.noun and rule.plural for rule in rules.values())
 
 
 def test_each_audit_sentence_is_of_its_own_resource() -> None:
@@ -141,7 +165,32 @@ def test_each_audit_sentence_is_of_its_own_resource() -> None:
 
 
 def test_backend_sync_kinds_are_the_manifests() -> None:
-    assert tuple(sync.kind for sync in registry.backend_syncs()) == backends_cli.KINDS
+    # `backends sync --only` offers the manifests' kinds, read when that command is parsed.
+    parser = argparse.ArgumentParser()
+    backends_cli.add_parsers(parser.add_subparsers(dest="command"))
+    kinds = [sync.kind for sync in registry.backend_syncs()]
+    assert kinds
+    for kind in kinds:
+        assert parser.parse_args(["backends", "sync", "--only", kind]).only == kind
+    with pytest.raises(SystemExit):
+        parser.parse_args(["backends", "sync", "--only", "nothing"])
+
+
+def test_building_the_command_line_imports_no_manifest() -> None:
+    # Only `backends sync` reads the manifests' kinds: the other commands start without the
+    # list of resources (which imports every package).
+    code = (
+        "import sys\n"
+        "from reseller_api.cli import main\n"
+        "main.build_parser().parse_args(['admin', 'secret-key', 'generate'])\n"
+        "ours = [n for n in sys.modules if n.startswith('reseller_api.resources')]\n"
+        "loaded = [n for n in ours if n.endswith(('.manifest', '.registry'))]\n"
+        "assert not loaded, loaded\n"
+        "main.build_parser().parse_args(['backends', 'sync', '--only', 'dns'])\n"
+        "assert 'reseller_api.resources.registry' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
 
 
 def test_no_resource_registers_by_import_side_effect() -> None:

@@ -42,14 +42,8 @@ ACCOUNT_NOT_FOUND = define("panel_account_not_found", 404, "You have no account 
 LATEST_JOBS = 10
 ACCOUNT_RECORDS = 200  # a zone's records shown on its account's page (the API pages the rest)
 
-ASSET_NOUNS = {
-    "linux_hosting": ("Linux hosting", "Linux hostings"),
-    "windows_hosting": ("Windows hosting", "Windows hostings"),
-    "domain": ("domain name", "domain names"),
-    "dns": ("DNS zone", "DNS zones"),
-    "mailbox": ("mailbox", "mailboxes"),
-    "mysql": ("MySQL database", "MySQL databases"),
-}
+# What each servicepack asset is called, as the manifests declare it (AssetRules).
+ASSET_RULES = registry.asset_rules()
 # Each job kind's handler, as the manifests declare it: its title is what the panel calls it.
 JOB_HANDLERS = registry.job_handlers()
 _DATABASE_OWNER = re.compile(r"(?:^| on )id(\d+)_")
@@ -130,7 +124,9 @@ def size_words(mb: int) -> str:
 
 def asset_words(asset_type: str, count: int, max_size_mb: int | None) -> str:
     """``5 mailboxes of 1 GB``, ``1 Linux hosting of 500 MB``, ``1 DNS zone``."""
-    one, many = ASSET_NOUNS.get(asset_type, (asset_type, asset_type))
+    rules = ASSET_RULES.get(asset_type)
+    one = (rules.noun if rules else "") or asset_type
+    many = (rules.plural if rules else "") or asset_type
     size = f" of {size_words(max_size_mb)}" if max_size_mb else ""
     return f"{count} {one if count == 1 else many}{size}"
 

@@ -19,6 +19,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from reseller_api.context import AppContext
 from reseller_api.controlpanel import audit, forms, overview, sessions, users
 from reseller_api.controlpanel.users import PanelUser
 from reseller_api.controlpanel.web import (
@@ -38,7 +39,6 @@ from reseller_api.controlpanel.web import (
 from reseller_api.conventions.paging import Page
 from reseller_api.credentials.service import parse_network, stored_network
 from reseller_api.errors import ApiProblem, ValidationFailed, define
-from reseller_api.resources.webhooks import events as webhook_events
 from reseller_api.resources.webhooks import service as webhooks
 from reseller_api.wire.webhooks import CreateWebhook, UpdateWebhook
 
@@ -107,10 +107,9 @@ def _refusal(problem: ApiProblem | ValidationFailed) -> str:
     return " ".join(p.error_text for p in problem.problems)
 
 
-# The event types offered as checkboxes, grouped by what they are about (jobs first).
-WEBHOOK_EVENT_CHOICES = sorted(
-    webhook_events.EVENT_TYPES, key=lambda e: (not e.startswith("provisioningjob"), e)
-)
+def _webhook_event_choices(context: AppContext) -> list[str]:
+    """The event types offered as checkboxes, grouped by what they are about (jobs first)."""
+    return sorted(context.webhook_events, key=lambda e: (not e.startswith("provisioningjob"), e))
 
 
 def _webhook_fields(form: dict[str, Any]) -> dict[str, Any]:
@@ -388,7 +387,7 @@ class ControlPanel(Controller):
             status_code=status_code,
             nav="webhooks",
             webhooks=found,
-            choices=WEBHOOK_EVENT_CHOICES,
+            choices=_webhook_event_choices(panel.context),
             form=fields or {"url": "", "events": ["*"], "description": "", "enabled": True},
             limit=webhooks.MAX_ENDPOINTS,
             error=error,
@@ -485,7 +484,7 @@ class ControlPanel(Controller):
             nav="webhooks",
             hook=hook,
             deliveries=log,
-            choices=WEBHOOK_EVENT_CHOICES,
+            choices=_webhook_event_choices(panel.context),
             form=shown,
             error=error,
             notice=notice,

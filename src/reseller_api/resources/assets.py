@@ -53,6 +53,10 @@ class AssetRules:
     domain_bound: bool = False
     # The order must carry an FTP password (the asset's FTP login).
     needs_ftp_password: bool = False
+    # What the control panel calls one of them and several ("DNS zone", "DNS zones"); the
+    # asset type itself when empty.
+    noun: str = ""
+    plural: str = ""
 
 
 class AssetProvisioner(Protocol):

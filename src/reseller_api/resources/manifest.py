@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from reseller_api.errors import ErrorCode
 from reseller_api.jobs.registry import JobEnded, JobHandler
 from reseller_api.resources.assets import AssetProvisioner, AssetRules
+from reseller_api.resources.events import WriteEvents
 
 if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
@@ -89,3 +90,5 @@ class Resource:
     errors: tuple[ErrorCode, ...] = ()
     # What the audit log says of each of its API writes (controlpanel/words.py).
     audit: tuple[AuditSentence, ...] = ()
+    # The webhook events its synchronous API writes send, one per path segment it owns.
+    events: tuple[WriteEvents, ...] = ()

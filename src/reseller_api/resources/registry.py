@@ -2,8 +2,8 @@
 
 :data:`RESOURCES` names every package under ``resources/`` by its manifest (``manifest.py``,
 a :class:`~reseller_api.resources.manifest.Resource`); a package not listed here takes no part
-in the API, the jobs, ``backends sync``, the error catalogue or the schema. The order is the order of the
-controllers in the OpenAPI document.
+in the API, the jobs, ``backends sync``, the webhook events, the error catalogue or the schema.
+The order is the order of the controllers in the OpenAPI document.
 
 Importing this module imports every manifest, and so every resource's services and jobs, but
 no web framework: the worker reads its job handlers without loading Litestar.
@@ -24,6 +24,7 @@ from reseller_api.resources.accounts import manifest as accounts
 from reseller_api.resources.assets import AssetProvisioner, AssetRules
 from reseller_api.resources.dns import manifest as dns
 from reseller_api.resources.domains import manifest as domains
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.linuxhostings import manifest as linuxhostings
 from reseller_api.resources.mailboxes import manifest as mailboxes
 from reseller_api.resources.mailzones import manifest as mailzones
@@ -118,6 +119,13 @@ def backend_syncs() -> list[BackendSync]:
     """What ``reseller-api backends sync`` pushes, in the order it pushes it: by kind (dns, mail, web)."""
     syncs = [resource.backend_sync for resource in RESOURCES if resource.backend_sync is not None]
     return sorted(syncs, key=lambda sync: sync.kind)
+
+
+def webhook_events() -> list[WriteEvents]:
+    """The webhook events of every resource's synchronous writes, for the catalogue the app
+    builds (resources/webhooks/events.py ``EventCatalogue``, which refuses a path segment
+    declared twice)."""
+    return [events for resource in RESOURCES for events in resource.events]
 
 
 def error_codes() -> Sequence[ErrorCode]:

@@ -135,8 +135,13 @@ class Fixtures:
         return {"loaded": made}
 
     def _load(self, data: Any) -> dict[str, int]:
+        # Imported here, as the services below are: only loading a fixture needs them.
+        from reseller_api.resources import registry
+        from reseller_api.resources.webhooks.events import EventCatalogue
+
         runner = Runner(self.database, self.backends)
-        context = AppContext(self.settings, self.database, self.box, self.backends, runner)
+        webhook_events = EventCatalogue(registry.webhook_events()).types
+        context = AppContext(self.settings, self.database, self.box, self.backends, runner, webhook_events)
         made = {"servicepacks": 0, "resellers": 0, "keys": 0, "accounts": 0, "domains": 0}
         made.update(dns_records=0, mailboxes=0, mysql_databases=0)
         for i, pack in enumerate(data.get("servicepacks") or []):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.accounts import jobs, service
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 
 
@@ -19,4 +20,5 @@ RESOURCE = Resource(
     jobs=(jobs.CREATE_ACCOUNT,),
     errors=codes_of(service),
     audit=(AuditSentence("POST", "/v2/accounts", "Ordered account {subject}"),),
+    events=(WriteEvents("/v2/accounts", "account"),),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.dns import account_asset, records, service, sync, tables
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.manifest import AuditSentence, BackendSync, Controllers, Resource
 
 
@@ -19,7 +20,7 @@ RESOURCE = Resource(
     tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("dns", domain_bound=True),),
+    asset_rules=(AssetRules("dns", domain_bound=True, noun="DNS zone", plural="DNS zones"),),
     backend_sync=BackendSync("dns", sync.sync_all),
     errors=codes_of(service, records),
     audit=(
@@ -27,4 +28,5 @@ RESOURCE = Resource(
         AuditSentence("PUT", "/v2/dns/{d}/records/{id}", "Changed a DNS record of {d}"),
         AuditSentence("DELETE", "/v2/dns/{d}/records/{id}", "Deleted a DNS record of {d}"),
     ),
+    events=(WriteEvents("/v2/dns/{domain}/records", "dns_record"),),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
 from reseller_api.resources.domains import account_asset, jobs, service, tables
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 
 
@@ -19,7 +20,7 @@ RESOURCE = Resource(
     tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("domain", domain_bound=True),),
+    asset_rules=(AssetRules("domain", domain_bound=True, noun="domain name", plural="domain names"),),
     jobs=(jobs.REGISTER, jobs.TRANSFER),
     errors=codes_of(service),
     audit=(
@@ -28,4 +29,5 @@ RESOURCE = Resource(
         AuditSentence("PUT", "/v2/domains/{d}/nameservers", "Changed the name servers of {d}"),
         AuditSentence("PUT", "/v2/domains/{d}/renew", "Changed the automatic renewal of {d}"),
     ),
+    events=(WriteEvents("/v2/domains", "domain"),),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.linuxhostings import (
     account_asset,
     hosting,
@@ -32,7 +33,15 @@ RESOURCE = Resource(
     tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("linux_hosting", domain_bound=True, needs_ftp_password=True),),
+    asset_rules=(
+        AssetRules(
+            "linux_hosting",
+            domain_bound=True,
+            needs_ftp_password=True,
+            noun="Linux hosting",
+            plural="Linux hostings",
+        ),
+    ),
     backend_sync=BackendSync("web", sync.sync_all),
     errors=codes_of(service, hosting, sites, ssh, tasks),
     audit=(
@@ -66,4 +75,5 @@ RESOURCE = Resource(
             "DELETE", "/v2/linuxhostings/{d}/scheduledtasks/{id}", "Deleted a scheduled task of {d}"
         ),
     ),
+    events=(WriteEvents("/v2/linuxhostings", "linux_hosting"),),
 )

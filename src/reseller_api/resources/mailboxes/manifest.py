@@ -4,6 +4,7 @@ mailboxes, aliases and SMTP domains."""
 from __future__ import annotations
 
 from reseller_api.errors import codes_of
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.mailboxes import service, sync
 from reseller_api.resources.manifest import AuditSentence, BackendSync, Controllers, Resource
 
@@ -27,4 +28,5 @@ RESOURCE = Resource(
         AuditSentence("PUT", "/v2/mailboxes/{d}/autoreply", "Changed the auto-reply of {d}"),
         AuditSentence("PUT", "/v2/mailboxes/{d}/autoforward", "Changed the auto-forward of {d}"),
     ),
+    events=(WriteEvents("/v2/mailboxes", "mailbox"),),
 )

@@ -27,7 +27,7 @@ RESOURCE = Resource(
     tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("mailbox", domain_bound=True),),
+    asset_rules=(AssetRules("mailbox", domain_bound=True, noun="mailbox", plural="mailboxes"),),
     errors=codes_of(addresses, aliases, antispam, catchall, smtpdomains),
     audit=(
         AuditSentence("POST", "/v2/mailzones/{d}/aliases", "Added an alias to {d}"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reseller_api.errors import codes_of
 from reseller_api.resources.assets import AssetRules
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.manifest import AuditSentence, Controllers, Resource
 from reseller_api.resources.mysqldatabases import jobs, names, passwords, service, tables, users
 
@@ -20,7 +21,7 @@ RESOURCE = Resource(
     controllers=controllers,
     jobs=(jobs.CREATE_DATABASE, jobs.CREATE_USER),
     # No provisioner: a pack's databases are ordered one by one, on the account's domain.
-    asset_rules=(AssetRules("mysql", domain_bound=True),),
+    asset_rules=(AssetRules("mysql", domain_bound=True, noun="MySQL database", plural="MySQL databases"),),
     errors=codes_of(service, names, passwords, users),
     audit=(
         AuditSentence("POST", "/v2/mysqldatabases", "Ordered MySQL database {subject}"),
@@ -32,4 +33,5 @@ RESOURCE = Resource(
         ),
         AuditSentence("PUT", "/v2/mysqldatabases/{d}/users/{s}/status", "Switched MySQL user {s}"),
     ),
+    events=(WriteEvents("/v2/mysqldatabases", "mysql_database"),),
 )

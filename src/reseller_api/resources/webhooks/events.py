@@ -4,7 +4,8 @@
 reseller subscribed to its type; the deliverer (delivery.py) sends them after the commit.
 A change that rolls back takes its event with it; a committed change always has its event.
 
-Events of synchronous writes are derived from the request's path (:func:`for_request`):
+Events of synchronous writes are derived from the request's path
+(:meth:`EventCatalogue.for_request`), for the paths the manifests declare (``Resource.events``):
 ``POST`` on a collection creates, ``DELETE`` on an item deletes, anything else updates the
 resource the path names. Asynchronous creations tell of their outcome when their job ends
 (:func:`for_job`): ``provisioningjob.finished`` or ``.failed``, and the resource's event.
@@ -14,52 +15,65 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from reseller_api import clock
 from reseller_api.jobs.registry import handler_of
+from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.webhooks.tables import webhook_deliveries, webhook_events
 from reseller_api.store.tables import webhook_endpoints
 
-# The first path segment under /v2, and the name its events carry.
-RESOURCES = {
-    "accounts": "account",
-    "dns": "dns_record",
-    "domains": "domain",
-    "linuxhostings": "linux_hosting",
-    "mailboxes": "mailbox",
-    "mysqldatabases": "mysql_database",
-}
 JOB_EVENTS = ("provisioningjob.finished", "provisioningjob.failed")
 TEST_EVENT = "webhook.test"
-EVENT_TYPES = frozenset(
-    [
-        *JOB_EVENTS,
-        *(f"{name}.{what}" for name in RESOURCES.values() for what in ("created", "updated", "deleted")),
-    ]
-)
 
 
-def for_request(method: str, path: str) -> tuple[str, dict[str, Any]] | None:
-    """The event a synchronous write on ``path`` makes, or None when it tells of nothing we list."""
-    parts = [p for p in path.split("/") if p]
-    if len(parts) < 2 or parts[0] != "v2" or parts[1] not in RESOURCES:
-        return None
-    name = RESOURCES[parts[1]]
-    rest = parts[2:]
-    if name == "dns_record":  # /v2/dns/{domain}/records[/{id}]
-        collection, item = len(rest) == 2 and rest[1] == "records", len(rest) == 3 and rest[1] == "records"
-    else:
-        collection, item = not rest, len(rest) == 1
-    if method == "POST" and collection:
-        what = "created"
-    elif method == "DELETE" and item:
-        what = "deleted"
-    else:
-        what = "updated"
-    return f"{name}.{what}", {"method": method, "path": path}
+class EventCatalogue:
+    """Every event type an endpoint may subscribe to, and the event of each synchronous write.
+
+    Built from what the manifests declare (``Resource.events``, listed by
+    ``resources/registry.py``'s ``webhook_events()``) by whatever assembles the process (the
+    app), and handed to what needs it: this package cannot import the list of resources,
+    which imports it.
+    """
+
+    def __init__(self, declared: Iterable[WriteEvents]) -> None:
+        self._by_segment: dict[str, tuple[str, list[str]]] = {}
+        for events in declared:
+            if events.segment in self._by_segment:
+                raise RuntimeError(f"the webhook events of /v2/{events.segment} are declared twice")
+            # The collection's segments after the resource's own ("{domain}", "records").
+            self._by_segment[events.segment] = (events.name, events.path.split("/")[3:])
+        names = [name for name, _ in self._by_segment.values()]
+        self.types = frozenset(
+            [*JOB_EVENTS, *(f"{name}.{what}" for name in names for what in ("created", "updated", "deleted"))]
+        )
+
+    def for_request(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
+        """The event a synchronous write on ``path`` makes, or None when it tells of nothing we list."""
+        parts = [p for p in path.split("/") if p]
+        if len(parts) < 2 or parts[0] != "v2" or parts[1] not in self._by_segment:
+            return None
+        name, collection_path = self._by_segment[parts[1]]
+        rest = parts[2:]
+        collection = _matches(rest, collection_path)
+        item = len(rest) == len(collection_path) + 1 and _matches(rest[:-1], collection_path)
+        if method == "POST" and collection:
+            what = "created"
+        elif method == "DELETE" and item:
+            what = "deleted"
+        else:
+            what = "updated"
+        return f"{name}.{what}", {"method": method, "path": path}
+
+
+def _matches(segments: list[str], pattern: list[str]) -> bool:
+    """Whether the path's segments are the pattern's, each ``{name}`` standing for any one."""
+    return len(segments) == len(pattern) and all(
+        want.startswith("{") or want == got for got, want in zip(segments, pattern, strict=True)
+    )
 
 
 def subscribed(events: list[str], event_type: str) -> bool:

@@ -1,10 +1,10 @@
 """The outbox's events for synchronous writes, written in the request's own transaction.
 
 An ASGI layer inside the gate: for a ``POST``/``PUT``/``PATCH``/``DELETE`` on a resource
-that has events (events.py) and whose handler answers at once (not a 202: a job's end tells
-of those), it registers a commit hook (store/database.py ``COMMIT_HOOKS``) that writes the
-event in the first transaction the request commits. A request that commits nothing (a
-refusal) has no event. Reads and other paths pass straight through.
+that has events (the catalogue of events.py, from the manifests) and whose handler answers at
+once (not a 202: a job's end tells of those), it registers a commit hook (store/database.py
+``COMMIT_HOOKS``) that writes the event in the first transaction the request commits. A
+request that commits nothing (a refusal) has no event. Reads and other paths pass straight through.
 """
 
 from __future__ import annotations
@@ -21,10 +21,18 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class WebhookEvents:
-    """``route_status(method, path)``: the status the handler answers with, None if no handler."""
+    """``route_status(method, path)``: the status the handler answers with, None if no handler;
+    ``catalogue``: which writes tell of which event (built by the app from the manifests)."""
 
-    def __init__(self, app: ASGIApp, *, route_status: Callable[[str, str], int | None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        route_status: Callable[[str, str], int | None],
+        catalogue: events.EventCatalogue,
+    ) -> None:
         self.app = app
+        self.catalogue = catalogue
         self.reads: ASGIApp = getattr(app, "reads", app)  # reads skip this layer (see Idempotency)
         self.route_status = route_status
 
@@ -34,7 +42,7 @@ class WebhookEvents:
             return
         credential = scope.get(CREDENTIAL_SCOPE_KEY)
         method, path = scope["method"], scope["path"]
-        event = None if credential is None else events.for_request(method, path)
+        event = None if credential is None else self.catalogue.for_request(method, path)
         status = None if event is None else self.route_status(method, path)
         if event is None or credential is None or status is None or status == 202:
             await self.app(scope, receive, send)

@@ -65,9 +65,9 @@ def _check_url(context: AppContext, url: str) -> str:
     return url
 
 
-def _check_events(chosen: list[str]) -> list[str]:
+def _check_events(context: AppContext, chosen: list[str]) -> list[str]:
     unique = list(dict.fromkeys(e.strip() for e in chosen))
-    unknown = [e for e in unique if e != "*" and e not in events.EVENT_TYPES]
+    unknown = [e for e in unique if e != "*" and e not in context.webhook_events]
     if not unique or unknown:
         text = EVENTS_INVALID.text + (f" Unknown: {', '.join(unknown)}." if unknown else "")
         raise invalid(EVENTS_INVALID, text)
@@ -106,7 +106,7 @@ def list_webhooks(context: AppContext, reseller_id: int, page: Page) -> tuple[li
 
 def create_webhook(context: AppContext, reseller_id: int, data: CreateWebhook) -> CreatedWebhook:
     url = _check_url(context, data.url)
-    chosen = _check_events(data.events)
+    chosen = _check_events(context, data.events)
     description = _check_description(data.description)
     secret = signing.new_secret()
     now = clock.time()
@@ -146,7 +146,7 @@ def update_webhook(context: AppContext, reseller_id: int, webhook_id: int, data:
     if data.url is not UNSET:
         values["url"] = _check_url(context, data.url)
     if data.events is not UNSET:
-        values["events"] = json.dumps(_check_events(data.events))
+        values["events"] = json.dumps(_check_events(context, data.events))
     if data.description is not UNSET:
         values["description"] = _check_description(data.description)
     if data.enabled is not UNSET:

@@ -18,5 +18,7 @@ RESOURCE = Resource(
     tables=tables.TABLES,
     controllers=controllers,
     assets=(account_asset.PROVISIONER,),
-    asset_rules=(AssetRules("windows_hosting", domain_bound=True),),
+    asset_rules=(
+        AssetRules("windows_hosting", domain_bound=True, noun="Windows hosting", plural="Windows hostings"),
+    ),
 )
