@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from reseller_api.backends.base import BackendRefused, BackendUnavailable
+from reseller_api.backends.simulated.registry import SimulatedRegistry
 from reseller_api.store.database import Database
 from tests.harness import Caller, error_codes
 
@@ -246,3 +248,26 @@ def test_domains_list_pages(api: Caller) -> None:
     assert [d["domain_name"] for d in page.json()] == ["b-site.be"]
     assert page.headers["x-paging-totalresults"] == "3"
     assert page.headers["x-paging-take"] == "1"
+
+
+def test_a_change_the_registry_refuses_changes_nothing(api: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
+    register(api, "refused.eu")
+    before = api.get("/v2/domains/refused.eu").json()
+
+    def refuse(*args: object) -> None:
+        raise BackendRefused("the registry said no")
+
+    def away(*args: object) -> None:
+        raise BackendUnavailable("connection refused")
+
+    ns = ["ns1.other-dns.net", "ns2.other-dns.net"]
+    for failure, status in ((refuse, 400), (away, 503)):
+        monkeypatch.setattr(SimulatedRegistry, "set_name_servers", failure)
+        monkeypatch.setattr(SimulatedRegistry, "set_auto_renew", failure)
+        attempts = [
+            api.put("/v2/domains/refused.eu/nameservers", {"name_servers": ns}),
+            api.put("/v2/domains/refused.eu/renew", {"will_renew": False}),
+        ]
+        assert [r.status_code for r in attempts] == [status] * 2
+    monkeypatch.undo()
+    assert api.get("/v2/domains/refused.eu").json() == before
