@@ -48,9 +48,9 @@ ifeq ($(PG_TESTS),1)
 	@# The suite mostly waits (jobs, servers, browsers): the PostgreSQL leg runs alongside, its
 	@# output kept in a log and shown after the SQLite leg; either failing fails the target.
 	@mkdir -p var; \
-	$(BIN)/python -m pytest -p no:cacheprovider tests/api tests/integration --db postgresql \
+	$(BIN)/python -m pytest -p no:cacheprovider --durations=25 tests/api tests/integration --db postgresql \
 	  $(SCALE_OUT_TESTS:%=--ignore=%) > var/test-postgresql.log 2>&1 & postgresql=$$!; \
-	$(BIN)/python -m pytest; sqlite=$$?; \
+	$(BIN)/python -m pytest --durations=25; sqlite=$$?; \
 	wait $$postgresql; pg=$$?; \
 	echo "=== the API and integration tests again, on PostgreSQL (ran alongside; var/test-postgresql.log) ==="; \
 	if [ $$pg -eq 0 ]; then tail -n 3 var/test-postgresql.log; else cat var/test-postgresql.log; fi; \

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,8 +63,9 @@ class Site:
         return done
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, db_factory: DatabaseFactory) -> Iterator[Site]:
+@contextmanager
+def running_site(tmp_path_factory: pytest.TempPathFactory, db_factory: DatabaseFactory) -> Iterator[Site]:
+    """A fresh deployment and a real server on it, in a new home directory; stopped on leaving."""
     home = tmp_path_factory.mktemp("home")
     data_dir = home / "var"  # so var/bootstrap-credentials.json is where `make run` leaves it
     data_dir.mkdir()
@@ -76,3 +78,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, db_factory: DatabaseFactory) 
         yield Site(deployment, server, home)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, db_factory: DatabaseFactory) -> Iterator[Site]:
+    with running_site(tmp_path_factory, db_factory) as running:
+        yield running

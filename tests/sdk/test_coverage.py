@@ -9,17 +9,21 @@ matched fails the test. A new route therefore needs its SDK method in the same c
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, get_origin
 
 import httpx
 import pytest
 from litestar.testing import TestClient
 
 from reseller_api.client import ApiError, Client
+from reseller_api.client import resources as resource_package
 from reseller_api.client.resources import Operation, Paginated, Resource
+from reseller_api.client.resources.catalog import declared_resources
 
 # Operations the SDK deliberately does not offer, each with why. The vendor's text and YAML
 # sometimes give one operation two paths (tests/data/README.md): the SDK sends one of them.
@@ -124,6 +128,31 @@ def test_every_operation_of_the_openapi_document_has_an_sdk_method(test_client: 
     assert unknown == [], "the SDK sends requests no operation of the document serves"
     missing = sorted(operations - covered - set(NOT_IN_THE_SDK))
     assert missing == [], "operations without an SDK method (reseller_api/client/resources/)"
+
+
+def test_every_resource_module_is_declared_on_the_clients() -> None:
+    """A module of ``client/resources/`` whose resource no line of ``catalog.py`` names fails here.
+
+    The test above only calls what the clients hold: a new module left out of the catalog
+    would be missed by it (and by users), its operations counted missing without saying why.
+    """
+    declared = {get_origin(hint) for hint in declared_resources().values()}
+    undeclared = []
+    for info in pkgutil.iter_modules(resource_package.__path__):
+        if info.name == "catalog":
+            continue
+        module = importlib.import_module(f"{resource_package.__name__}.{info.name}")
+        classes = {
+            value
+            for value in vars(module).values()
+            if inspect.isclass(value) and issubclass(value, Resource) and value.__module__ == module.__name__
+        }
+        if classes and not classes & declared:
+            undeclared.append(info.name)
+    assert undeclared == [], "resource modules no attribute of Resources (resources/catalog.py) declares"
+    with Client("http://sdk.invalid", "key", "secret", transport=Recorder()) as client:
+        held = {name: type(value) for name, value in vars(client).items() if isinstance(value, Resource)}
+    assert held == {name: get_origin(hint) for name, hint in declared_resources().items()}
 
 
 @pytest.mark.parametrize(

@@ -11,24 +11,12 @@ import httpx
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, BaseClient, Call, Page, transport_error
 from reseller_api.client.jobs import AsyncJob, job_id_from
 from reseller_api.client.resources import Async
-from reseller_api.client.resources.accounts import AsyncAccounts
-from reseller_api.client.resources.dns import Dns
-from reseller_api.client.resources.domains import AsyncDomains
-from reseller_api.client.resources.linuxhostings import LinuxHostings
-from reseller_api.client.resources.mailboxes import Mailboxes
-from reseller_api.client.resources.mailzones import MailZones
-from reseller_api.client.resources.mysqldatabases import AsyncMySqlDatabases
-from reseller_api.client.resources.provisioningjobs import ProvisioningJobs
-from reseller_api.client.resources.servicepacks import Servicepacks
-from reseller_api.client.resources.ssh import SshKeys
-from reseller_api.client.resources.sslcertificates import SslCertificateRequests, SslCertificates
-from reseller_api.client.resources.webhooks import Webhooks
-from reseller_api.client.resources.windowshostings import WindowsHostings
+from reseller_api.client.resources.catalog import Resources
 
 T = TypeVar("T")
 
 
-class AsyncClient(BaseClient):
+class AsyncClient(BaseClient, Resources[Async]):
     """Calls the API from asyncio code.
 
     >>> async with AsyncClient("http://127.0.0.1:8000", key, secret) as client:
@@ -48,20 +36,7 @@ class AsyncClient(BaseClient):
         super().__init__(base_url, api_key, api_secret, **options)
         self._http = httpx.AsyncClient(transport=transport, timeout=self.timeout, trust_env=transport is None)
         self.sleep = sleep
-        self.accounts = AsyncAccounts(self)
-        self.servicepacks = Servicepacks[Async](self)
-        self.provisioningjobs = ProvisioningJobs[Async](self)
-        self.dns = Dns[Async](self)
-        self.linuxhostings = LinuxHostings[Async](self)
-        self.mailzones = MailZones[Async](self)
-        self.domains = AsyncDomains(self)
-        self.mailboxes = Mailboxes[Async](self)
-        self.mysqldatabases = AsyncMySqlDatabases(self)
-        self.ssh = SshKeys[Async](self)
-        self.sslcertificaterequests = SslCertificateRequests[Async](self)
-        self.sslcertificates = SslCertificates[Async](self)
-        self.windowshostings = WindowsHostings[Async](self)
-        self.webhooks = Webhooks[Async](self)
+        self._attach_resources(self)  # client.accounts, client.dns, ...: resources/catalog.py
 
     async def __aenter__(self) -> AsyncClient:
         return self

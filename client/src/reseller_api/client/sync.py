@@ -11,24 +11,12 @@ import httpx
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, BaseClient, Call, Page, transport_error
 from reseller_api.client.jobs import Job, job_id_from
 from reseller_api.client.resources import Sync
-from reseller_api.client.resources.accounts import Accounts
-from reseller_api.client.resources.dns import Dns
-from reseller_api.client.resources.domains import Domains
-from reseller_api.client.resources.linuxhostings import LinuxHostings
-from reseller_api.client.resources.mailboxes import Mailboxes
-from reseller_api.client.resources.mailzones import MailZones
-from reseller_api.client.resources.mysqldatabases import MySqlDatabases
-from reseller_api.client.resources.provisioningjobs import ProvisioningJobs
-from reseller_api.client.resources.servicepacks import Servicepacks
-from reseller_api.client.resources.ssh import SshKeys
-from reseller_api.client.resources.sslcertificates import SslCertificateRequests, SslCertificates
-from reseller_api.client.resources.webhooks import Webhooks
-from reseller_api.client.resources.windowshostings import WindowsHostings
+from reseller_api.client.resources.catalog import Resources
 
 T = TypeVar("T")
 
 
-class Client(BaseClient):
+class Client(BaseClient, Resources[Sync]):
     """Calls the API and waits for each answer.
 
     >>> with Client("http://127.0.0.1:8000", key, secret) as client:
@@ -51,20 +39,7 @@ class Client(BaseClient):
         super().__init__(base_url, api_key, api_secret, **options)
         self._http = httpx.Client(transport=transport, timeout=self.timeout, trust_env=transport is None)
         self.sleep = sleep
-        self.accounts = Accounts(self)
-        self.servicepacks = Servicepacks[Sync](self)
-        self.provisioningjobs = ProvisioningJobs[Sync](self)
-        self.dns = Dns[Sync](self)
-        self.linuxhostings = LinuxHostings[Sync](self)
-        self.mailzones = MailZones[Sync](self)
-        self.domains = Domains(self)
-        self.mailboxes = Mailboxes[Sync](self)
-        self.mysqldatabases = MySqlDatabases(self)
-        self.ssh = SshKeys[Sync](self)
-        self.sslcertificaterequests = SslCertificateRequests[Sync](self)
-        self.sslcertificates = SslCertificates[Sync](self)
-        self.windowshostings = WindowsHostings[Sync](self)
-        self.webhooks = Webhooks[Sync](self)
+        self._attach_resources(self)  # client.accounts, client.dns, ...: resources/catalog.py
 
     def __enter__(self) -> Client:
         return self

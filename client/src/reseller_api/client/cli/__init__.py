@@ -8,48 +8,36 @@ a traceback.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
+from types import ModuleType
 
 import argcomplete
 
-from reseller_api.client.cli import config
-from reseller_api.client.cli.commands import (
-    accounts,
-    certificates,
-    completion,
-    configure,
-    databases,
-    dns,
-    domains,
-    hostings,
-    jobs,
-    mailboxes,
-    mailzones,
-    output_options,
-    webhooks,
-    windowshostings,
-)
+from reseller_api.client.cli import commands, config
+from reseller_api.client.cli.commands import output_options
 from reseller_api.client.cli.context import Context
 from reseller_api.client.cli.parser import Parser, print_help_of
 from reseller_api.client.core import idempotency_key
 from reseller_api.client.errors import ApiError
 from reseller_api.client.version import __version__
 
-MODULES = [
-    configure,
-    accounts,
-    dns,
-    domains,
-    hostings,
-    windowshostings,
-    mailboxes,
-    mailzones,
-    databases,
-    certificates,
-    jobs,
-    webhooks,
-    completion,
-]
+
+def command_modules() -> list[ModuleType]:
+    """The modules of ``cli/commands/``, one per top-level command, in their ``ORDER``.
+
+    Found, not listed: a new resource's commands are its own module, with ``ORDER`` (its place
+    in ``resellerctl --help``) and ``register(subparsers)``. The helpers they share live in
+    ``commands/__init__.py``, which is the package, not one of its modules; a module whose name
+    starts with ``_`` is a helper too and is skipped.
+    """
+    found = [
+        importlib.import_module(f"{commands.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(commands.__path__)
+        if not info.name.startswith("_")
+    ]
+    return sorted(found, key=lambda module: int(module.ORDER))
 
 
 def build_parser() -> Parser:
@@ -70,7 +58,7 @@ def build_parser() -> Parser:
     output_options(parser, suppress=False)
     parser.set_defaults(handler=print_help_of(parser))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in MODULES:
+    for module in command_modules():
         module.register(sub)
     return parser
 

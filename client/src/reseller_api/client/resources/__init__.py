@@ -4,12 +4,15 @@ A resource class is generic in its mode, :class:`Sync` or :class:`Async`. Its op
 only *describe* a request (a :class:`~reseller_api.client.core.Call`); the descriptors below
 hand each one to the client that owns the resource, so ``client.accounts.get(1)`` returns
 an ``AccountDetail`` on a ``Client`` and an awaitable of one on an ``AsyncClient``.
-Operations that start a provisioning job are written per mode (``create(..., wait=True)``
-returns the created resource, else a job handle), with the request still described once.
+Operations that start a provisioning job are typed per mode with self-typed overloads
+(``create(..., wait=True)`` returns the created resource, else a job handle) and run by
+:func:`start`, so every resource class, these too, is one generic class that
+:class:`~reseller_api.client.resources.catalog.Resources` declares once for both clients.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast, overload
 
@@ -120,14 +123,20 @@ def paginated(build: Callable[Concatenate[Any, P], Call[list[T]]]) -> Paginated[
     return Paginated(build)
 
 
-def start(resource: Resource[Sync], call: Call[T], wait: bool, timeout: float) -> Job[T] | T:
-    """Start a job; with ``wait`` also wait for it and return what it created."""
-    client = cast(Runner, resource._client)
-    job = client.start(call)
+def start(resource: Resource[Any], build: Callable[[], Call[T]], wait: bool, timeout: float) -> Any:
+    """Start the job of the request ``build`` describes; with ``wait``, wait and return what it made.
+
+    On a :class:`Client` that is a :class:`Job` (or the result); on an :class:`AsyncClient` a
+    coroutine of one, which describes and sends the request only once awaited, as the
+    ``async def`` the typed overloads announce would. The mode is the client's: its ``start``
+    is a coroutine function on the asynchronous client only.
+    """
+    if inspect.iscoroutinefunction(resource._client.start):
+        return _astart(cast(AsyncRunner, resource._client), build, wait, timeout)
+    job = cast(Runner, resource._client).start(build())
     return job.wait(timeout) if wait else job
 
 
-async def astart(resource: Resource[Async], call: Call[T], wait: bool, timeout: float) -> AsyncJob[T] | T:
-    client = cast(AsyncRunner, resource._client)
-    job = await client.start(call)
+async def _astart(client: AsyncRunner, build: Callable[[], Call[T]], wait: bool, timeout: float) -> Any:
+    job = await client.start(build())
     return await job.wait(timeout) if wait else job

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from functools import partial
+from typing import Any, Literal, overload
 
 from msgspec import UNSET
 
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call
 from reseller_api.client.jobs import DEFAULT_WAIT_TIMEOUT, AsyncJob, Job
-from reseller_api.client.resources import Async, M, Resource, Sync, astart, operation, paginated, start
+from reseller_api.client.resources import Async, M, Resource, Sync, operation, paginated, start
 from reseller_api.wire.accounts import Account, AccountDetail, CreateAccount
 from reseller_api.wire.servicepacks import AssetType
 
 AccountList = list[Account]
 
 
-class _Accounts(Resource[M]):
+class Accounts(Resource[M]):
     @operation
     def list(
         self,
@@ -49,11 +50,10 @@ class _Accounts(Resource[M]):
         body = CreateAccount(identifier, servicepack_id, UNSET if ftp_password is None else ftp_password)
         return Call("POST", "/v2/accounts", AccountDetail, body=body)
 
-
-class Accounts(_Accounts[Sync]):
+    # One declaration per mode (a Client's returns, an AsyncClient's awaits), one body for both.
     @overload
     def create(
-        self,
+        self: Accounts[Sync],
         identifier: str,
         servicepack_id: int,
         ftp_password: str | None = ...,
@@ -63,7 +63,27 @@ class Accounts(_Accounts[Sync]):
     ) -> Job[AccountDetail]: ...
     @overload
     def create(
-        self,
+        self: Accounts[Sync],
+        identifier: str,
+        servicepack_id: int,
+        ftp_password: str | None = ...,
+        *,
+        wait: Literal[True],
+        timeout: float = ...,
+    ) -> AccountDetail: ...
+    @overload
+    async def create(
+        self: Accounts[Async],
+        identifier: str,
+        servicepack_id: int,
+        ftp_password: str | None = ...,
+        *,
+        wait: Literal[False] = ...,
+        timeout: float = ...,
+    ) -> AsyncJob[AccountDetail]: ...
+    @overload
+    async def create(
+        self: Accounts[Async],
         identifier: str,
         servicepack_id: int,
         ftp_password: str | None = ...,
@@ -79,40 +99,10 @@ class Accounts(_Accounts[Sync]):
         *,
         wait: bool = False,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
-    ) -> Job[AccountDetail] | AccountDetail:
+    ) -> Any:
         """Order an account; returns its job, or with ``wait=True`` the finished account."""
-        return start(self, self._create(identifier, servicepack_id, ftp_password), wait, timeout)
+        return start(self, partial(self._create, identifier, servicepack_id, ftp_password), wait, timeout)
 
 
-class AsyncAccounts(_Accounts[Async]):
-    @overload
-    async def create(
-        self,
-        identifier: str,
-        servicepack_id: int,
-        ftp_password: str | None = ...,
-        *,
-        wait: Literal[False] = ...,
-        timeout: float = ...,
-    ) -> AsyncJob[AccountDetail]: ...
-    @overload
-    async def create(
-        self,
-        identifier: str,
-        servicepack_id: int,
-        ftp_password: str | None = ...,
-        *,
-        wait: Literal[True],
-        timeout: float = ...,
-    ) -> AccountDetail: ...
-    async def create(
-        self,
-        identifier: str,
-        servicepack_id: int,
-        ftp_password: str | None = None,
-        *,
-        wait: bool = False,
-        timeout: float = DEFAULT_WAIT_TIMEOUT,
-    ) -> AsyncJob[AccountDetail] | AccountDetail:
-        """As :meth:`Accounts.create`."""
-        return await astart(self, self._create(identifier, servicepack_id, ftp_password), wait, timeout)
+AsyncAccounts = Accounts[Async]
+"""The accounts of an :class:`~reseller_api.client.AsyncClient` (the name of the class it was)."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from functools import partial
+from typing import Any, Literal, overload
 
 from msgspec import UNSET
 
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call, segment
 from reseller_api.client.jobs import DEFAULT_WAIT_TIMEOUT, AsyncJob, Job
-from reseller_api.client.resources import Async, M, Resource, Sync, astart, operation, paginated, start
+from reseller_api.client.resources import Async, M, Resource, Sync, operation, paginated, start
 from reseller_api.wire.domains import (
     Domain,
     DomainDetail,
@@ -23,7 +24,7 @@ DomainList = list[Domain]
 Names = list[str]  # an alias: inside the classes ``list`` is the method
 
 
-class _Domains(Resource[M]):
+class Domains(Resource[M]):
     @operation
     def list(self, *, skip: int = 0, take: int = 25) -> Call[DomainList]:
         return Call("GET", "/v2/domains", DomainList, {"skip": skip, "take": take})
@@ -63,11 +64,10 @@ class _Domains(Resource[M]):
         body = TransferDomain(domain_name=domain_name, auth_code=auth_code)
         return Call("POST", "/v2/domains/transfers", DomainDetail, body=body)
 
-
-class Domains(_Domains[Sync]):
+    # One declaration per mode (a Client's returns, an AsyncClient's awaits), one body for both.
     @overload
     def register(
-        self,
+        self: Domains[Sync],
         domain_name: str,
         name_servers: Names | None = ...,
         registrant: RegistrantInput | None = ...,
@@ -77,7 +77,27 @@ class Domains(_Domains[Sync]):
     ) -> Job[DomainDetail]: ...
     @overload
     def register(
-        self,
+        self: Domains[Sync],
+        domain_name: str,
+        name_servers: Names | None = ...,
+        registrant: RegistrantInput | None = ...,
+        *,
+        wait: Literal[True],
+        timeout: float = ...,
+    ) -> DomainDetail: ...
+    @overload
+    async def register(
+        self: Domains[Async],
+        domain_name: str,
+        name_servers: Names | None = ...,
+        registrant: RegistrantInput | None = ...,
+        *,
+        wait: Literal[False] = ...,
+        timeout: float = ...,
+    ) -> AsyncJob[DomainDetail]: ...
+    @overload
+    async def register(
+        self: Domains[Async],
         domain_name: str,
         name_servers: Names | None = ...,
         registrant: RegistrantInput | None = ...,
@@ -93,66 +113,42 @@ class Domains(_Domains[Sync]):
         *,
         wait: bool = False,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
-    ) -> Job[DomainDetail] | DomainDetail:
+    ) -> Any:
         """Register an available domain; without name servers it gets ours and a DNS zone."""
-        return start(self, self._register(domain_name, name_servers, registrant), wait, timeout)
+        return start(self, partial(self._register, domain_name, name_servers, registrant), wait, timeout)
 
     @overload
     def transfer(
-        self, domain_name: str, auth_code: str, *, wait: Literal[False] = ..., timeout: float = ...
+        self: Domains[Sync],
+        domain_name: str,
+        auth_code: str,
+        *,
+        wait: Literal[False] = ...,
+        timeout: float = ...,
     ) -> Job[DomainDetail]: ...
     @overload
     def transfer(
-        self, domain_name: str, auth_code: str, *, wait: Literal[True], timeout: float = ...
+        self: Domains[Sync], domain_name: str, auth_code: str, *, wait: Literal[True], timeout: float = ...
     ) -> DomainDetail: ...
-    def transfer(
-        self, domain_name: str, auth_code: str, *, wait: bool = False, timeout: float = DEFAULT_WAIT_TIMEOUT
-    ) -> Job[DomainDetail] | DomainDetail:
-        """Transfer a domain registered elsewhere (a wrong auth code fails the job)."""
-        return start(self, self._transfer(domain_name, auth_code), wait, timeout)
-
-
-class AsyncDomains(_Domains[Async]):
     @overload
-    async def register(
-        self,
+    async def transfer(
+        self: Domains[Async],
         domain_name: str,
-        name_servers: Names | None = ...,
-        registrant: RegistrantInput | None = ...,
+        auth_code: str,
         *,
         wait: Literal[False] = ...,
         timeout: float = ...,
     ) -> AsyncJob[DomainDetail]: ...
     @overload
-    async def register(
-        self,
-        domain_name: str,
-        name_servers: Names | None = ...,
-        registrant: RegistrantInput | None = ...,
-        *,
-        wait: Literal[True],
-        timeout: float = ...,
+    async def transfer(
+        self: Domains[Async], domain_name: str, auth_code: str, *, wait: Literal[True], timeout: float = ...
     ) -> DomainDetail: ...
-    async def register(
-        self,
-        domain_name: str,
-        name_servers: Names | None = None,
-        registrant: RegistrantInput | None = None,
-        *,
-        wait: bool = False,
-        timeout: float = DEFAULT_WAIT_TIMEOUT,
-    ) -> AsyncJob[DomainDetail] | DomainDetail:
-        return await astart(self, self._register(domain_name, name_servers, registrant), wait, timeout)
-
-    @overload
-    async def transfer(
-        self, domain_name: str, auth_code: str, *, wait: Literal[False] = ..., timeout: float = ...
-    ) -> AsyncJob[DomainDetail]: ...
-    @overload
-    async def transfer(
-        self, domain_name: str, auth_code: str, *, wait: Literal[True], timeout: float = ...
-    ) -> DomainDetail: ...
-    async def transfer(
+    def transfer(
         self, domain_name: str, auth_code: str, *, wait: bool = False, timeout: float = DEFAULT_WAIT_TIMEOUT
-    ) -> AsyncJob[DomainDetail] | DomainDetail:
-        return await astart(self, self._transfer(domain_name, auth_code), wait, timeout)
+    ) -> Any:
+        """Transfer a domain registered elsewhere (a wrong auth code fails the job)."""
+        return start(self, partial(self._transfer, domain_name, auth_code), wait, timeout)
+
+
+AsyncDomains = Domains[Async]
+"""The domains of an :class:`~reseller_api.client.AsyncClient` (the name of the class it was)."""

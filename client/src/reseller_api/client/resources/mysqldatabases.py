@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from functools import partial
+from typing import Any, Literal, overload
 
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call, segment
 from reseller_api.client.jobs import DEFAULT_WAIT_TIMEOUT, AsyncJob, Job
-from reseller_api.client.resources import Async, M, Resource, Sync, astart, operation, paginated, start
+from reseller_api.client.resources import Async, M, Resource, Sync, operation, paginated, start
 from reseller_api.wire.mysqldatabases import (
     CreateMySqlDatabase,
     CreateMySqlUser,
@@ -24,7 +25,7 @@ def _path(database_name: str, *rest: str) -> str:
     return "/".join(["/v2/mysqldatabases", segment(database_name), *rest])
 
 
-class _MySqlDatabases(Resource[M]):
+class MySqlDatabases(Resource[M]):
     @operation
     def list(self, *, skip: int = 0, take: int = 25) -> Call[MySqlDatabaseList]:
         return Call("GET", "/v2/mysqldatabases", MySqlDatabaseList, {"skip": skip, "take": take})
@@ -72,11 +73,10 @@ class _MySqlDatabases(Resource[M]):
         body = CreateMySqlUser(name=name, password=password)
         return Call("POST", _path(database_name, "users"), MySqlUserList, body=body)
 
-
-class MySqlDatabases(_MySqlDatabases[Sync]):
+    # One declaration per mode (a Client's returns, an AsyncClient's awaits), one body for both.
     @overload
     def create(
-        self,
+        self: MySqlDatabases[Sync],
         database_name: str,
         account_id: int,
         password: str,
@@ -86,51 +86,17 @@ class MySqlDatabases(_MySqlDatabases[Sync]):
     ) -> Job[MySqlDatabase]: ...
     @overload
     def create(
-        self, database_name: str, account_id: int, password: str, *, wait: Literal[True], timeout: float = ...
-    ) -> MySqlDatabase: ...
-    def create(
-        self,
+        self: MySqlDatabases[Sync],
         database_name: str,
         account_id: int,
         password: str,
         *,
-        wait: bool = False,
-        timeout: float = DEFAULT_WAIT_TIMEOUT,
-    ) -> Job[MySqlDatabase] | MySqlDatabase:
-        """Create a database (its first user is named as the database, with ``password``)."""
-        return start(self, self._create(database_name, account_id, password), wait, timeout)
-
-    @overload
-    def create_user(
-        self,
-        database_name: str,
-        name: str,
-        password: str,
-        *,
-        wait: Literal[False] = ...,
+        wait: Literal[True],
         timeout: float = ...,
-    ) -> Job[MySqlUserList]: ...
-    @overload
-    def create_user(
-        self, database_name: str, name: str, password: str, *, wait: Literal[True], timeout: float = ...
-    ) -> MySqlUserList: ...
-    def create_user(
-        self,
-        database_name: str,
-        name: str,
-        password: str,
-        *,
-        wait: bool = False,
-        timeout: float = DEFAULT_WAIT_TIMEOUT,
-    ) -> Job[MySqlUserList] | MySqlUserList:
-        """Add a user; waiting returns the database's users."""
-        return start(self, self._create_user(database_name, name, password), wait, timeout)
-
-
-class AsyncMySqlDatabases(_MySqlDatabases[Async]):
+    ) -> MySqlDatabase: ...
     @overload
     async def create(
-        self,
+        self: MySqlDatabases[Async],
         database_name: str,
         account_id: int,
         password: str,
@@ -140,9 +106,15 @@ class AsyncMySqlDatabases(_MySqlDatabases[Async]):
     ) -> AsyncJob[MySqlDatabase]: ...
     @overload
     async def create(
-        self, database_name: str, account_id: int, password: str, *, wait: Literal[True], timeout: float = ...
+        self: MySqlDatabases[Async],
+        database_name: str,
+        account_id: int,
+        password: str,
+        *,
+        wait: Literal[True],
+        timeout: float = ...,
     ) -> MySqlDatabase: ...
-    async def create(
+    def create(
         self,
         database_name: str,
         account_id: int,
@@ -150,12 +122,33 @@ class AsyncMySqlDatabases(_MySqlDatabases[Async]):
         *,
         wait: bool = False,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
-    ) -> AsyncJob[MySqlDatabase] | MySqlDatabase:
-        return await astart(self, self._create(database_name, account_id, password), wait, timeout)
+    ) -> Any:
+        """Create a database (its first user is named as the database, with ``password``)."""
+        return start(self, partial(self._create, database_name, account_id, password), wait, timeout)
 
     @overload
+    def create_user(
+        self: MySqlDatabases[Sync],
+        database_name: str,
+        name: str,
+        password: str,
+        *,
+        wait: Literal[False] = ...,
+        timeout: float = ...,
+    ) -> Job[MySqlUserList]: ...
+    @overload
+    def create_user(
+        self: MySqlDatabases[Sync],
+        database_name: str,
+        name: str,
+        password: str,
+        *,
+        wait: Literal[True],
+        timeout: float = ...,
+    ) -> MySqlUserList: ...
+    @overload
     async def create_user(
-        self,
+        self: MySqlDatabases[Async],
         database_name: str,
         name: str,
         password: str,
@@ -165,9 +158,15 @@ class AsyncMySqlDatabases(_MySqlDatabases[Async]):
     ) -> AsyncJob[MySqlUserList]: ...
     @overload
     async def create_user(
-        self, database_name: str, name: str, password: str, *, wait: Literal[True], timeout: float = ...
+        self: MySqlDatabases[Async],
+        database_name: str,
+        name: str,
+        password: str,
+        *,
+        wait: Literal[True],
+        timeout: float = ...,
     ) -> MySqlUserList: ...
-    async def create_user(
+    def create_user(
         self,
         database_name: str,
         name: str,
@@ -175,5 +174,10 @@ class AsyncMySqlDatabases(_MySqlDatabases[Async]):
         *,
         wait: bool = False,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
-    ) -> AsyncJob[MySqlUserList] | MySqlUserList:
-        return await astart(self, self._create_user(database_name, name, password), wait, timeout)
+    ) -> Any:
+        """Add a user; waiting returns the database's users."""
+        return start(self, partial(self._create_user, database_name, name, password), wait, timeout)
+
+
+AsyncMySqlDatabases = MySqlDatabases[Async]
+"""The databases of an :class:`~reseller_api.client.AsyncClient` (the name of the class it was)."""

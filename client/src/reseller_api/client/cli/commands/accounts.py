@@ -18,6 +18,8 @@ from reseller_api.client.cli.commands import (
 from reseller_api.client.cli.context import Context
 from reseller_api.client.errors import ValidationError
 
+ORDER = 20  # its place in `resellerctl --help`: the command modules are listed by it
+
 
 def register(sub: Subparsers) -> None:
     accounts = group(

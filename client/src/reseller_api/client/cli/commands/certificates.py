@@ -18,6 +18,9 @@ from reseller_api.client.cli.context import Context
 C = "resellerctl certificates"
 
 
+ORDER = 100  # its place in `resellerctl --help`: the command modules are listed by it
+
+
 def register(sub: Subparsers) -> None:
     certificates = group(
         sub,

@@ -12,6 +12,9 @@ from reseller_api.client.cli.context import Context
 SHELLS = ("bash", "zsh", "fish")
 
 
+ORDER = 1000  # last in `resellerctl --help`, after every resource: the command modules are listed by it
+
+
 def register(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "completion",

@@ -16,6 +16,8 @@ from reseller_api.client.cli.commands import Subparsers, command
 from reseller_api.client.cli.context import Context
 from reseller_api.client.sync import Client
 
+ORDER = 0  # first in `resellerctl --help`, before every resource: the command modules are listed by it
+
 
 def register(sub: Subparsers) -> None:
     parser = command(

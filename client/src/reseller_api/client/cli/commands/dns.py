@@ -24,6 +24,9 @@ def protocol(text: str) -> str:
     return found
 
 
+ORDER = 30  # its place in `resellerctl --help`: the command modules are listed by it
+
+
 def register(sub: Subparsers) -> None:
     dns = group(
         sub,

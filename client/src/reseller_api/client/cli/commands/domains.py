@@ -13,6 +13,8 @@ from reseller_api.client.cli.commands import (
 )
 from reseller_api.client.cli.context import Context
 
+ORDER = 40  # its place in `resellerctl --help`: the command modules are listed by it
+
 
 def register(sub: Subparsers) -> None:
     domains = group(

@@ -18,6 +18,9 @@ def _on_off(text: str) -> bool:
 H = "resellerctl hostings"
 
 
+ORDER = 50  # its place in `resellerctl --help`: the command modules are listed by it
+
+
 def register(sub: Subparsers) -> None:
     hostings = group(
         sub,

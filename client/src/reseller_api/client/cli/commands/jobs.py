@@ -16,6 +16,8 @@ from reseller_api.client.errors import ApiError, ProvisioningFailed
 from reseller_api.client.jobs import DEFAULT_WAIT_TIMEOUT
 from reseller_api.wire.provisioningjobs import ProvisioningJobCompletion
 
+ORDER = 110  # its place in `resellerctl --help`: the command modules are listed by it
+
 
 def register(sub: Subparsers) -> None:
     jobs = group(

@@ -12,6 +12,8 @@ import argparse
 from reseller_api.client.cli.commands import Subparsers, command, group, password_options, read_password
 from reseller_api.client.cli.context import Context
 
+ORDER = 70  # its place in `resellerctl --help`: the command modules are listed by it
+
 
 def register(sub: Subparsers) -> None:
     boxes = group(

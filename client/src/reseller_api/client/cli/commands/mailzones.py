@@ -8,6 +8,9 @@ from reseller_api.client.cli.context import Context
 Z = "resellerctl mailzones"
 
 
+ORDER = 80  # its place in `resellerctl --help`: the command modules are listed by it
+
+
 def register(sub: Subparsers) -> None:
     zones = group(
         sub,

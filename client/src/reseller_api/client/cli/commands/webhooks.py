@@ -9,6 +9,9 @@ W = "resellerctl webhooks"
 ON_OFF = {"on": True, "off": False}
 
 
+ORDER = 120  # its place in `resellerctl --help`: the command modules are listed by it
+
+
 def register(sub: Subparsers) -> None:
     hooks = group(
         sub,

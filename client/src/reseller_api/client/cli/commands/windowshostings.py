@@ -8,6 +8,9 @@ from reseller_api.client.cli.context import Context
 W = "resellerctl windowshostings"
 
 
+ORDER = 60  # its place in `resellerctl --help`: the command modules are listed by it
+
+
 def register(sub: Subparsers) -> None:
     hostings = group(sub, "windowshostings", "Windows hostings", [f"{W} list", f"{W} show example.com"])
     listing_options(command(hostings, "list", list_hostings, "list your Windows hostings", [f"{W} list"]))
