@@ -8,6 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from reseller_api.backends.base import BackendRefused
+from reseller_api.backends.simulated.mail import SimulatedMail
 from reseller_api.crypto import verify_password
 from reseller_api.resources.mailzones.tables import mailboxes
 from reseller_api.store.database import Database
@@ -292,3 +294,29 @@ def test_other_resellers_get_404(api: Caller, other_api: Caller, account: int) -
     )
     assert codes(yaml_form) == ["mail_zone_not_found"]
     assert api.get("/v2/mailboxes/info@example.com").status_code == 200
+
+
+def test_a_delete_the_mail_platform_refuses_changes_nothing(
+    api: Caller, account: int, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert mailbox(api, account, "info@example.com").status_code == 201  # type: ignore[attr-defined]
+
+    def refuse(self: SimulatedMail, address: str) -> None:
+        raise BackendRefused("the mail platform said no")
+
+    def world() -> list[str]:
+        with database.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(simulated_objects.c.name).where(simulated_objects.c.kind == "mailbox")
+                ).scalars()
+            )
+
+    detail = api.get("/v2/mailboxes/info@example.com").json()
+    monkeypatch.setattr(SimulatedMail, "remove_mailbox", refuse)
+    assert codes(api.delete("/v2/mailboxes/info@example.com")) == ["backend_refused"]
+    monkeypatch.undo()
+    assert api.get("/v2/mailboxes/info@example.com").json() == detail
+    assert world() == ["info@example.com"]
+    assert api.delete("/v2/mailboxes/info@example.com").status_code == 204
+    assert world() == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from reseller_api.backends.base import BackendRefused
+from reseller_api.backends.simulated.mail import SimulatedMail
 from tests.api.test_mailboxes import codes, make_account
 from tests.harness import Caller
 
@@ -174,3 +176,23 @@ def test_other_resellers_get_404(api: Caller, other_api: Caller, account: int) -
     assert zone["catch_all"]["email_addresses"] == ["a@x.be"]
     assert zone["smtp_domains"] == [{"hostname": "example.net", "enabled": True}]
     assert zone["anti_spam"]["type"] == "basic"
+
+
+def test_deletes_the_mail_platform_refuses_change_nothing(
+    api: Caller, account: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.post(f"{ZONE}/aliases", {"email_address": "t@example.com", "destinations": ["a@x.be"]})
+    api.post(f"{ZONE}/smtpdomains", {"hostname": "example.net"})
+    before = api.get(ZONE).json()
+
+    def refuse(self: SimulatedMail, name: str) -> None:
+        raise BackendRefused("the mail platform said no")
+
+    monkeypatch.setattr(SimulatedMail, "remove_alias", refuse)
+    monkeypatch.setattr(SimulatedMail, "remove_smtp_domain", refuse)
+    attempts = [api.delete(f"{ZONE}/aliases/t@example.com"), api.delete(f"{ZONE}/smtpdomains/example.net")]
+    assert [codes(r) for r in attempts] == [["backend_refused"]] * 2
+    monkeypatch.undo()
+    assert api.get(ZONE).json() == before
+    assert api.delete(f"{ZONE}/aliases/t@example.com").status_code == 204
+    assert api.delete(f"{ZONE}/smtpdomains/example.net").status_code == 204

@@ -9,6 +9,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from reseller_api.backends.base import BackendRefused, BackendUnavailable
+from reseller_api.backends.simulated.mysqldatabases import SimulatedMySqlDatabases
 from reseller_api.resources.mysqldatabases.passwords import native_password_hash
 from reseller_api.store.database import Database
 from reseller_api.store.tables import provisioning_jobs, simulated_objects
@@ -247,3 +249,32 @@ def test_paging(api: Caller) -> None:
     assert page.headers["x-paging-skipped"] == "1"
     assert page.headers["x-paging-take"] == "1"
     assert page.headers["x-paging-totalresults"] == "3"
+
+
+def test_a_user_change_the_server_refuses_changes_nothing(
+    api: Caller, account: int, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = create(api, account).rsplit("/", 1)[1]
+    base = f"/v2/mysqldatabases/{name}/users"
+    api.wait_job(api.post(base, {"name": "reader", "password": "Reader123x"}).headers["location"])
+    user = f"id{account}_reader"
+
+    def refuse(*args: object) -> None:
+        raise BackendRefused("the server said no")
+
+    def away(*args: object) -> None:
+        raise BackendUnavailable("connection refused")
+
+    users_before, world_before = api.get(base).json(), world(database, "mysql_user", user)
+    monkeypatch.setattr(SimulatedMySqlDatabases, "set_user_enabled", refuse)
+    monkeypatch.setattr(SimulatedMySqlDatabases, "drop_user", refuse)
+    refused = [api.put(f"{base}/{user}/status", {"enabled": False}), api.delete(f"{base}/{user}")]
+    assert [codes(r) for r in refused] == [["backend_refused"]] * 2
+    monkeypatch.setattr(SimulatedMySqlDatabases, "set_user_enabled", away)
+    monkeypatch.setattr(SimulatedMySqlDatabases, "drop_user", away)
+    unreachable = [api.put(f"{base}/{user}/status", {"enabled": False}), api.delete(f"{base}/{user}")]
+    assert [r.status_code for r in unreachable] == [503] * 2
+    monkeypatch.undo()
+    assert api.get(base).json() == users_before
+    assert world(database, "mysql_user", user) == world_before
+    assert api.delete(f"{base}/{user}").status_code == 204  # and it can still go

@@ -43,7 +43,7 @@ from reseller_api.resources.mailzones.zone import (
 from reseller_api.rules import password_problem
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import accounts
-from reseller_api.store.undo import Swap, swap_columns, then_or_undo
+from reseller_api.store.undo import Swap, delete_rows, swap_columns, then_or_undo
 from reseller_api.wire.mailboxes import (
     AutoForward,
     AutoReply,
@@ -270,8 +270,8 @@ def _delete_row(database: Database, address: str) -> None:
 
 def delete_mailbox(context: AppContext, reseller_id: int, name: str) -> None:
     address = _owned(context.database, reseller_id, name)
-    context.backends.mail.remove_mailbox(address)
-    _delete_row(context.database, address)
+    before = delete_rows(context.database, (mailboxes, mailboxes.c.name == address))
+    then_or_undo(lambda: context.backends.mail.remove_mailbox(address), before.restore)
 
 
 def change_password(
