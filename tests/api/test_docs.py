@@ -24,6 +24,25 @@ def test_every_operation_describes_itself(test_client: TestClient[Any]) -> None:
     assert undescribed == []
 
 
+def test_a_201_without_a_body_documents_no_content(test_client: TestClient[Any]) -> None:
+    # As the vendor's YAML: a creation answers Location and no body, so the document must not
+    # promise one (a client or schemathesis would then expect a body and its Content-Type).
+    document = test_client.get("/v2/openapi.json").json()
+    created = {
+        (method.upper(), path): op["responses"]["201"].get("content")
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and method == "post" and "201" in op.get("responses", {})
+    }
+    assert created[("POST", "/v2/mailboxes")] is None
+    assert created[("POST", "/v2/dns/{domain_name}/records")] is None
+    # Ours with a body keeps it: a new webhook's secret is shown once, in the 201.
+    assert created[("POST", "/v2/webhooks")] is not None
+    assert all(
+        "Location" in document["paths"][path]["post"]["responses"]["201"]["headers"] for _, path in created
+    )
+
+
 # Writes the audit log still shows as recorded (method and path), with no sentence of their own.
 UNSAID: set[tuple[str, str]] = set()
 
