@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from reseller_api.backends.base import BackendRefused, BackendUnavailable
-from reseller_api.backends.simulated.dns import SimulatedDns
 from reseller_api.backends.simulated.registry import SimulatedRegistry
 from reseller_api.store.database import Database
 from tests.harness import Caller, error_codes
@@ -272,21 +271,3 @@ def test_a_change_the_registry_refuses_changes_nothing(api: Caller, monkeypatch:
         assert [r.status_code for r in attempts] == [status] * 2
     monkeypatch.undo()
     assert api.get("/v2/domains/refused.eu").json() == before
-
-
-def test_a_zone_the_dns_backend_refuses_is_not_recorded(api: Caller, monkeypatch: pytest.MonkeyPatch) -> None:
-    register(api, "zoneless.be", ["ns1.other-dns.net", "ns2.other-dns.net"])
-
-    def refuse(self: SimulatedDns, domain_name: str, name_servers: tuple[str, ...]) -> None:
-        raise BackendRefused("the DNS server said no")
-
-    monkeypatch.setattr(SimulatedDns, "ensure_zone", refuse)
-    refused = api.put("/v2/domains/zoneless.be/nameservers", {"name_servers": OUR_NS})
-    assert codes(refused) == ["backend_refused"]
-    assert api.get("/v2/dns/zoneless.be/records").status_code == 404  # no zone of ours
-    monkeypatch.undo()
-    # The registry took the change (it stays: our row says what the registry holds); a retry
-    # makes the zone.
-    assert [n["name"] for n in api.get("/v2/domains/zoneless.be").json()["name_servers"]] == OUR_NS
-    assert api.put("/v2/domains/zoneless.be/nameservers", {"name_servers": OUR_NS}).status_code == 204
-    assert api.get("/v2/dns/zoneless.be/records").status_code == 200

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, insert, select, update
 
 from reseller_api.store.database import Database
 from reseller_api.store.tables import resellers
-from reseller_api.store.undo import RowsSnapshot, delete_rows, swap_columns, then_or_undo
+from reseller_api.store.undo import RowsSnapshot, swap_columns, then_or_undo
 
 ROW = resellers.c.name == "undo-a"
 
@@ -167,37 +167,3 @@ def test_a_snapshot_is_restored_when_the_push_fails(database: Database) -> None:
     with pytest.raises(Refused):
         then_or_undo(push, before.restore)
     assert created_at(database) == 1.0
-
-
-# -- delete_rows with then_or_undo ----------------------------------------------------------------
-
-
-def test_deleted_rows_come_back_when_the_push_fails(database: Database) -> None:
-    add_row(database)
-    before = delete_rows(database, (resellers, ROW))
-    with database.engine.connect() as conn:
-        assert conn.execute(select(resellers.c.id).where(ROW)).first() is None
-
-    def push() -> None:
-        raise Refused("no")
-
-    with pytest.raises(Refused):
-        then_or_undo(push, before.restore)
-    assert created_at(database) == 1.0
-
-
-def test_deleted_rows_stay_deleted_when_the_push_succeeds(database: Database) -> None:
-    add_row(database)
-    before = delete_rows(database, (resellers, ROW))
-    then_or_undo(lambda: None, before.restore)
-    with database.engine.connect() as conn:
-        assert conn.execute(select(resellers.c.id).where(ROW)).first() is None
-
-
-def test_deleted_rows_do_not_come_back_over_a_row_made_since(database: Database) -> None:
-    add_row(database)
-    before = delete_rows(database, (resellers, ROW))
-    with database.transaction() as conn:  # another request made it again, and pushed it
-        conn.execute(insert(resellers).values(name="undo-a", created_at=7.0))
-    assert before.restore() is False
-    assert created_at(database) == 7.0

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, null, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from reseller_api import clock
@@ -38,7 +37,7 @@ from reseller_api.resources.dns.records import (
 from reseller_api.resources.dns.tables import dns_records, dns_zones
 from reseller_api.rules import canonical_domain_name
 from reseller_api.store.database import Database, Query
-from reseller_api.store.undo import RowsSnapshot, then_or_undo
+from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.dns import DnsRecord, DnsRecordInput
 from reseller_api.wire.integers import fits_int32
 
@@ -485,23 +484,23 @@ def delete_record(context: ZoneContext, reseller_id: int, domain_name: str, raw_
 # -- the zone itself: created with its SOA and NS, and its apex NS set as a whole ----------------
 
 
-def _new_zone_then_world(
+def ensure_zone_on(
     context: AppContext, reseller_id: int, domain_name: str, name_servers: tuple[str, ...]
 ) -> None:
-    """Our zone's rows first (the unique index decides races), then the backend's zone; if the
-    backend refuses or is away, our rows go (the zone it may have half made is harmless: the next
-    creation's ``ensure_zone`` converges it)."""
-    serial = apex.initial_serial(clock.time())
-    named = dns_zones.c.domain_name == domain_name
-    before = RowsSnapshot(
-        context.database,
-        (dns_zones, named),
-        (dns_records, dns_records.c.zone_id.in_(select(dns_zones.c.id).where(named).scalar_subquery())),
-    )
-    try:
+    """Make ``domain_name``'s zone (ours, for this reseller) have exactly these apex NS records:
+    create it (world first: the backend's zone, then our rows) or replace its apex NS set.
+    For a domain pointed at our name servers (``PUT /v2/domains/{name}/nameservers``)."""
+    with context.database.engine.connect() as conn:
+        found = conn.execute(
+            select(dns_zones.c.id, dns_zones.c.reseller_id).where(dns_zones.c.domain_name == domain_name)
+        ).first()
+    if found is None:
+        serial = apex.initial_serial(clock.time())
+        context.backends.dns.ensure_zone(domain_name, name_servers)
+        apex.push_apex(context.backends.dns, domain_name, name_servers, serial)
         with context.database.transaction() as conn:
-            if conn.execute(select(dns_zones.c.id).where(named)).first():
-                return  # made by someone else in between (a retry): theirs stands, pushed by them
+            if conn.execute(select(dns_zones.c.id).where(dns_zones.c.domain_name == domain_name)).first():
+                return  # made by someone else in between (a retry): theirs stands
             apex.insert_zone(
                 conn,
                 reseller_id=reseller_id,
@@ -511,29 +510,6 @@ def _new_zone_then_world(
                 serial=serial,
                 now=clock.time(),
             )
-    except IntegrityError:
-        return  # the same, caught by the unique index
-    before.mark_committed()
-
-    def push() -> None:
-        context.backends.dns.ensure_zone(domain_name, name_servers)
-        apex.push_apex(context.backends.dns, domain_name, name_servers, serial)
-
-    then_or_undo(push, before.restore, on=(BackendRefused, BackendUnavailable))
-
-
-def ensure_zone_on(
-    context: AppContext, reseller_id: int, domain_name: str, name_servers: tuple[str, ...]
-) -> None:
-    """Make ``domain_name``'s zone (ours, for this reseller) have exactly these apex NS records:
-    create it (our rows, then the backend's zone) or replace its apex NS set.
-    For a domain pointed at our name servers (``PUT /v2/domains/{name}/nameservers``)."""
-    with context.database.engine.connect() as conn:
-        found = conn.execute(
-            select(dns_zones.c.id, dns_zones.c.reseller_id).where(dns_zones.c.domain_name == domain_name)
-        ).first()
-    if found is None:
-        _new_zone_then_world(context, reseller_id, domain_name, name_servers)
         return
     if int(found[1]) != reseller_id:
         return  # another reseller's zone is theirs to keep (refused earlier, as a name in use)

@@ -346,8 +346,7 @@ def set_name_servers(context: AppContext, reseller_id: int, domain_name: str, bo
     then_or_undo(lambda: context.backends.registry.set_name_servers(name, name_servers), swap.undo)
     if _uses_ours(context, name_servers):
         # The zone on our name servers says the same: made now, or its apex NS set replaced.
-        # After the registry, which is not undone if this fails: our row says what the registry
-        # holds, and a retry makes the zone (a zone made first would outlive a refused change).
+        # After the registry: a zone made for a change the registry refused would outlive it.
         dns.ensure_zone_on(context, reseller_id, name, name_servers)
 
 
