@@ -5,8 +5,7 @@ In-request changes commit our rows first and then push the committed state to th
 the backend kept its previous state, so our rows must go back to theirs: a refused or
 unreachable backend changes nothing. :func:`then_or_undo` is that step; what it puts back is
 the caller's: a row deleted, a column swapped back (:func:`swap_columns`), rows restored
-(:class:`RowsSnapshot`, or :func:`delete_rows` for a delete: our rows go first, then the
-backend's, and they come back if the backend refuses).
+(:class:`RowsSnapshot`).
 
 Only if nobody changed them since: when another request committed on top of ours, its own
 push carried the whole state, ours included, to the backend, and putting our "before" back
@@ -125,18 +124,6 @@ class RowsSnapshot:
         return [
             _sorted([dict(row) for row in conn.execute(select(t).where(w)).mappings()]) for t, w in self.parts
         ]
-
-
-def delete_rows(database: Database, *parts: tuple[Table, ColumnElement[bool]]) -> RowsSnapshot:
-    """Delete the rows of each ``(table, where)`` part (listed parents first) in one transaction;
-    the snapshot, marked committed, whose :meth:`~RowsSnapshot.restore` puts them back:
-    ``then_or_undo(push, delete_rows(...).restore)``."""
-    snapshot = RowsSnapshot(database, *parts)
-    with database.transaction() as conn:
-        for table, where in reversed(parts):
-            conn.execute(delete(table).where(where))
-    snapshot.mark_committed()
-    return snapshot
 
 
 def _sorted(rows: Sequence[dict[str, Any]]) -> Rows:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Mapping
-from typing import Any
 
 import msgspec
 from msgspec import UNSET
-from sqlalchemy import Connection, and_, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api import clock
@@ -31,7 +30,6 @@ from reseller_api.resources.domains.jobs import RegisterDomainJob, TransferDomai
 from reseller_api.resources.domains.tables import domains
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
 from reseller_api.store.database import Database, Query
-from reseller_api.store.undo import Swap, swap_columns, then_or_undo
 from reseller_api.wire.domains import (
     Domain,
     DomainDetail,
@@ -341,12 +339,16 @@ def set_name_servers(context: AppContext, reseller_id: int, domain_name: str, bo
     name_servers, glue, problems = name_servers_problems(body.name_servers)
     if problems:
         raise ValidationFailed(problems)
-    # Our books first, then the registry; when it refuses or is away, the books go back.
-    swap = _swap(context, reseller_id, name, {"name_servers": _store(name_servers, glue)})
-    then_or_undo(lambda: context.backends.registry.set_name_servers(name, name_servers), swap.undo)
+    # World first (idempotent), then our books: a failure in between is healed by a retry.
+    context.backends.registry.set_name_servers(name, name_servers)
+    with context.database.transaction() as conn:
+        conn.execute(
+            update(domains)
+            .where(domains.c.domain_name == name, domains.c.reseller_id == reseller_id)
+            .values(name_servers=_store(name_servers, glue))
+        )
     if _uses_ours(context, name_servers):
         # The zone on our name servers says the same: made now, or its apex NS set replaced.
-        # After the registry: a zone made for a change the registry refused would outlive it.
         dns.ensure_zone_on(context, reseller_id, name, name_servers)
 
 
@@ -358,16 +360,10 @@ def set_will_renew(
         raise invalid(WILL_RENEW_REQUIRED)
     if not can_toggle_renew(row[1]):  # type: ignore[arg-type]
         raise ApiProblem(RENEW_LOCKED)
-    will_renew = body.will_renew
-    swap = _swap(context, reseller_id, name, {"will_renew": will_renew})
-    then_or_undo(lambda: context.backends.registry.set_auto_renew(name, will_renew), swap.undo)
-
-
-def _swap(context: AppContext, reseller_id: int, name: str, values: dict[str, Any]) -> Swap:
-    """Set the domain's columns; the swap puts them back if the registry refuses (unless a later
-    change holds them). A domain gone meanwhile is a 404."""
-    where = and_(domains.c.domain_name == name, domains.c.reseller_id == reseller_id)
-    swap = swap_columns(context.database, domains, where, values)
-    if swap is None:
-        raise ApiProblem(NOT_FOUND, f"You have no domain {name!r}.")
-    return swap
+    context.backends.registry.set_auto_renew(name, body.will_renew)
+    with context.database.transaction() as conn:
+        conn.execute(
+            update(domains)
+            .where(domains.c.domain_name == name, domains.c.reseller_id == reseller_id)
+            .values(will_renew=body.will_renew)
+        )

@@ -43,7 +43,7 @@ from reseller_api.resources.mailzones.zone import (
 from reseller_api.rules import password_problem
 from reseller_api.store.database import Database, Query
 from reseller_api.store.tables import accounts
-from reseller_api.store.undo import Swap, delete_rows, swap_columns, then_or_undo
+from reseller_api.store.undo import Swap, swap_columns, then_or_undo
 from reseller_api.wire.mailboxes import (
     AutoForward,
     AutoReply,
@@ -270,8 +270,11 @@ def _delete_row(database: Database, address: str) -> None:
 
 def delete_mailbox(context: AppContext, reseller_id: int, name: str) -> None:
     address = _owned(context.database, reseller_id, name)
-    before = delete_rows(context.database, (mailboxes, mailboxes.c.name == address))
-    then_or_undo(lambda: context.backends.mail.remove_mailbox(address), before.restore)
+    # The platform first, then our row: the row keeps the address taken until the platform has let go
+    # of it (a create racing this delete is refused, not undone by it), and a removal cannot be
+    # undone, so a failure in between leaves the row for a retry, which converges (idempotent).
+    context.backends.mail.remove_mailbox(address)
+    _delete_row(context.database, address)
 
 
 def change_password(

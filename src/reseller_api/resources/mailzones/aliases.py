@@ -21,7 +21,7 @@ from reseller_api.resources.mailzones.addresses import (
 )
 from reseller_api.resources.mailzones.tables import mail_aliases
 from reseller_api.resources.mailzones.zone import delete_row, existing_in_zone, swap_or_404, zone_or_404
-from reseller_api.store.undo import delete_rows, then_or_undo
+from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.mailzones import CreateAliasRequest, UpdateAliasRequest
 
 DESTINATIONS_REQUIRED = define("alias_destinations_required", 400, "destinations needs at least one address.")
@@ -71,8 +71,11 @@ def delete_alias(context: AppContext, reseller_id: int, domain_name: str, email_
     address = existing_in_zone(
         context.database, zone, mail_aliases.c.email_address, email_address, lookup_address, "Alias"
     )
-    before = delete_rows(context.database, (mail_aliases, mail_aliases.c.email_address == address))
-    then_or_undo(lambda: context.backends.mail.remove_alias(address), before.restore)
+    # The platform first, then our row: the row keeps the address taken until the platform has let go
+    # of it (a create racing this delete is refused, not undone by it), and a removal cannot be
+    # undone, so a failure in between leaves the row for a retry, which converges (idempotent).
+    context.backends.mail.remove_alias(address)
+    delete_row(context.database, mail_aliases.c.email_address, address)
 
 
 def _destinations(raw: list[str] | None, address: str) -> list[str]:

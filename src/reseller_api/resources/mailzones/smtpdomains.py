@@ -13,7 +13,7 @@ from reseller_api.resources.hostnames import in_another_resellers_domain, unavai
 from reseller_api.resources.mailzones.tables import mail_smtp_domains, mail_zones
 from reseller_api.resources.mailzones.zone import delete_row, existing_in_zone, swap_or_404, zone_or_404
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
-from reseller_api.store.undo import delete_rows, then_or_undo
+from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.mailzones import CreateSmtpDomainRequest, UpdateSmtpDomainRequest
 
 SMTP_HOSTNAME_REQUIRED = define("smtp_domain_hostname_required", 400, "hostname is required.")
@@ -76,5 +76,8 @@ def delete_smtp_domain(context: AppContext, reseller_id: int, domain_name: str, 
     name = existing_in_zone(
         context.database, zone, mail_smtp_domains.c.hostname, hostname, canonical_domain_name, "SMTP domain"
     )
-    before = delete_rows(context.database, (mail_smtp_domains, mail_smtp_domains.c.hostname == name))
-    then_or_undo(lambda: context.backends.mail.remove_smtp_domain(name), before.restore)
+    # The platform first, then our row: the row keeps the host name taken until the platform has let go
+    # of it (a create racing this delete is refused, not undone by it), and a removal cannot be
+    # undone, so a failure in between leaves the row for a retry, which converges (idempotent).
+    context.backends.mail.remove_smtp_domain(name)
+    delete_row(context.database, mail_smtp_domains.c.hostname, name)

@@ -204,8 +204,6 @@ def delete_database(context: AppContext, reseller_id: int, name: str) -> None:
         ).all()
     if any(status != ACTIVE for _, status in users):
         raise ApiProblem(DATABASE_BUSY)
-    # World first, unlike a user's delete: several steps, and a dropped user or database does
-    # not come back, so there is no undo once one has run; our rows go last, retryably.
     for user, _ in users:
         context.backends.mysqldatabases.drop_user(user)
     context.backends.mysqldatabases.drop_database(found.name)

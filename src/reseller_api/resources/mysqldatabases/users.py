@@ -6,7 +6,7 @@ the database (``service.py``).
 from __future__ import annotations
 
 from msgspec import UNSET
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reseller_api.context import AppContext
@@ -16,7 +16,6 @@ from reseller_api.resources.mysqldatabases import names, passwords, records
 from reseller_api.resources.mysqldatabases.jobs import ACTIVE, CreateUserJob
 from reseller_api.resources.mysqldatabases.tables import mysql_users
 from reseller_api.store.database import Query
-from reseller_api.store.undo import delete_rows, swap_columns, then_or_undo
 from reseller_api.wire.mysqldatabases import (
     CreateMySqlUser,
     MySqlUser,
@@ -100,12 +99,11 @@ def set_user_status(
     _, user_id = _user(context, reseller_id, database_name, user)
     if body.enabled is UNSET:
         raise invalid(ENABLED_REQUIRED)
-    enabled = body.enabled
-    # Our row first, then the server; when it refuses or is away, the row goes back.
-    swap = swap_columns(context.database, mysql_users, mysql_users.c.id == user_id, {"enabled": enabled})
-    if swap is None:  # deleted meanwhile
-        raise ApiProblem(NOT_FOUND, f"User {user!r} of database {database_name!r} does not exist.")
-    then_or_undo(lambda: context.backends.mysqldatabases.set_user_enabled(user, enabled), swap.undo)
+    # The server first: when it refuses or is away, our record keeps saying what is true (and
+    # no webhook event is written: it goes with our row's commit).
+    context.backends.mysqldatabases.set_user_enabled(user, body.enabled)
+    with context.database.transaction() as conn:
+        conn.execute(update(mysql_users).where(mysql_users.c.id == user_id).values(enabled=body.enabled))
 
 
 def set_user_password(
@@ -116,14 +114,16 @@ def set_user_password(
     password_hash = passwords.password_hash(body.password, problems)
     if password_hash is None:
         raise ValidationFailed(problems)
-    # The server alone: no row of ours holds the password (nor its hash), so nothing to undo.
     context.backends.mysqldatabases.set_user_password(user, password_hash)
 
 
 def delete_user(context: AppContext, reseller_id: int, database_name: str, user: str) -> None:
-    found, _ = _user(context, reseller_id, database_name, user)
+    found, user_id = _user(context, reseller_id, database_name, user)
     if user == found.name:
         raise ApiProblem(USER_IS_OWNER)
-    # Our row first, then the server's user; when the server refuses, the row comes back.
-    before = delete_rows(context.database, (mysql_users, mysql_users.c.name == user))
-    then_or_undo(lambda: context.backends.mysqldatabases.drop_user(user), before.restore)
+    # The platform first, then our row: the row keeps the user name taken until the platform has let go
+    # of it (a create racing this delete is refused, not undone by it), and a removal cannot be
+    # undone, so a failure in between leaves the row for a retry, which converges (idempotent).
+    context.backends.mysqldatabases.drop_user(user)
+    with context.database.transaction() as conn:
+        conn.execute(delete(mysql_users).where(mysql_users.c.id == user_id))
