@@ -136,7 +136,6 @@ class Fixtures:
 
     def _load(self, data: Any) -> dict[str, int]:
         # Imported here, as the services below are: only loading a fixture needs them.
-        from reseller_api.resources import registry
         from reseller_api.resources.webhooks.events import EventCatalogue
 
         runner = Runner(self.database, self.backends)

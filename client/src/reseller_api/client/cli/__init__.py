@@ -37,6 +37,16 @@ def command_modules() -> list[ModuleType]:
         for info in pkgutil.iter_modules(commands.__path__)
         if not info.name.startswith("_")
     ]
+    # A module missing either, or none found (an installation that lost its files): one clear
+    # line instead of an AttributeError, or a resellerctl without commands.
+    broken = [
+        module.__name__ for module in found if not hasattr(module, "ORDER") or not hasattr(module, "register")
+    ]
+    if broken or not found:
+        raise RuntimeError(
+            f"resellerctl's command modules are broken: {', '.join(broken) or 'none found'} "
+            "(each module of cli/commands/ needs ORDER and register)"
+        )
     return sorted(found, key=lambda module: int(module.ORDER))
 
 
