@@ -12,7 +12,9 @@ Operations that start a provisioning job are typed per mode with self-typed over
 
 from __future__ import annotations
 
+import functools
 import inspect
+import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, cast, overload
 
@@ -21,6 +23,7 @@ from reseller_api.client.jobs import AsyncJob, Job
 
 P = ParamSpec("P")
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Sync:
@@ -123,15 +126,48 @@ def paginated(build: Callable[Concatenate[Any, P], Call[list[T]]]) -> Paginated[
     return Paginated(build)
 
 
+def starts_job(method: F) -> F:
+    r"""The implementation of an operation that starts a job (its ``@overload``\ s give the types).
+
+    Bound to a resource of an :class:`AsyncClient` it is a coroutine function, as the
+    ``async def`` overloads announce (``inspect.iscoroutinefunction`` and retry decorators
+    rely on it); bound to one of a :class:`Client`, a plain method.
+    """
+    return cast(F, _StartsJob(method))
+
+
+class _StartsJob:
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self.method = method
+        self.__doc__ = method.__doc__
+
+    def __get__(self, obj: Resource[Any] | None, owner: type) -> Any:
+        if obj is None:  # on the class: the function, as for any method
+            return self.method
+        method = self.method
+        if not _is_async(obj):
+            return types.MethodType(method, obj)
+
+        @functools.wraps(method)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            return await method(obj, *args, **kwargs)
+
+        return run
+
+
+def _is_async(resource: Resource[Any]) -> bool:
+    # The client's mode: its ``start`` is a coroutine function on the asynchronous client only.
+    return inspect.iscoroutinefunction(resource._client.start)
+
+
 def start(resource: Resource[Any], build: Callable[[], Call[T]], wait: bool, timeout: float) -> Any:
     """Start the job of the request ``build`` describes; with ``wait``, wait and return what it made.
 
     On a :class:`Client` that is a :class:`Job` (or the result); on an :class:`AsyncClient` a
     coroutine of one, which describes and sends the request only once awaited, as the
-    ``async def`` the typed overloads announce would. The mode is the client's: its ``start``
-    is a coroutine function on the asynchronous client only.
+    ``async def`` the typed overloads announce would (and :func:`starts_job` awaits).
     """
-    if inspect.iscoroutinefunction(resource._client.start):
+    if _is_async(resource):
         return _astart(cast(AsyncRunner, resource._client), build, wait, timeout)
     job = cast(Runner, resource._client).start(build())
     return job.wait(timeout) if wait else job

@@ -9,7 +9,7 @@ from msgspec import UNSET
 
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call
 from reseller_api.client.jobs import DEFAULT_WAIT_TIMEOUT, AsyncJob, Job
-from reseller_api.client.resources import Async, M, Resource, Sync, operation, paginated, start
+from reseller_api.client.resources import Async, M, Resource, Sync, operation, paginated, start, starts_job
 from reseller_api.wire.accounts import Account, AccountDetail, CreateAccount
 from reseller_api.wire.servicepacks import AssetType
 
@@ -91,6 +91,7 @@ class Accounts(Resource[M]):
         wait: Literal[True],
         timeout: float = ...,
     ) -> AccountDetail: ...
+    @starts_job
     def create(
         self,
         identifier: str,

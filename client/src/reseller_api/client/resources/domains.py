@@ -9,7 +9,7 @@ from msgspec import UNSET
 
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call, segment
 from reseller_api.client.jobs import DEFAULT_WAIT_TIMEOUT, AsyncJob, Job
-from reseller_api.client.resources import Async, M, Resource, Sync, operation, paginated, start
+from reseller_api.client.resources import Async, M, Resource, Sync, operation, paginated, start, starts_job
 from reseller_api.wire.domains import (
     Domain,
     DomainDetail,
@@ -105,6 +105,7 @@ class Domains(Resource[M]):
         wait: Literal[True],
         timeout: float = ...,
     ) -> DomainDetail: ...
+    @starts_job
     def register(
         self,
         domain_name: str,
@@ -143,6 +144,7 @@ class Domains(Resource[M]):
     async def transfer(
         self: Domains[Async], domain_name: str, auth_code: str, *, wait: Literal[True], timeout: float = ...
     ) -> DomainDetail: ...
+    @starts_job
     def transfer(
         self, domain_name: str, auth_code: str, *, wait: bool = False, timeout: float = DEFAULT_WAIT_TIMEOUT
     ) -> Any:

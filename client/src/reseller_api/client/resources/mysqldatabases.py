@@ -7,7 +7,7 @@ from typing import Any, Literal, overload
 
 from reseller_api.client.core import DEFAULT_PAGE_SIZE, Call, segment
 from reseller_api.client.jobs import DEFAULT_WAIT_TIMEOUT, AsyncJob, Job
-from reseller_api.client.resources import Async, M, Resource, Sync, operation, paginated, start
+from reseller_api.client.resources import Async, M, Resource, Sync, operation, paginated, start, starts_job
 from reseller_api.wire.mysqldatabases import (
     CreateMySqlDatabase,
     CreateMySqlUser,
@@ -114,6 +114,7 @@ class MySqlDatabases(Resource[M]):
         wait: Literal[True],
         timeout: float = ...,
     ) -> MySqlDatabase: ...
+    @starts_job
     def create(
         self,
         database_name: str,
@@ -166,6 +167,7 @@ class MySqlDatabases(Resource[M]):
         wait: Literal[True],
         timeout: float = ...,
     ) -> MySqlUserList: ...
+    @starts_job
     def create_user(
         self,
         database_name: str,
