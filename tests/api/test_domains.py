@@ -271,3 +271,35 @@ def test_a_change_the_registry_refuses_changes_nothing(api: Caller, monkeypatch:
         assert [r.status_code for r in attempts] == [status] * 2
     monkeypatch.undo()
     assert api.get("/v2/domains/refused.eu").json() == before
+
+
+def test_a_change_we_cannot_record_puts_the_registry_back(
+    api: Caller, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The registry first, then our row: when recording fails (the database away), the registry
+    # gets its previous name servers and renewal back, and the request changed nothing.
+    from reseller_api.backends.simulated.registry import KIND
+    from reseller_api.backends.simulated.world import SimulatedStore
+    from reseller_api.resources.domains import service as domains_service
+    from reseller_api.store.driver import DatabaseUnavailable
+
+    register(api, "unrecorded.eu")
+    before = api.get("/v2/domains/unrecorded.eu").json()
+    store = SimulatedStore(database)
+    held = store.get(KIND, "unrecorded.eu")
+
+    def away(*args: object, **kwargs: object) -> None:
+        raise DatabaseUnavailable("the database went away")
+
+    monkeypatch.setattr(domains_service, "_record", away)
+    attempts = [
+        api.put(
+            "/v2/domains/unrecorded.eu/nameservers",
+            {"name_servers": ["ns1.other-dns.net", "ns2.other-dns.net"]},
+        ),
+        api.put("/v2/domains/unrecorded.eu/renew", {"will_renew": not before["will_renew"]}),
+    ]
+    assert [r.status_code for r in attempts] == [503, 503]
+    monkeypatch.undo()
+    assert store.get(KIND, "unrecorded.eu") == held
+    assert api.get("/v2/domains/unrecorded.eu").json() == before

@@ -278,3 +278,29 @@ def test_a_user_change_the_server_refuses_changes_nothing(
     assert api.get(base).json() == users_before
     assert world(database, "mysql_user", user) == world_before
     assert api.delete(f"{base}/{user}").status_code == 204  # and it can still go
+
+
+def test_a_user_status_we_cannot_record_puts_the_server_back(
+    api: Caller, account: int, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server first, then our row: when recording fails (the database away), the server's
+    # user gets its previous state back, and the request changed nothing.
+    from reseller_api.resources.mysqldatabases import users
+    from reseller_api.store.driver import DatabaseUnavailable
+
+    name = create(api, account).rsplit("/", 1)[1]
+    base = f"/v2/mysqldatabases/{name}/users"
+    api.wait_job(api.post(base, {"name": "reader", "password": "Reader123x"}).headers["location"])
+    user = f"id{account}_reader"
+    users_before, world_before = api.get(base).json(), world(database, "mysql_user", user)
+
+    def away(*args: object) -> None:
+        raise DatabaseUnavailable("the database went away")
+
+    monkeypatch.setattr(users, "_record_enabled", away)
+    assert api.put(f"{base}/{user}/status", {"enabled": False}).status_code == 503
+    monkeypatch.undo()
+    assert world(database, "mysql_user", user) == world_before
+    assert api.get(base).json() == users_before
+    assert api.put(f"{base}/{user}/status", {"enabled": False}).status_code == 204
+    assert world(database, "mysql_user", user) != world_before

@@ -30,6 +30,7 @@ from reseller_api.resources.domains.jobs import RegisterDomainJob, TransferDomai
 from reseller_api.resources.domains.tables import domains
 from reseller_api.rules import DOMAIN_NAME_INVALID, canonical_domain_name
 from reseller_api.store.database import Database, Query
+from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.domains import (
     Domain,
     DomainDetail,
@@ -330,7 +331,7 @@ def transfer(context: AppContext, reseller_id: int, order: TransferDomain) -> st
 
 
 def set_name_servers(context: AppContext, reseller_id: int, domain_name: str, body: EditNameServers) -> None:
-    name, _ = _owned(context.database, reseller_id, domain_name)
+    name, row = _owned(context.database, reseller_id, domain_name)
     given = body.domain_name if isinstance(body.domain_name, str) else ""
     if given.strip() and canonical_domain_name(given) != name:
         raise invalid(NAME_MISMATCH, f"{NAME_MISMATCH.text} ({body.domain_name!r}, path {name!r})")
@@ -339,14 +340,15 @@ def set_name_servers(context: AppContext, reseller_id: int, domain_name: str, bo
     name_servers, glue, problems = name_servers_problems(body.name_servers)
     if problems:
         raise ValidationFailed(problems)
-    # World first (idempotent), then our books: a failure in between is healed by a retry.
-    context.backends.registry.set_name_servers(name, name_servers)
-    with context.database.transaction() as conn:
-        conn.execute(
-            update(domains)
-            .where(domains.c.domain_name == name, domains.c.reseller_id == reseller_id)
-            .values(name_servers=_store(name_servers, glue))
-        )
+    # The registry first, then our row (with which the request's webhook event is written);
+    # if recording fails, the registry gets its previous name servers back.
+    previous = tuple(host for host, _ in stored_name_servers(str(row[3]))) if row[3] else ()
+    registry = context.backends.registry
+    registry.set_name_servers(name, name_servers)
+    then_or_undo(
+        lambda: _record(context.database, reseller_id, name, name_servers=_store(name_servers, glue)),
+        lambda: registry.set_name_servers(name, previous) if previous else None,
+    )
     if _uses_ours(context, name_servers):
         # The zone on our name servers says the same: made now, or its apex NS set replaced.
         dns.ensure_zone_on(context, reseller_id, name, name_servers)
@@ -360,10 +362,20 @@ def set_will_renew(
         raise invalid(WILL_RENEW_REQUIRED)
     if not can_toggle_renew(row[1]):  # type: ignore[arg-type]
         raise ApiProblem(RENEW_LOCKED)
-    context.backends.registry.set_auto_renew(name, body.will_renew)
-    with context.database.transaction() as conn:
+    # The registry first, then our row; if recording fails, the registry is put back.
+    registry, will_renew, previous = context.backends.registry, body.will_renew, bool(row[2])
+    registry.set_auto_renew(name, will_renew)
+    then_or_undo(
+        lambda: _record(context.database, reseller_id, name, will_renew=will_renew),
+        lambda: registry.set_auto_renew(name, previous),
+    )
+
+
+def _record(database: Database, reseller_id: int, name: str, **values: object) -> None:
+    """Our row of a domain, after the registry accepted the change (in its own transaction)."""
+    with database.transaction() as conn:
         conn.execute(
             update(domains)
             .where(domains.c.domain_name == name, domains.c.reseller_id == reseller_id)
-            .values(will_renew=body.will_renew)
+            .values(**values)
         )

@@ -15,7 +15,8 @@ from reseller_api.jobs import service as jobs
 from reseller_api.resources.mysqldatabases import names, passwords, records
 from reseller_api.resources.mysqldatabases.jobs import ACTIVE, CreateUserJob
 from reseller_api.resources.mysqldatabases.tables import mysql_users
-from reseller_api.store.database import Query
+from reseller_api.store.database import Database, Query
+from reseller_api.store.undo import then_or_undo
 from reseller_api.wire.mysqldatabases import (
     CreateMySqlUser,
     MySqlUser,
@@ -44,6 +45,8 @@ _USER = Query(
         mysql_users.c.status == ACTIVE,
     )
 )
+
+_ENABLED = Query(select(mysql_users.c.enabled).where(mysql_users.c.id == bindparam("id")))
 
 
 def list_users(context: AppContext, reseller_id: int, database_name: str) -> list[MySqlUser]:
@@ -100,10 +103,23 @@ def set_user_status(
     if body.enabled is UNSET:
         raise invalid(ENABLED_REQUIRED)
     # The server first: when it refuses or is away, our record keeps saying what is true (and
-    # no webhook event is written: it goes with our row's commit).
-    context.backends.mysqldatabases.set_user_enabled(user, body.enabled)
-    with context.database.transaction() as conn:
-        conn.execute(update(mysql_users).where(mysql_users.c.id == user_id).values(enabled=body.enabled))
+    # no webhook event is written: it goes with our row's commit). If recording fails, the
+    # server gets the previous state back.
+    server, enabled = context.backends.mysqldatabases, body.enabled
+    row = context.database.fetch_one(_ENABLED, id=user_id)
+    if row is None:  # deleted meanwhile
+        raise ApiProblem(NOT_FOUND, f"User {user!r} of database {database_name!r} does not exist.")
+    previous = bool(row[0])
+    server.set_user_enabled(user, enabled)
+    then_or_undo(
+        lambda: _record_enabled(context.database, user_id, enabled),
+        lambda: server.set_user_enabled(user, previous),
+    )
+
+
+def _record_enabled(database: Database, user_id: int, enabled: bool) -> None:
+    with database.transaction() as conn:
+        conn.execute(update(mysql_users).where(mysql_users.c.id == user_id).values(enabled=enabled))
 
 
 def set_user_password(
