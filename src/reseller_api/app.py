@@ -147,7 +147,7 @@ def create_app(
     route_status = _route_status(litestar)
     # Inside the gate: keys are per API key (docs/extensions.md).
     inner: Any = Idempotency(
-        WebhookEvents(litestar, route_status=route_status, catalogue=catalogue),
+        WebhookEvents(litestar, route_status=route_status, catalogue=catalogue, database=database),
         Records(database, box, ttl=settings.idempotency_ttl),
         routable=lambda method, path: route_status(method, path) is not None,
     )

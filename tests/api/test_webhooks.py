@@ -309,3 +309,49 @@ def test_a_disabled_endpoint_gets_tests_but_no_events(api: Caller, app: Any, hoo
     assert deliver(app) == 1
     [arrived] = hooks.wait_for(1)
     assert json.loads(arrived.body)["type"] == "webhook.test"
+
+
+def test_a_write_the_backend_refuses_sends_no_event(
+    api: Caller, app: Any, hooks: Receiver, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A DNS record is committed, then pushed; the DNS server refusing puts the row back, and the
+    # event written with the commit must go with it (it was held until the answer settled it).
+    from reseller_api.backends.base import BackendRefused
+    from reseller_api.backends.simulated.dns import SimulatedDns
+
+    register(api, hooks)
+    assert api.post("/v2/domains/registrations", DOMAIN).status_code == 202
+    run_jobs(app)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise BackendRefused("the DNS server said no")
+
+    monkeypatch.setattr(SimulatedDns, "replace_rrset", refuse)
+    assert error_codes(api.post("/v2/dns/example.com/records", TXT)) == ["backend_refused"]
+    monkeypatch.undo()
+    with database.engine.connect() as conn:
+        assert "dns_record.created" not in conn.execute(select(webhook_events.c.type)).scalars().all()
+    assert api.post("/v2/dns/example.com/records", TXT).status_code == 201
+    while deliver(app):
+        pass
+    arrived = [json.loads(r.body)["type"] for r in hooks.wait_for(3)]
+    assert arrived == ["provisioningjob.finished", "domain.created", "dns_record.created"]
+
+
+def test_a_held_event_left_by_a_crash_goes_out_after_its_hold(
+    api: Caller, app: Any, hooks: Receiver, database: Database
+) -> None:
+    # A process that died between its write's commit and its answer never settled the event:
+    # it is delivered once the hold is over (the write's rows were committed).
+    from reseller_api.resources.webhooks import events
+
+    created = register(api, hooks)
+    with database.transaction() as conn:
+        reseller_id = conn.execute(
+            select(webhook_endpoints.c.reseller_id).where(webhook_endpoints.c.id == created["id"])
+        ).scalar_one()
+        emitted = events.emit(conn, reseller_id, "domain.updated", {}, "/v2/domains/x.eu", held=True)
+    assert emitted is not None
+    assert deliver(app) == 0
+    later(events.HOLD_SECONDS + 1)
+    assert deliver(app) == 1

@@ -18,13 +18,18 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from reseller_api import clock
 from reseller_api.jobs.registry import handler_of
 from reseller_api.resources.events import WriteEvents
 from reseller_api.resources.webhooks.tables import webhook_deliveries, webhook_events
+from reseller_api.store.database import Database
 from reseller_api.store.tables import webhook_endpoints
+
+# How long a synchronous write's event waits for its request's answer before it is delivered
+# anyway: the answer settles it at once (settle), so this only matters after a crash mid-request.
+HOLD_SECONDS = 60.0
 
 JOB_EVENTS = ("provisioningjob.finished", "provisioningjob.failed")
 TEST_EVENT = "webhook.test"
@@ -88,10 +93,13 @@ def emit(
     resource: str,
     *,
     only_endpoint: int | None = None,
+    held: bool = False,
 ) -> tuple[str, list[int]] | None:
     """Write the event and its deliveries in ``conn``'s transaction; None when nobody listens.
 
     ``only_endpoint``: for that endpoint alone, enabled or not (``POST .../test``).
+    ``held``: the deliveries wait (:data:`HOLD_SECONDS`) until :func:`settle` says whether
+    the write they tell of stood.
     """
     query = select(webhook_endpoints.c.id, webhook_endpoints.c.events).where(
         webhook_endpoints.c.reseller_id == reseller_id
@@ -122,7 +130,7 @@ def emit(
                         resource=resource[:300],
                         status="pending",
                         attempts=0,
-                        next_attempt_at=now,
+                        next_attempt_at=now + HOLD_SECONDS if held else now,
                         created_at=now,
                     )
                     .returning(webhook_deliveries.c.id)
@@ -130,6 +138,25 @@ def emit(
             )
         )
     return event_id, deliveries
+
+
+def settle(database: Database, event_id: str, stood: bool) -> None:
+    """A held event's request has answered: its deliveries go out now if the write stood (a
+    2xx), else the event and its deliveries are removed (a refusal whose rows were put back).
+
+    In the request's context, so inside a held commit (conventions/idempotency.py) this joins
+    it: the event, its fate and the stored answer commit together.
+    """
+    with database.transaction() as conn:
+        if stood:
+            conn.execute(
+                update(webhook_deliveries)
+                .where(webhook_deliveries.c.event_id == event_id, webhook_deliveries.c.attempts == 0)
+                .values(next_attempt_at=clock.time())
+            )
+        else:
+            conn.execute(delete(webhook_deliveries).where(webhook_deliveries.c.event_id == event_id))
+            conn.execute(delete(webhook_events).where(webhook_events.c.id == event_id))
 
 
 def for_job(
