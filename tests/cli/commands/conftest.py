@@ -7,7 +7,7 @@ once, with ``--wait``, and the groups' tests work in it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -40,3 +40,15 @@ def account(site: Site, alice: dict[str, str]) -> dict[str, object]:
     done = site.ctl("accounts", *args, stdin=PASSWORD, **alice)
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout))
+
+
+@pytest.fixture(scope="package")
+def ok(site: Site, alice: dict[str, str]) -> Callable[..., str]:
+    """``resellerctl`` as alice, asserting it succeeded: ``ok("dns", "list", ..., stdin=...)``."""
+
+    def run(*args: str, stdin: str = "") -> str:
+        done = site.ctl(*args, stdin=stdin, **alice)
+        assert done.returncode == 0, f"{args}: {done.stderr}"
+        return done.stdout
+
+    return run

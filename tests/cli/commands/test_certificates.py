@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,13 @@ pytestmark = pytest.mark.integration
 
 
 def test_certificates(
-    site: Site, alice: dict[str, str], bob: dict[str, str], account: dict[str, object], tmp_path: Path
+    site: Site,
+    alice: dict[str, str],
+    bob: dict[str, str],
+    account: dict[str, object],
+    tmp_path: Path,
+    ok: Callable[..., str],
 ) -> None:
-    def ok(*args: str, stdin: str = "") -> str:
-        done = site.ctl(*args, stdin=stdin, **alice)
-        assert done.returncode == 0, f"{args}: {done.stderr}"
-        return done.stdout
-
     requested = json.loads(ok("certificates", "request", "-", "--json", stdin=make_csr("cli.example")))
     request_id = str(requested["id"])
     assert requested["common_name"] == "cli.example"

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
-
-from tests.cli.conftest import Site
 
 pytestmark = pytest.mark.integration
 
 
-def test_databases(site: Site, alice: dict[str, str], account: dict[str, object]) -> None:
-    def ok(*args: str, stdin: str = "") -> str:
-        done = site.ctl(*args, stdin=stdin, **alice)
-        assert done.returncode == 0, f"{args}: {done.stderr}"
-        return done.stdout
-
+def test_databases(account: dict[str, object], ok: Callable[..., str]) -> None:
     args = ["create", "shop", "--account-id", str(account["id"]), "--password-stdin", "--wait", "--json"]
     created = ok("databases", *args, stdin="Database123x\n")
     name = json.loads(created)["name"]

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
-
-from tests.cli.conftest import Site
 
 pytestmark = pytest.mark.integration
 
 
-def test_hostings(site: Site, alice: dict[str, str], account: dict[str, object]) -> None:
-    def ok(*args: str, stdin: str = "") -> str:
-        done = site.ctl(*args, stdin=stdin, **alice)
-        assert done.returncode == 0, f"{args}: {done.stderr}"
-        return done.stdout
-
+def test_hostings(account: dict[str, object], ok: Callable[..., str]) -> None:
     assert json.loads(ok("hostings", "show", "cli.example", "--json"))["domain_name"] == "cli.example"
     version = json.loads(ok("hostings", "php-versions", "cli.example", "--json"))[-1]["version"]
     ok("hostings", "php-version", "cli.example", version)

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
-
-from tests.cli.conftest import Site
 
 pytestmark = pytest.mark.integration
 
 
-def test_mailzones(site: Site, alice: dict[str, str], account: dict[str, object]) -> None:
-    def ok(*args: str, stdin: str = "") -> str:
-        done = site.ctl(*args, stdin=stdin, **alice)
-        assert done.returncode == 0, f"{args}: {done.stderr}"
-        return done.stdout
-
+def test_mailzones(account: dict[str, object], ok: Callable[..., str]) -> None:
     ok("mailzones", "alias-add", "cli.example", "sales@cli.example", "a@example.org")
     zone = json.loads(ok("mailzones", "show", "cli.example", "--json"))
     assert zone["aliases"] == [{"email_address": "sales@cli.example", "destinations": ["a@example.org"]}]

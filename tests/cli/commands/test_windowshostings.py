@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -11,12 +12,7 @@ from tests.cli.conftest import Site
 pytestmark = pytest.mark.integration
 
 
-def test_windowshostings(site: Site, alice: dict[str, str]) -> None:
-    def ok(*args: str, stdin: str = "") -> str:
-        done = site.ctl(*args, stdin=stdin, **alice)
-        assert done.returncode == 0, f"{args}: {done.stderr}"
-        return done.stdout
-
+def test_windowshostings(site: Site, alice: dict[str, str], ok: Callable[..., str]) -> None:
     pack = site.deployment.admin_json(
         "servicepack", "create", "Windows CLI", "--asset", "windows_hosting=1:2048"
     )
