@@ -251,13 +251,18 @@ def test_paging(api: Caller) -> None:
     assert page.headers["x-paging-totalresults"] == "3"
 
 
-def test_a_user_change_the_server_refuses_changes_nothing(
-    api: Caller, account: int, database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def reader(api: Caller, account: int) -> tuple[str, str]:
+    """A new database's users' path and its user ``reader``, made."""
     name = create(api, account).rsplit("/", 1)[1]
     base = f"/v2/mysqldatabases/{name}/users"
     api.wait_job(api.post(base, {"name": "reader", "password": "Reader123x"}).headers["location"])
-    user = f"id{account}_reader"
+    return base, f"id{account}_reader"
+
+
+def test_a_user_change_the_server_refuses_changes_nothing(
+    api: Caller, account: int, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, user = reader(api, account)
 
     def refuse(*args: object) -> None:
         raise BackendRefused("the server said no")
@@ -288,10 +293,7 @@ def test_a_user_status_we_cannot_record_puts_the_server_back(
     from reseller_api.resources.mysqldatabases import users
     from reseller_api.store.driver import DatabaseUnavailable
 
-    name = create(api, account).rsplit("/", 1)[1]
-    base = f"/v2/mysqldatabases/{name}/users"
-    api.wait_job(api.post(base, {"name": "reader", "password": "Reader123x"}).headers["location"])
-    user = f"id{account}_reader"
+    base, user = reader(api, account)
     users_before, world_before = api.get(base).json(), world(database, "mysql_user", user)
 
     def away(*args: object) -> None:
