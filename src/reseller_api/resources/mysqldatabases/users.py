@@ -39,14 +39,12 @@ _USERS = Query(
     .order_by(mysql_users.c.name)
 )
 _USER = Query(
-    select(mysql_users.c.id).where(
+    select(mysql_users.c.id, mysql_users.c.enabled).where(
         mysql_users.c.database_id == bindparam("database_id"),
         mysql_users.c.name == bindparam("name"),
         mysql_users.c.status == ACTIVE,
     )
 )
-
-_ENABLED = Query(select(mysql_users.c.enabled).where(mysql_users.c.id == bindparam("id")))
 
 
 def list_users(context: AppContext, reseller_id: int, database_name: str) -> list[MySqlUser]:
@@ -88,28 +86,27 @@ def create_user(context: AppContext, reseller_id: int, database_name: str, order
     return job_id
 
 
-def _user(context: AppContext, reseller_id: int, database_name: str, user: str) -> tuple[records.Found, int]:
+def _user(
+    context: AppContext, reseller_id: int, database_name: str, user: str
+) -> tuple[records.Found, int, bool]:
+    """The user's database, and its row's id and whether it is enabled."""
     found = records.found(context.database, reseller_id, database_name)
     row = context.database.fetch_one(_USER, database_id=found.id, name=user)
     if row is None:
         raise ApiProblem(NOT_FOUND, f"User {user!r} of database {database_name!r} does not exist.")
-    return found, int(row[0])
+    return found, int(row[0]), bool(row[1])
 
 
 def set_user_status(
     context: AppContext, reseller_id: int, database_name: str, user: str, body: UpdateUserStatusRequest
 ) -> None:
-    _, user_id = _user(context, reseller_id, database_name, user)
+    _, user_id, previous = _user(context, reseller_id, database_name, user)
     if body.enabled is UNSET:
         raise invalid(ENABLED_REQUIRED)
     # The server first: when it refuses or is away, our record keeps saying what is true (and
     # no webhook event is written: it goes with our row's commit). If recording fails, the
     # server gets the previous state back.
     server, enabled = context.backends.mysqldatabases, body.enabled
-    row = context.database.fetch_one(_ENABLED, id=user_id)
-    if row is None:  # deleted meanwhile
-        raise ApiProblem(NOT_FOUND, f"User {user!r} of database {database_name!r} does not exist.")
-    previous = bool(row[0])
     server.set_user_enabled(user, enabled)
     then_or_undo(
         lambda: _record_enabled(context.database, user_id, enabled),
@@ -134,7 +131,7 @@ def set_user_password(
 
 
 def delete_user(context: AppContext, reseller_id: int, database_name: str, user: str) -> None:
-    found, user_id = _user(context, reseller_id, database_name, user)
+    found, user_id, _ = _user(context, reseller_id, database_name, user)
     if user == found.name:
         raise ApiProblem(USER_IS_OWNER)
     # The platform first, then our row: the row keeps the user name taken until the platform has let go
